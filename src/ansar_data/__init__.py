@@ -1,0 +1,1 @@
+"""Build and validate the Al-Ansar (Iraq) / Pasht Ashan massacre data package."""

@@ -1,0 +1,10 @@
+"""The one error type for bad input: it names the file, the place in it and the field."""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    def __init__(self, path: str, where: str, field: str | None, message: str) -> None:
+        self.path, self.where, self.field, self.message = path, where, field, message
+        parts = [f"{path}: {where}"] + ([f"field {field!r}"] if field else []) + [message]
+        super().__init__(": ".join(parts))

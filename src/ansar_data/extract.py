@@ -1,0 +1,123 @@
+"""Rows of the extraction tables (sections, infobox_fields, infobox_values, see_also)
+from parsed articles. Pure functions: articles and key rules in, rows out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InputError
+from .parse import Article, InfoboxField
+from .values import parse_count, parse_date, split_qualifier
+
+SEE_ALSO = "See also"
+DATATYPES = ("text", "date", "count")
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    key: str
+    datatype: str
+    split: tuple[str, ...]
+
+
+def key_rules(raw: dict[str, Any], origin: str) -> dict[str, KeyRule]:
+    """Validate metadata/infobox_keys.yaml."""
+    rules = {}
+    for written, rule in raw.items():
+        if not isinstance(rule, dict) or set(rule) != {"key", "datatype", "split"}:
+            raise InputError(origin, f"key {written!r}", None, "expected {key, datatype, split}")
+        if rule["datatype"] not in DATATYPES:
+            raise InputError(origin, f"key {written!r}", "datatype",
+                             f"{rule['datatype']!r} is not one of {', '.join(DATATYPES)}")
+        rules[str(written)] = KeyRule(rule["key"], rule["datatype"], tuple(rule["split"]))
+    return rules
+
+
+def normalize_key(written: str, rules: dict[str, KeyRule]) -> KeyRule:
+    if written in rules:
+        return rules[written]
+    return KeyRule(re.sub(r"[^a-z0-9]+", "_", written.lower()).strip("_") or "key", "text", ())
+
+
+def section_rows(article: Article) -> list[dict[str, Any]]:
+    return [{"source": article.source, "ordinal": s.ordinal, "heading": s.heading.text,
+             "level": s.level, "char_start": s.heading.start, "char_end": s.heading.end,
+             "body_char_start": s.body_start, "body_char_end": s.body_end}
+            for s in article.sections]
+
+
+def infobox_field_rows(article: Article, rules: dict[str, KeyRule]) -> list[dict[str, Any]]:
+    if article.infobox is None:
+        return []
+    return [{"source": article.source, "ordinal": f.ordinal, "line": f.key.line,
+             "key": f.key.text, "key_normalized": normalize_key(f.key.text, rules).key,
+             "value": f.value.text, "char_start": f.value.start, "char_end": f.value.end,
+             "key_char_start": f.key.start, "key_char_end": f.key.end}
+            for f in article.infobox.fields]
+
+
+def split_value(text: str, separators: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Split on any separator, keeping each piece's offset within text; never
+    inside parentheses, so 'Aden (South Yemen, PDRY)' stays whole."""
+    pieces, start, depth, i = [], 0, 0, 0
+    while i < len(text):
+        char = text[i]
+        depth += (char == "(") - (char == ")")
+        sep = next((s for s in separators if depth == 0 and text.startswith(s, i)), None)
+        if sep:
+            pieces.append((start, text[start:i]))
+            start = i = i + len(sep)
+            continue
+        i += 1
+    pieces.append((start, text[start:]))
+    return [(offset, piece) for offset, piece in pieces if piece.strip()]
+
+
+EMPTY_TYPED = {"edtf": None, "date_start": None, "date_end": None, "date_precision": None,
+               "number": None, "number_min": None, "number_min_exclusive": None,
+               "number_max": None, "number_max_exclusive": None, "number_certainty": None}
+
+
+def typed_value(text: str, datatype: str) -> dict[str, Any]:
+    """The typed columns of one value; falls back to text when it does not read as its datatype."""
+    value, qualifier = split_qualifier(text)
+    out = {"datatype": "text", "value": value, "qualifier": qualifier, **EMPTY_TYPED}
+    if datatype == "date" and (date := parse_date(value)):
+        out.update(datatype="date", edtf=date.edtf, date_start=date.date_start,
+                   date_end=date.date_end, date_precision=date.precision)
+    elif datatype == "count" and (count := parse_count(value)):
+        out.update(datatype="count", number=count.number, number_min=count.number_min,
+                   number_min_exclusive=count.number_min_exclusive, number_max=count.number_max,
+                   number_max_exclusive=count.number_max_exclusive, number_certainty=count.certainty)
+    return out
+
+
+def infobox_value_rows(article: Article, rules: dict[str, KeyRule]) -> list[dict[str, Any]]:
+    if article.infobox is None:
+        return []
+    rows = []
+    for f in article.infobox.fields:
+        rows.extend(_values_of(article.source, f, normalize_key(f.key.text, rules)))
+    return rows
+
+
+def _values_of(source: str, f: InfoboxField, rule: KeyRule) -> list[dict[str, Any]]:
+    rows = []
+    for ordinal, (offset, piece) in enumerate(split_value(f.value.text, rule.split), start=1):
+        stripped = piece.strip()
+        start = f.value.start + offset + (len(piece) - len(piece.lstrip()))
+        rows.append({"source": source, "field_ordinal": f.ordinal, "ordinal": ordinal,
+                     "key_normalized": rule.key, "text": stripped, "char_start": start,
+                     "char_end": start + len(stripped), **typed_value(stripped, rule.datatype)})
+    return rows
+
+
+def see_also_rows(article: Article) -> list[dict[str, Any]]:
+    section = next((s for s in article.sections if s.heading.text == SEE_ALSO), None)
+    if section is None:
+        return []
+    return [{"source": article.source, "ordinal": n, "title": item.text,
+             "char_start": item.start, "char_end": item.end}
+            for n, item in enumerate(section.list_items, start=1)]

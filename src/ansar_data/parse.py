@@ -1,0 +1,208 @@
+"""Parse a plain-text article snapshot into a structure with exact character offsets.
+
+Grammar (one element per line; lines end with LF; the file ends with LF)::
+
+    article   = title blank* [infobox] block* section*
+    title     = "= " TEXT " ="                    (first line, exactly one)
+    infobox   = HEADER NL item+                   (a header line directly followed
+                                                   by "- Key: Value" lines, up to
+                                                   the next blank line)
+    item      = "- " KEY ": " VALUE
+    section   = heading (paragraph | list_item | blank)*
+    heading   = "="{n} " "? TEXT " "? "="{n}      (n >= 2; "==H==" and "== H ==")
+    list_item = "- " TEXT                         (only inside a section)
+    paragraph = any other non-blank line          (in the lead or a section)
+
+A blank line is empty or white space only. Every span is a half-open interval
+``[start, end)`` of Python string (code point) indices into the article text, so
+``text[span.start:span.end] == span.text`` always holds. Text that fits none of the
+rules raises :class:`ParseError` naming the source and the 1-based line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TITLE_RE = re.compile(r"= (?P<text>\S(?:.*\S)?) =")
+HEADING_RE = re.compile(r"(?P<open>={2,}) ?(?P<text>[^=\s](?:[^=]*[^=\s])?) ?(?P<close>={2,})")
+ITEM_RE = re.compile(r"- (?P<key>[^:\s](?:[^:]*[^:\s])?): (?P<value>\S(?:.*\S)?)")
+LIST_ITEM_RE = re.compile(r"- (?P<text>\S(?:.*\S)?)")
+
+
+class ParseError(ValueError):
+    """Text the grammar cannot place; names the source and the line."""
+
+    def __init__(self, source: str, line: int, message: str) -> None:
+        super().__init__(f"{source}: line {line}: {message}")
+        self.source = source
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class InfoboxField:
+    ordinal: int
+    key: Span
+    value: Span
+
+
+@dataclass(frozen=True)
+class Infobox:
+    header: Span
+    fields: tuple[InfoboxField, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    ordinal: int
+    level: int
+    heading: Span
+    paragraphs: tuple[Span, ...]
+    list_items: tuple[Span, ...]
+    body_start: int
+    body_end: int
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str
+    title: Span
+    infobox: Infobox | None
+    lead: tuple[Span, ...]
+    sections: tuple[Section, ...]
+
+    def section(self, heading: str) -> Section:
+        for section in self.sections:
+            if section.heading.text == heading:
+                return section
+        raise KeyError(heading)
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    start: int
+    text: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+    def span(self, match: re.Match[str] | None = None, group: str = "text") -> Span:
+        """The span of a regex group, or of the stripped line."""
+        if match is None:
+            lead = len(self.text) - len(self.text.lstrip())
+            body = self.text.strip()
+            return Span(self.start + lead, self.start + lead + len(body), body, self.number)
+        return Span(self.start + match.start(group), self.start + match.end(group),
+                    match.group(group), self.number)
+
+
+def _lines(source: str, text: str) -> list[_Line]:
+    if not text:
+        raise ParseError(source, 1, "the article is empty")
+    if "\r" in text:
+        line = text.count("\n", 0, text.index("\r")) + 1
+        raise ParseError(source, line, "carriage return found; lines must end with LF only")
+    if not text.endswith("\n"):
+        raise ParseError(source, text.count("\n") + 1,
+                         "the last line has no final newline; the file may be truncated")
+    lines, start = [], 0
+    for number, body in enumerate(text[:-1].split("\n"), start=1):
+        lines.append(_Line(number, start, body))
+        start += len(body) + 1
+    return lines
+
+
+def parse_article(text: str, source: str) -> Article:
+    """Parse one article. Pure: the same text always gives the same Article."""
+    lines = _lines(source, text)
+    title_match = TITLE_RE.fullmatch(lines[0].text)
+    if title_match is None:
+        raise ParseError(source, 1, "expected the title line '= Title ='")
+    title = lines[0].span(title_match)
+
+    i = 1
+    while i < len(lines) and lines[i].blank:
+        i += 1
+
+    infobox = None
+    if i + 1 < len(lines) and _starts_block(lines[i]) is None and lines[i + 1].text.startswith("- "):
+        infobox, i = _parse_infobox(source, lines, i)
+
+    lead: list[Span] = []
+    sections: list[Section] = []
+    current: dict | None = None
+    for line in lines[i:]:
+        if line.blank:
+            continue
+        kind = _starts_block(line)
+        if kind == "heading":
+            match = HEADING_RE.fullmatch(line.text)
+            if match is None or len(match["open"]) != len(match["close"]):
+                raise ParseError(source, line.number,
+                                 "malformed heading; expected '==Heading==' or '== Heading =='")
+            if current is not None:
+                sections.append(_close_section(current))
+            current = {"ordinal": len(sections) + 1, "level": len(match["open"]),
+                       "heading": line.span(match), "paragraphs": [], "items": []}
+        elif kind == "title":
+            raise ParseError(source, line.number, "a second title line; an article has one title")
+        elif kind == "item":
+            if current is None:
+                raise ParseError(source, line.number,
+                                 "list item outside a section (or an infobox line after a blank line)")
+            item = LIST_ITEM_RE.fullmatch(line.text)
+            if item is None:
+                raise ParseError(source, line.number, "empty list item")
+            current["items"].append(line.span(item))
+        elif current is None:
+            lead.append(line.span())
+        else:
+            current["paragraphs"].append(line.span())
+    if current is not None:
+        sections.append(_close_section(current))
+    return Article(source, title, infobox, tuple(lead), tuple(sections))
+
+
+def _starts_block(line: _Line) -> str | None:
+    if line.text.startswith("= ") and TITLE_RE.fullmatch(line.text):
+        return "title"
+    if line.text.startswith("="):
+        return "heading"
+    if line.text.startswith("-"):
+        return "item"
+    return None
+
+
+def _parse_infobox(source: str, lines: list[_Line], i: int) -> tuple[Infobox, int]:
+    header = lines[i].span()
+    fields: list[InfoboxField] = []
+    i += 1
+    while i < len(lines) and not lines[i].blank:
+        line = lines[i]
+        match = ITEM_RE.fullmatch(line.text)
+        if match is None:
+            raise ParseError(source, line.number,
+                             f"stray line in the infobox; expected '- Key: Value', got {line.text!r}")
+        fields.append(InfoboxField(len(fields) + 1, line.span(match, "key"), line.span(match, "value")))
+        i += 1
+    return Infobox(header, tuple(fields)), i
+
+
+def _close_section(current: dict) -> Section:
+    content = current["paragraphs"] + current["items"]
+    empty = current["heading"].end  # an empty section's body is the empty span after its heading
+    body_start = min((span.start for span in content), default=empty)
+    body_end = max((span.end for span in content), default=empty)
+    return Section(current["ordinal"], current["level"], current["heading"],
+                   tuple(current["paragraphs"]), tuple(current["items"]), body_start, body_end)

@@ -1,0 +1,40 @@
+"""Serialize table rows to CSV (RFC 4180, LF) and JSON twins, and read them back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_csv(rows: list[dict[str, Any]], fields: list[str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([cell(row[f]) for f in fields])
+    return out.getvalue().encode("utf-8")
+
+
+def to_json(rows: list[dict[str, Any]], fields: list[str]) -> bytes:
+    records = [{f: row[f] for f in fields} for row in rows]
+    return (json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def dump_json(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def read_csv_text(text: str) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a CSV text, every cell a string."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    return (rows[0] if rows else []), rows[1:]

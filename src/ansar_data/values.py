@@ -1,0 +1,114 @@
+"""Read dates and counts as written ("May 1983", "1979–1988", "10,000?", "Over 150")
+into values that keep their precision, bounds and certainty."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import edtf
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+_MONTH = "(?P<{0}>" + "|".join(MONTHS) + ")"
+DASH = "[–-]"  # the sources write ranges with an en dash in one place, a hyphen in another
+
+DATE_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(rf"(?P<y1>\d{{4}}) ?{DASH} ?(?P<y2>\d{{4}})"), "{y1}/{y2}", "year"),
+    (re.compile(rf"{_MONTH.format('m1')} ?{DASH} ?{_MONTH.format('m2')} (?P<y1>\d{{4}})"),
+     "{y1}-{m1}/{y1}-{m2}", "month"),
+    (re.compile(rf"(?P<d1>\d{{1,2}}) {_MONTH.format('m1')} (?P<y1>\d{{4}})"), "{y1}-{m1}-{d1}", "day"),
+    (re.compile(rf"{_MONTH.format('m1')} (?P<y1>\d{{4}})"), "{y1}-{m1}", "month"),
+    (re.compile(r"(?P<y1>\d{4})"), "{y1}", "year"),
+]
+
+# Words before a number, and what they say about it: (bound, exclusive, certainty).
+COUNT_WORDS = {
+    "over": ("min", True, "exact"), "more than": ("min", True, "exact"),
+    "at least": ("min", False, "exact"), "under": ("max", True, "exact"),
+    "fewer than": ("max", True, "exact"), "up to": ("max", False, "exact"),
+    "around": (None, None, "approximate"), "about": (None, None, "approximate"),
+    "approximately": (None, None, "approximate"), "some": (None, None, "approximate"),
+}
+COUNT_RE = re.compile(
+    r"(?:(?P<word>" + "|".join(sorted(COUNT_WORDS, key=len, reverse=True)) + r") )?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<uncertain>\?)?",
+    re.IGNORECASE,
+)
+QUALIFIER_RE = re.compile(r"(?P<value>.*\S) \((?P<qualifier>[^()]+)\)")
+
+
+@dataclass(frozen=True)
+class DateValue:
+    edtf: str
+    date_start: str
+    date_end: str
+    precision: str
+
+
+@dataclass(frozen=True)
+class Count:
+    number: int | None
+    number_min: int | None
+    number_min_exclusive: bool | None
+    number_max: int | None
+    number_max_exclusive: bool | None
+    certainty: str
+
+
+def edtf_bounds(value: str) -> tuple[str, str]:
+    """Earliest and latest day of an EDTF value, as ISO dates; ValueError if invalid."""
+    try:
+        parsed = edtf.parse_edtf(value)
+    except Exception as exc:  # the edtf package raises its own exception types
+        raise ValueError(f"not valid EDTF: {value!r}") from exc
+    return _iso(parsed.lower_strict()), _iso(parsed.upper_strict())
+
+
+def _iso(moment: time.struct_time) -> str:
+    return f"{moment.tm_year:04d}-{moment.tm_mon:02d}-{moment.tm_mday:02d}"
+
+
+def parse_date(text: str) -> DateValue | None:
+    """A date or period as written, or None when the text is not one."""
+    for pattern, template, precision in DATE_PATTERNS:
+        match = pattern.fullmatch(text.strip())
+        if match:
+            parts = {k: (f"{MONTHS.index(v) + 1:02d}" if k.startswith("m") else
+                         f"{int(v):02d}" if k.startswith("d") else v)
+                     for k, v in match.groupdict().items()}
+            value = template.format(**parts)
+            try:
+                start, end = edtf_bounds(value)
+            except ValueError:
+                return None  # e.g. "31 February 1983": not a date
+            return DateValue(value, start, end, precision)
+    return None
+
+
+def parse_count(text: str) -> Count | None:
+    """A count as written, or None when the text is not one."""
+    match = COUNT_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    number = int(match["num"].replace(",", ""))
+    bound, exclusive, certainty = COUNT_WORDS.get((match["word"] or "").lower(), (None, None, "exact"))
+    if match["uncertain"]:
+        certainty = "uncertain"
+    return Count(
+        number=number if bound is None else None,
+        number_min=number if bound == "min" else None,
+        number_min_exclusive=exclusive if bound == "min" else None,
+        number_max=number if bound == "max" else None,
+        number_max_exclusive=exclusive if bound == "max" else None,
+        certainty=certainty,
+    )
+
+
+def split_qualifier(text: str) -> tuple[str, str | None]:
+    """'Aden (South Yemen)' -> ('Aden', 'South Yemen')."""
+    match = QUALIFIER_RE.fullmatch(text)
+    if match is None:
+        return text, None
+    return match["value"], match["qualifier"]
