@@ -1,0 +1,94 @@
+"""The build is reproducible, refuses bad sources, and a failed build changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from ansar_data.build import BuildFailed, build, load_inputs, render, stale_files
+from ansar_data.errors import InputError
+from conftest import ROOT
+
+
+def snapshot(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_committed_files_equal_a_fresh_build(rendered):
+    assert stale_files(ROOT, rendered) == []
+
+
+def test_render_is_deterministic(inputs, rendered):
+    assert render(inputs) == rendered
+
+
+def test_descriptor_digests_match_files(rendered):
+    descriptor = json.loads(rendered["datapackage.json"])
+    for resource in descriptor["resources"]:
+        content = rendered[resource["path"]]
+        assert resource["hash"] == "sha256:" + hashlib.sha256(content).hexdigest()
+        assert resource.get("bytes", len(content)) == len(content)
+
+
+def test_descriptor_is_v2(rendered):
+    d = json.loads(rendered["datapackage.json"])
+    assert d["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    assert d["version"] == "0.1.0"
+    assert d["licenses"][0]["name"] == "CC-BY-SA-4.0"
+    assert [s["path"] for s in d["sources"]] == [
+        "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)",
+        "https://en.wikipedia.org/wiki/Pasht_Ashan_massacre"]
+    assert all(r["type"] == "table" for r in d["resources"])
+    names = [r["name"] for r in d["resources"]]
+    assert {"sources", "sources_json", "infobox_values", "infobox_values_json"} <= set(names)
+    schema = json.loads(rendered["schemas/infobox_values.tableschema.json"])
+    assert schema["primaryKey"] == ["source", "field_ordinal", "ordinal"]
+    assert {"fields": ["source", "field_ordinal"],
+            "reference": {"resource": "infobox_fields", "fields": ["source", "ordinal"]}} in schema["foreignKeys"]
+
+
+def test_wrong_source_hash_is_refused(repo_copy):
+    path = repo_copy / "sources" / "pasht-ashan-massacre.txt"
+    path.write_bytes(path.read_bytes().replace(b"Over 150", b"Over 160"))
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(InputError) as info:
+        load_inputs(repo_copy)
+    message = str(info.value)
+    assert str(path) in message
+    assert "f0c5f383eccdb6197d81a0e9bf4c5f79e824aa706555765288aa18c6ae820f67" in message
+    assert actual in message
+
+
+def test_failed_build_leaves_outputs_untouched(repo_copy):
+    before = snapshot(repo_copy)
+    keys = repo_copy / "metadata" / "infobox_keys.yaml"
+    keys.write_text(keys.read_text() + "Size: {key: size, datatype: weight, split: []}\n")
+    with pytest.raises(InputError, match="'weight' is not one of text, date, count"):
+        build(repo_copy)
+    assert snapshot(repo_copy) == {**before, "metadata/infobox_keys.yaml": keys.read_bytes()}
+
+
+def test_build_that_fails_validation_writes_nothing(repo_copy, monkeypatch):
+    before = snapshot(repo_copy)
+    import ansar_data.build as build_module
+    real = build_module.render
+
+    def corrupt(inputs):
+        files = real(inputs)
+        files["data/see_also.csv"] = files["data/see_also.csv"].replace(b"Toma Tomas", b"Toma Thomas")
+        return files
+
+    monkeypatch.setattr(build_module, "render", corrupt)
+    with pytest.raises(BuildFailed, match="span-mismatch"):
+        build(repo_copy)
+    assert snapshot(repo_copy) == before
+    assert not list(repo_copy.glob(".build-*"))
+
+
+def test_rebuild_of_a_copy_is_byte_identical(repo_copy):
+    before = snapshot(repo_copy)
+    build(repo_copy)
+    assert snapshot(repo_copy) == before

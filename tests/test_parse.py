@@ -1,0 +1,120 @@
+"""The article parser on both sources, field by field, and on bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansar_data.parse import ParseError, parse_article
+
+ANSAR_INFOBOX = [
+    ("Active", "1979–1988"), ("Leaders", "Toma Tomas"), ("Ideology", "Communism, Marxism"),
+    ("Position", "Left-wing"), ("Headquarters", "Kirkuk, Sulaymaniyah, Aden (South Yemen)"),
+    ("Area", "Iraq"), ("Partof", "ICP"), ("Size", "10,000?"), ("Allies", "KDP, South Yemen"),
+    ("Opponents", "Iraqi Government, PMOI, PUK"),
+]
+PASHT_INFOBOX = [
+    ("Title", "Pasht Ashan massacre"), ("Location", "Pasht Ashan, Sulaymaniyah Governorate"),
+    ("Date", "May 1983"), ("Partof", "the prelude to the 1983-1986 Kurdish rebellions in Iraq"),
+    ("Target", "Iraqi Communist Party and Al-Ansar"), ("Fatalities", "Over 150"),
+    ("Perpetrator", "Patriotic Union of Kurdistan"),
+]
+
+
+def test_titles_and_infobox_headers(articles):
+    ansar, pasht = articles["al-ansar-iraq"], articles["pasht-ashan-massacre"]
+    assert (ansar.title.text, ansar.title.start, ansar.title.end) == ("Al-Ansar (Iraq)", 2, 17)
+    assert ansar.infobox.header.text == "Al-Ansar"
+    assert pasht.title.text == "Pasht Ashan massacre"
+    assert pasht.infobox.header.text == "Infobox"
+
+
+@pytest.mark.parametrize("source,expected", [("al-ansar-iraq", ANSAR_INFOBOX),
+                                             ("pasht-ashan-massacre", PASHT_INFOBOX)])
+def test_every_infobox_field(articles, source, expected):
+    fields = articles[source].infobox.fields
+    assert [(f.key.text, f.value.text) for f in fields] == expected
+    assert [f.ordinal for f in fields] == list(range(1, len(expected) + 1))
+    assert fields[0].key.line == 4
+
+
+def test_sections_of_both_articles(articles):
+    ansar = [(s.heading.text, s.level) for s in articles["al-ansar-iraq"].sections]
+    assert ansar == [("Early phase", 2), ("Communist Party adopts armed struggle", 2),
+                     ("Pasht Ashan massacre", 2), ("End of the movement", 2),
+                     ("Veterans' Society", 2), ("See also", 2)]
+    assert [s.heading.text for s in articles["pasht-ashan-massacre"].sections] == ["Massacre"]
+    # "== Massacre ==": the spaces inside the marks are not part of the heading
+    massacre = articles["pasht-ashan-massacre"].sections[0].heading
+    assert (massacre.start, massacre.end, massacre.line) == (566, 574, 14)
+
+
+def test_lead_paragraphs_and_section_paragraphs(articles):
+    ansar = articles["al-ansar-iraq"]
+    assert len(ansar.lead) == 1
+    assert ansar.lead[0].text.startswith("Al-Ansar (الأنصار, 'the Partisans') was the paramilitary")
+    assert [len(s.paragraphs) for s in ansar.sections] == [2, 2, 2, 2, 1, 0]
+    assert len(articles["pasht-ashan-massacre"].sections[0].paragraphs) == 2
+
+
+def test_see_also_items(articles):
+    items = articles["al-ansar-iraq"].section("See also").list_items
+    assert [i.text for i in items] == ["Ar-Rashid revolt", "Iraqi Armed Revolutionary Resistance",
+                                       "Iraqi opposition (pre-2003)", "Toma Tomas"]
+
+
+def all_spans(article):
+    yield article.title
+    yield article.infobox.header
+    for f in article.infobox.fields:
+        yield f.key
+        yield f.value
+    yield from article.lead
+    for s in article.sections:
+        yield s.heading
+        yield from s.paragraphs
+        yield from s.list_items
+
+
+@pytest.mark.parametrize("source", ["al-ansar-iraq", "pasht-ashan-massacre"])
+def test_every_span_round_trips(articles, texts, source):
+    spans = list(all_spans(articles[source]))
+    assert len(spans) >= 20
+    for span in spans:
+        assert texts[source][span.start:span.end] == span.text
+
+
+def test_parse_is_pure(texts):
+    text = texts["al-ansar-iraq"]
+    assert parse_article(text, "x") == parse_article(text, "x")
+
+
+@pytest.mark.parametrize("mutate,line,message", [
+    (lambda t: t[: t.index("Kirkuk")], 8, "no final newline; the file may be truncated"),
+    (lambda t: t.replace("- Area: Iraq\n", "- Area: Iraq\nKirkuk\n"), 10,
+     "stray line in the infobox; expected '- Key: Value', got 'Kirkuk'"),
+    (lambda t: t.replace("- Area: Iraq\n", "- Area Iraq\n"), 9, "stray line in the infobox"),
+    (lambda t: t.replace("= Al-Ansar (Iraq) =", "Al-Ansar (Iraq)"), 1, "expected the title line"),
+    (lambda t: t.replace("==Early phase==", "==Early phase="), 17, "malformed heading"),
+    (lambda t: t.replace("\n", "\r\n"), 1, "carriage return found"),
+    (lambda t: t.replace("==Early phase==", "= Second title ="), 17, "a second title line"),
+    (lambda t: t.replace("\nAl-Ansar (الأنصار", "\n- Al-Ansar (الأنصار"), 15, "list item outside a section"),
+    (lambda t: "", 1, "the article is empty"),
+])
+def test_bad_input_names_source_and_line(texts, mutate, line, message):
+    with pytest.raises(ParseError) as info:
+        parse_article(mutate(texts["al-ansar-iraq"]), "al-ansar-iraq")
+    assert info.value.source == "al-ansar-iraq"
+    assert info.value.line == line
+    assert message in info.value.message
+    assert str(info.value).startswith(f"al-ansar-iraq: line {line}: ")
+
+
+def test_any_article_in_the_format():
+    text = ("= A =\n\nBox\n- Key One: v1, v2\n\nLead.\n\n=== Deep ===\nPara.\n- item\n"
+            "==Empty==\n")
+    article = parse_article(text, "a")
+    assert article.infobox.fields[0].key.text == "Key One"
+    assert [(s.heading.text, s.level) for s in article.sections] == [("Deep", 3), ("Empty", 2)]
+    empty = article.sections[1]
+    assert empty.body_start == empty.body_end == empty.heading.end
+    assert parse_article("= A =\nJust a lead.\n", "a").infobox is None

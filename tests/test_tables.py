@@ -1,0 +1,95 @@
+"""The extraction tables hold the values of both articles, typed."""
+
+from __future__ import annotations
+
+from conftest import rows_where
+
+
+def test_sources_table(tables):
+    rows = {r["id"]: r for r in tables["sources"]}
+    assert rows["al-ansar-iraq"] == {
+        "id": "al-ansar-iraq", "title": "Al-Ansar (Iraq)",
+        "url": "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)", "language": "en",
+        "license": "CC-BY-SA-4.0",
+        "sha256": "3e7b830d9cc0e45724790be309b3210a58930d551f39ea4b56c16b6c03ce064c",
+        "bytes": 4824, "length": 4803}
+    assert rows["pasht-ashan-massacre"]["bytes"] == 2113
+    assert rows["pasht-ashan-massacre"]["length"] == 2083
+
+
+def test_key_normalization(tables):
+    keys = [r["key_normalized"] for r in rows_where(tables["infobox_fields"], source="al-ansar-iraq")]
+    assert keys == ["active", "leaders", "ideology", "position", "headquarters", "area",
+                    "part_of", "size", "allies", "opponents"]
+    part_of = rows_where(tables["infobox_fields"], source="pasht-ashan-massacre", key="Partof")[0]
+    assert part_of["key_normalized"] == "part_of"
+    assert part_of["line"] == 7
+
+
+def test_headquarters_split_with_qualifier(tables):
+    rows = rows_where(tables["infobox_values"], source="al-ansar-iraq", key_normalized="headquarters")
+    assert [(r["text"], r["value"], r["qualifier"]) for r in rows] == [
+        ("Kirkuk", "Kirkuk", None), ("Sulaymaniyah", "Sulaymaniyah", None),
+        ("Aden (South Yemen)", "Aden", "South Yemen")]
+    assert [r["ordinal"] for r in rows] == [1, 2, 3]
+
+
+def test_active_is_an_edtf_interval(tables):
+    (row,) = rows_where(tables["infobox_values"], source="al-ansar-iraq", key_normalized="active")
+    assert (row["datatype"], row["text"], row["edtf"], row["date_start"], row["date_end"],
+            row["date_precision"]) == ("date", "1979–1988", "1979/1988", "1979-01-01", "1988-12-31", "year")
+
+
+def test_massacre_date_is_month_precise(tables):
+    (row,) = rows_where(tables["infobox_values"], source="pasht-ashan-massacre", key_normalized="date")
+    assert (row["edtf"], row["date_start"], row["date_end"], row["date_precision"]) == (
+        "1983-05", "1983-05-01", "1983-05-31", "month")
+
+
+def test_size_is_uncertain(tables):
+    (row,) = rows_where(tables["infobox_values"], key_normalized="size")
+    assert (row["datatype"], row["text"], row["number"], row["number_certainty"]) == (
+        "count", "10,000?", 10000, "uncertain")
+
+
+def test_fatalities_is_an_exclusive_lower_bound(tables):
+    (row,) = rows_where(tables["infobox_values"], key_normalized="fatalities")
+    assert (row["text"], row["number"], row["number_min"], row["number_min_exclusive"],
+            row["number_certainty"]) == ("Over 150", None, 150, True, "exact")
+
+
+def test_lists_are_split(tables):
+    def values(key):
+        return [r["value"] for r in tables["infobox_values"] if r["key_normalized"] == key]
+    assert values("opponents") == ["Iraqi Government", "PMOI", "PUK"]
+    assert values("allies") == ["KDP", "South Yemen"]
+    assert values("ideology") == ["Communism", "Marxism"]
+    assert values("target") == ["Iraqi Communist Party", "Al-Ansar"]
+    assert values("location") == ["Pasht Ashan", "Sulaymaniyah Governorate"]
+    # a range inside a text value is not split or read as a date
+    (part_of,) = rows_where(tables["infobox_values"], source="pasht-ashan-massacre", key_normalized="part_of")
+    assert (part_of["datatype"], part_of["value"]) == (
+        "text", "the prelude to the 1983-1986 Kurdish rebellions in Iraq")
+
+
+def test_value_offsets_point_at_the_source(tables, texts):
+    for row in tables["infobox_values"] + tables["infobox_fields"] + tables["see_also"]:
+        text = row.get("text", row.get("value", row.get("title")))
+        assert texts[row["source"]][row["char_start"]:row["char_end"]] == text
+    (aden,) = rows_where(tables["infobox_values"], value="Aden")
+    assert (aden["char_start"], aden["char_end"]) == (163, 181)
+
+
+def test_see_also_titles(tables):
+    assert [(r["ordinal"], r["title"]) for r in tables["see_also"]] == [
+        (1, "Ar-Rashid revolt"), (2, "Iraqi Armed Revolutionary Resistance"),
+        (3, "Iraqi opposition (pre-2003)"), (4, "Toma Tomas")]
+
+
+def test_sections_table(tables, texts):
+    rows = tables["sections"]
+    assert len(rows) == 7
+    (see_also,) = rows_where(rows, heading="See also")
+    body = texts["al-ansar-iraq"][see_also["body_char_start"]:see_also["body_char_end"]]
+    assert body == ("Ar-Rashid revolt\n- Iraqi Armed Revolutionary Resistance\n"
+                    "- Iraqi opposition (pre-2003)\n- Toma Tomas")

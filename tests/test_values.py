@@ -1,0 +1,56 @@
+"""Dates and counts as written keep their precision, bounds and certainty."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansar_data.values import edtf_bounds, parse_count, parse_date, split_qualifier
+
+
+@pytest.mark.parametrize("text,edtf,start,end,precision", [
+    ("1979–1988", "1979/1988", "1979-01-01", "1988-12-31", "year"),
+    ("1983-1986", "1983/1986", "1983-01-01", "1986-12-31", "year"),
+    ("May 1983", "1983-05", "1983-05-01", "1983-05-31", "month"),
+    ("June–July 1987", "1987-06/1987-07", "1987-06-01", "1987-07-31", "month"),
+    ("1977", "1977", "1977-01-01", "1977-12-31", "year"),
+    ("12 May 1983", "1983-05-12", "1983-05-12", "1983-05-12", "day"),
+    ("February 1984", "1984-02", "1984-02-01", "1984-02-29", "month"),
+])
+def test_dates(text, edtf, start, end, precision):
+    value = parse_date(text)
+    assert (value.edtf, value.date_start, value.date_end, value.precision) == (edtf, start, end, precision)
+
+
+@pytest.mark.parametrize("text", ["31 February 1983", "Kirkuk", "Maybe 1983", "19833"])
+def test_not_dates(text):
+    assert parse_date(text) is None
+
+
+@pytest.mark.parametrize("text,number,low,low_excl,high,high_excl,certainty", [
+    ("10,000?", 10000, None, None, None, None, "uncertain"),
+    ("Over 150", None, 150, True, None, None, "exact"),
+    ("around 1,200", 1200, None, None, None, None, "approximate"),
+    ("150", 150, None, None, None, None, "exact"),
+    ("at least 3", None, 3, False, None, None, "exact"),
+    ("up to 40", None, None, None, 40, False, "exact"),
+])
+def test_counts(text, number, low, low_excl, high, high_excl, certainty):
+    c = parse_count(text)
+    assert (c.number, c.number_min, c.number_min_exclusive, c.number_max,
+            c.number_max_exclusive, c.certainty) == (number, low, low_excl, high, high_excl, certainty)
+
+
+@pytest.mark.parametrize("text", ["Kirkuk", "10.000", "many", "1,20"])
+def test_not_counts(text):
+    assert parse_count(text) is None
+
+
+def test_qualifier():
+    assert split_qualifier("Aden (South Yemen)") == ("Aden", "South Yemen")
+    assert split_qualifier("Kirkuk") == ("Kirkuk", None)
+
+
+def test_edtf_bounds_rejects_invalid():
+    assert edtf_bounds("1987-06/1987-07") == ("1987-06-01", "1987-07-31")
+    with pytest.raises(ValueError, match="not valid EDTF"):
+        edtf_bounds("1987-13")
