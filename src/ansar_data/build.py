@@ -69,7 +69,8 @@ def build_tables(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
         tables["infobox_fields"] += extract.infobox_field_rows(article, inputs.key_rules)
         tables["infobox_values"] += extract.infobox_value_rows(article, inputs.key_rules)
         tables["see_also"] += extract.see_also_rows(article)
-    tables.update(curate.curated_tables(inputs.curation, tables))
+    vocab = {name: set(v.terms) for name, v in inputs.spec.vocabularies.items()}
+    tables.update(curate.curated_tables(inputs.curation, tables, vocab))
     return tables
 
 

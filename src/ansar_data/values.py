@@ -57,8 +57,9 @@ class Count:
     certainty: str
 
 
-def edtf_bounds(value: str) -> tuple[str, str]:
-    """Earliest and latest day of an EDTF value, as ISO dates; ValueError if invalid."""
+def edtf_bounds(value: str) -> tuple[str | None, str | None]:
+    """Earliest and latest day of an EDTF value, as ISO dates (None for an open
+    end, "..", which the edtf package reports as infinite); ValueError if invalid."""
     try:
         parsed = edtf.parse_edtf(value)
     except Exception as exc:  # the edtf package raises its own exception types
@@ -66,7 +67,16 @@ def edtf_bounds(value: str) -> tuple[str, str]:
     return _iso(parsed.lower_strict()), _iso(parsed.upper_strict())
 
 
-def _iso(moment: time.struct_time) -> str:
+def edtf_precision(value: str) -> str:
+    """The finest unit written in an EDTF value: day, month or year."""
+    parts = max((len(end.strip("?~%").split("-")) for end in value.split("/") if end not in ("", "..")),
+                default=1)
+    return {1: "year", 2: "month"}.get(parts, "day")
+
+
+def _iso(moment: time.struct_time | float) -> str | None:
+    if not isinstance(moment, time.struct_time):
+        return None  # an open end
     return f"{moment.tm_year:04d}-{moment.tm_mon:02d}-{moment.tm_mday:02d}"
 
 
