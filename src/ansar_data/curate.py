@@ -23,7 +23,7 @@ from .yamlfile import read_yaml
 FILES: dict[str, tuple[set[str], set[str]]] = {
     "entities": ({"id", "type", "description", "names"}, {"evidence"}),
     "events": ({"id", "title", "type", "description", "evidence"},
-               {"edtf", "place", "place_precision", "parent", "parent_relation", "fatalities",
+               {"edtf", "entity", "place", "place_precision", "parent", "parent_relation", "fatalities",
                 "participants"}),
     "relations": ({"subject", "predicate", "evidence"}, {"id", "object", "literal", "valid"}),
     "counts": ({"id", "property", "of_whom", "text", "source", "evidence"},
@@ -231,8 +231,9 @@ def _entities(ctx: _Context) -> tuple[list[dict], list[dict]]:
             raise ctx.fail("names", f"needs exactly one name of kind 'canonical', has {len(canonical)}")
         entities.append({"id": eid, "type": ctx.term(rec, "type", "entity_type"),
                          "name": canonical[0], "description": rec["description"]})
-        if rec.get("evidence"):
-            ctx.add_evidence("entities", eid, rec["evidence"])
+        # An entity is attested by the quotes of its canonical name, and by any of its own.
+        name_evidence = next(n["evidence"] for n in rec["names"] if n["kind"] == "canonical")
+        ctx.add_evidence("entities", eid, [*name_evidence, *(rec.get("evidence") or [])])
     return entities, names
 
 
@@ -301,6 +302,7 @@ def _events(ctx: _Context, entity_ids: set[str], counts: list[dict]) -> tuple[li
             raise ctx.fail("place_precision", "give place and place_precision together")
         events.append({"id": eid, "title": rec["title"], "type": ctx.term(rec, "type", "event_type"),
                        **_dates(ctx, rec.get("edtf"), "edtf"),
+                       "entity": _ref(ctx, rec.get("entity"), entity_ids, "entity"),
                        "place": _ref(ctx, rec.get("place"), entity_ids, "place"),
                        "place_precision": ctx.term(rec, "place_precision", "place_precision"),
                        **fatalities_columns(count),

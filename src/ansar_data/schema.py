@@ -16,7 +16,8 @@ CONSTRAINT_KEYS = ("required", "unique", "pattern", "minimum", "maximum")
 JSON_TYPES = {"string": "string", "integer": "integer", "number": "number",
               "boolean": "boolean", "date": "string"}
 FIELD_KEYS = {"name", "type", "format", "description", "vocabulary", *CONSTRAINT_KEYS}
-TABLE_KEYS = {"name", "title", "row", "primaryKey", "foreignKeys", "uniqueKeys", "spans", "fields"}
+TABLE_KEYS = {"name", "title", "row", "primaryKey", "foreignKeys", "uniqueKeys", "spans", "fields",
+              "ordered", "dates"}
 
 
 class SpecError(ValueError):
@@ -40,6 +41,8 @@ class Table:
     foreign_keys: list[dict[str, Any]] = field(default_factory=list)
     unique_keys: list[list[str]] = field(default_factory=list)
     spans: list[dict[str, str]] = field(default_factory=list)
+    ordered: list[list[str]] = field(default_factory=list)
+    dates: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def field_names(self) -> list[str]:
@@ -89,8 +92,10 @@ def parse_spec(raw: dict[str, Any], origin: str) -> Spec:
                                 f"unknown vocabulary {f['vocabulary']!r}")
             fields.append({**f, "description": f["description"].replace("{offsets}", note)})
         table = Table(t["name"], t["title"], t["row"], fields, t["primaryKey"],
-                      t.get("foreignKeys", []), t.get("uniqueKeys", []), t.get("spans", []))
-        for key in [table.primary_key, *table.unique_keys,
+                      t.get("foreignKeys", []), t.get("uniqueKeys", []), t.get("spans", []),
+                      t.get("ordered", []), t.get("dates", []))
+        for key in [table.primary_key, *table.unique_keys, *table.ordered,
+                    *(list(d.values()) for d in table.dates),
                     *(fk["fields"] for fk in table.foreign_keys),
                     *([s[k] for k in ("source", "start", "end", "text")] for s in table.spans)]:
             missing = set(key) - set(table.field_names)

@@ -111,7 +111,8 @@ def validate_package(package_dir: Path, inputs_dir: Path | None = None) -> Repor
     report = Report()
     loaded = _load_resources(package_dir, descriptor, spec, report)
     for check in (_check_frictionless, _check_digests, _check_json_schema, _check_twins,
-                  _check_unique_keys, _check_sources, _check_spans):
+                  _check_unique_keys, _check_sources, _check_spans, _check_ordered, _check_dates,
+                  _check_evidence, _check_orphans, _check_fatalities, _check_disagreements):
         report.problems.extend(check(package_dir, inputs_dir, descriptor, spec, loaded))
     return report
 
@@ -263,6 +264,118 @@ def _check_spans(package_dir, inputs_dir, descriptor, spec, loaded) -> Iterator[
                 elif texts[src][start:end] != text:
                     yield Problem("span-mismatch", f"{src}[{start}:{end}] is "
                                   f"{texts[src][start:end]!r}, not {text!r}", name, i + 2, span["text"])
+
+
+def _csv_tables(loaded: dict[str, Loaded]) -> Iterator[Loaded]:
+    """The CSV resources; semantic checks read these, the twin check covers the JSON."""
+    return (res for name, res in loaded.items() if not name.endswith("_json"))
+
+
+def _check_ordered(package_dir, inputs_dir, descriptor, spec, loaded) -> Iterator[Problem]:
+    for res in _csv_tables(loaded):
+        for columns in res.table.ordered:
+            for i, record in enumerate(res.records):
+                given = [(c, record.get(c)) for c in columns if isinstance(record.get(c), int)]
+                for (a, x), (b, y) in zip(given, given[1:]):
+                    if x > y:
+                        yield Problem("range-order", f"{a} {x} is greater than {b} {y}",
+                                      res.name, i + 2, b)
+
+
+def _check_dates(package_dir, inputs_dir, descriptor, spec, loaded) -> Iterator[Problem]:
+    from .values import edtf_bounds, edtf_precision
+
+    for res in _csv_tables(loaded):
+        for cols in res.table.dates:
+            for i, record in enumerate(res.records):
+                value = record.get(cols["edtf"])
+                start, end = record.get(cols["start"]), record.get(cols["end"])
+                if value is None:
+                    if start is not None or end is not None:
+                        yield Problem("date-without-edtf", f"{cols['start']}/{cols['end']} given "
+                                      f"without {cols['edtf']}", res.name, i + 2, cols["start"])
+                    continue
+                try:
+                    expected = edtf_bounds(value)
+                except ValueError as exc:
+                    yield Problem("edtf-invalid", str(exc), res.name, i + 2, cols["edtf"])
+                    continue
+                if start is not None and end is not None and start > end:
+                    yield Problem("date-order", f"{cols['start']} {start} is after {cols['end']} {end}",
+                                  res.name, i + 2, cols["start"])
+                for key, actual, want in (("start", start, expected[0]), ("end", end, expected[1])):
+                    if actual != want:
+                        yield Problem("date-edtf-mismatch", f"{cols[key]} is {actual!r} but EDTF "
+                                      f"{value!r} gives {want!r}", res.name, i + 2, cols[key])
+                if "precision" in cols and record.get(cols["precision"]) != edtf_precision(value):
+                    yield Problem("date-edtf-mismatch", f"{cols['precision']} is "
+                                  f"{record.get(cols['precision'])!r} but EDTF {value!r} has "
+                                  f"precision {edtf_precision(value)!r}", res.name, i + 2, cols["precision"])
+
+
+def _curated(spec: Spec) -> list[str]:
+    return list(spec.vocabularies["curated_table"].terms) if "curated_table" in spec.vocabularies else []
+
+
+def _check_evidence(package_dir, inputs_dir, descriptor, spec, loaded) -> Iterator[Problem]:
+    evidence = loaded.get("evidence")
+    if evidence is None:
+        return
+    supported = {(r.get("table"), r.get("record_id")) for r in evidence.records}
+    ids = {t: {r.get("id") for r in loaded[t].records} for t in _curated(spec) if t in loaded}
+    for i, record in enumerate(evidence.records):
+        table, rid = record.get("table"), record.get("record_id")
+        if table in ids and rid not in ids[table]:
+            yield Problem("evidence-target", f"no {table} record {rid!r}", "evidence", i + 2, "record_id")
+    for table, table_ids in ids.items():
+        for i, record in enumerate(loaded[table].records):
+            if (table, record.get("id")) not in supported:
+                yield Problem("evidence-missing", f"{table} record {record.get('id')!r} has no evidence",
+                              table, i + 2, "id")
+
+
+def _check_orphans(package_dir, inputs_dir, descriptor, spec, loaded) -> Iterator[Problem]:
+    """An entity must be referred to by something other than its own names."""
+    if "entities" not in loaded:
+        return
+    used: set[Any] = set()
+    for res in _csv_tables(loaded):
+        if res.name == "entity_names":
+            continue
+        for fk in res.table.foreign_keys:
+            if fk["reference"]["resource"] == "entities":
+                used |= {r.get(fk["fields"][0]) for r in res.records}
+    for i, record in enumerate(loaded["entities"].records):
+        if record.get("id") not in used:
+            yield Problem("entity-unused", f"entity {record.get('id')!r} is referred to by nothing",
+                          "entities", i + 2, "id")
+
+
+def _check_fatalities(package_dir, inputs_dir, descriptor, spec, loaded) -> Iterator[Problem]:
+    """Event fatality columns are a copy of the count the event names."""
+    from .curate import fatalities_columns
+
+    if "events" not in loaded or "counts" not in loaded:
+        return
+    counts = {r.get("id"): r for r in loaded["counts"].records}
+    for i, record in enumerate(loaded["events"].records):
+        expected = fatalities_columns(counts.get(record.get("fatalities_count")))
+        for key, want in expected.items():
+            if key != "fatalities_count" and record.get(key) != want:
+                yield Problem("fatalities-copy", f"{key} is {record.get(key)!r} but count "
+                              f"{record.get('fatalities_count')!r} gives {want!r}", "events", i + 2, key)
+
+
+def _check_disagreements(package_dir, inputs_dir, descriptor, spec, loaded) -> Iterator[Problem]:
+    if "disagreements" not in loaded:
+        return
+    for i, record in enumerate(loaded["disagreements"].records):
+        table = loaded.get(record.get("table"))
+        ids = {r.get("id") for r in table.records} if table else set()
+        for key in ("record_a", "record_b"):
+            if record.get(key) not in ids:
+                yield Problem("disagreement-target", f"no {record.get('table')} record "
+                              f"{record.get(key)!r}", "disagreements", i + 2, key)
 
 
 def main(argv: list[str] | None = None) -> int:
