@@ -18,7 +18,7 @@ def run(*args):
 def test_package_is_valid():
     code, out, _ = run(ROOT)
     assert code == 0, out
-    assert out.startswith("VALID: 10 resources")
+    assert out.startswith("VALID: 30 resources")
 
 
 def test_frictionless_cli_reports_valid():

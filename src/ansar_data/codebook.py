@@ -9,8 +9,8 @@ from .tables_io import cell
 
 
 def _constraints(f: dict[str, Any]) -> str:
-    parts = [f"{k}: `{f[k]}`" if k != "required" else "required"
-             for k in CONSTRAINT_KEYS if f.get(k) not in (None, False)]
+    parts = [("required" if k == "required" else "unique" if k == "unique" else f"{k}: `{f[k]}`")
+             for k in CONSTRAINT_KEYS if k in f and f[k] is not False]
     if f.get("vocabulary"):
         parts.append(f"one of [{f['vocabulary']}](#vocabulary-{f['vocabulary'].replace('_', '-')})")
     if f.get("format"):
@@ -27,7 +27,7 @@ def _example(rows: list[dict[str, Any]], name: str) -> str:
 
 
 def _table_section(table: Table, rows: list[dict[str, Any]]) -> list[str]:
-    lines = [f"## {table.name}", "", f"**{table.title}.** One row: {table.row}", "",
+    lines = [f"## {table.name}", "", f"**{table.title}.** Each row: {table.row[0].lower() + table.row[1:]}", "",
              f"- Files: `data/{table.name}.csv`, `data/{table.name}.json`; {len(rows)} rows",
              f"- Primary key: {', '.join(f'`{k}`' for k in table.primary_key)}"]
     for key in table.unique_keys:

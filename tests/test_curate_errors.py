@@ -1,0 +1,133 @@
+"""Bad curation fails the build with the file, the record, the field and the quote."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+import pytest
+
+from ansar_data.build import build
+from ansar_data.curate import curated_tables
+from ansar_data.errors import InputError
+
+
+@pytest.fixture
+def curate(inputs, tables):
+    vocab = {name: set(v.terms) for name, v in inputs.spec.vocabularies.items()}
+
+    def run(edit):
+        records = copy.deepcopy(inputs.curation.records)
+        edit(records)
+        return curated_tables(replace(inputs.curation, records=records), tables, vocab)
+    return run
+
+
+def find(records, file, rid):
+    return next(r for r in records[file] if r.get("id") == rid)
+
+
+def error_of(curate, edit):
+    with pytest.raises(InputError) as info:
+        curate(edit)
+    return info.value
+
+
+def test_quote_not_found(curate):
+    def edit(r):
+        find(r, "events", "crackdown-1977")["evidence"][0] = {"al-ansar-iraq": "In 1978 the regime"}
+    err = error_of(curate, edit)
+    assert err.path.endswith("curation/events.yaml")
+    assert err.where == "record 'crackdown-1977'"
+    assert err.field == "evidence[0].quote"
+    assert err.message == "quote not found in al-ansar-iraq: 'In 1978 the regime'"
+
+
+def test_ambiguous_quote_asks_for_context(curate):
+    def edit(r):
+        find(r, "entities", "puk")["names"][1]["evidence"] = [{"al-ansar-iraq": "PUK"}]
+    err = error_of(curate, edit)
+    assert err.where == "record 'puk'"
+    assert err.field == "names[1].evidence[0].quote"
+    assert "occurs 10 times in al-ansar-iraq; add a `context`" in err.message
+
+
+def test_context_must_hold_the_quote_once(curate):
+    def edit(r):
+        find(r, "entities", "puk")["names"][1]["evidence"] = [
+            {"source": "al-ansar-iraq", "quote": "PUK", "context": "both PUK and KDP"}]
+    curate(edit)  # valid: the context occurs once and holds the quote once
+
+    def bad(r):
+        find(r, "entities", "puk")["names"][1]["evidence"] = [
+            {"source": "al-ansar-iraq", "quote": "PUK", "context": "PUK, the Kurdistan"}]
+    err = error_of(curate, bad)
+    assert err.field == "names[1].evidence[0].context"
+    assert err.message == "context not found in al-ansar-iraq: 'PUK, the Kurdistan'"
+
+    def twice(r):
+        find(r, "entities", "puk")["names"][1]["evidence"] = [
+            {"source": "al-ansar-iraq", "quote": "PUK", "context": "(PUK), one of the two main Kurdish "
+             "factions. However, only two weeks after the deal with PUK"}]
+    err = error_of(curate, twice)
+    assert err.message == "the quote 'PUK' occurs 2 times in its context, not once"
+
+
+def test_name_needs_a_quote_that_is_the_name(curate):
+    def edit(r):
+        find(r, "entities", "kdp")["names"][2]["evidence"] = [{"al-ansar-iraq": "Allies: KDP"}]
+    err = error_of(curate, edit)
+    assert (err.where, err.field) == ("record 'kdp'", "names[2].evidence")
+    assert err.message == "no evidence quote is exactly the name 'KDP'"
+
+
+def test_unknown_vocabulary_term(curate):
+    def edit(r):
+        find(r, "events", "pasht-ashan-massacre")["participants"][0]["role"] = "attacker"
+    err = error_of(curate, edit)
+    assert err.field == "participants[0].role"
+    assert err.message == "'attacker' is not a term of the 'participant_role' vocabulary"
+
+
+def test_unknown_entity(curate):
+    def edit(r):
+        r["relations"][0]["object"] = "iraqi-communist-partyy"
+    err = error_of(curate, edit)
+    assert err.path.endswith("curation/relations.yaml")
+    assert err.field == "object"
+    assert err.message == "unknown entity 'iraqi-communist-partyy'"
+
+
+def test_unknown_key_and_missing_evidence(curate):
+    err = error_of(curate, lambda r: find(r, "claims", "defeat-cause-finding").update(claimants="x"))
+    assert (err.field, err.message) == ("claimants", "unknown key")
+    err = error_of(curate, lambda r: find(r, "events", "crackdown-1977").update(evidence=[]))
+    assert (err.field, err.message) == ("evidence", "needs at least one evidence item")
+
+
+def test_count_must_be_in_its_quote(curate):
+    def edit(r):
+        find(r, "counts", "setback-1987-killed")["text"] = "160"
+    err = error_of(curate, edit)
+    assert err.message == "no quote from al-ansar-iraq contains the count '160'"
+
+
+def test_bad_edtf(curate):
+    err = error_of(curate, lambda r: find(r, "events", "crackdown-1977").update(edtf="1977-13"))
+    assert (err.field, err.message) == ("edtf", "not valid EDTF: '1977-13'")
+
+
+def test_duplicate_id(curate):
+    def edit(r):
+        r["counts"].append(copy.deepcopy(r["counts"][0]))
+    err = error_of(curate, edit)
+    assert err.message == "'ansar-size-infobox' is used twice"
+
+
+def test_bad_yaml_names_file_and_line(repo_copy):
+    path = repo_copy / "curation" / "claims.yaml"
+    path.write_text(path.read_text().replace("  type: allegation", "  type: [allegation"))
+    with pytest.raises(InputError) as info:
+        build(repo_copy)
+    assert info.value.path == str(path)
+    assert info.value.where.startswith("line ")
