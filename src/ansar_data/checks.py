@@ -1,0 +1,415 @@
+"""Every check of validate.py, in one place. Each takes the loaded package and
+yields Problems with a stable code:
+
+descriptor-json, descriptor-strict, schema-strict, json-schema-invalid,
+resource-path, resource-missing, resource-bytes, resource-hash,
+file-bom, file-utf8, file-crlf, file-final-newline, file-nfc,
+header-mismatch, cell-control, cell-whitespace, csv-injection,
+frictionless/<type>, json-schema, twin-mismatch, unique-key, vocabulary,
+source-file, source-sha256, source-bytes, source-length, span-range, span-mismatch,
+range-order, edtf-invalid, date-order, date-edtf-mismatch, date-without-edtf,
+evidence-target, evidence-missing, entity-unused, fatalities-copy, disagreement-target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from functools import cache
+from importlib import resources as package_files
+from typing import Any, Iterator
+
+import jsonschema
+
+from .tables_io import cell
+from .validate import Loaded, Package, Problem, safe_path
+from .values import edtf_bounds, edtf_precision
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+INJECTION = ("=", "+", "-", "@")
+
+
+@cache
+def strict_schema() -> dict[str, Any]:
+    return json.loads(package_files.files("ansar_data").joinpath("strict_descriptor.schema.json")
+                      .read_text(encoding="utf-8"))
+
+
+def _where(path: list[Any]) -> str:
+    return "/".join(str(p) for p in path) or "(top)"
+
+
+def _strict_errors(instance: Any, schema: dict[str, Any]) -> Iterator[jsonschema.ValidationError]:
+    validator = jsonschema.Draft202012Validator(schema)
+    return iter(sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))))
+
+
+def _unknown_keys(error: jsonschema.ValidationError) -> str | None:
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return ", ".join(extra)
+    return None
+
+
+def check_descriptor(pkg: Package) -> Iterator[Problem]:
+    for error in _strict_errors(pkg.descriptor, strict_schema()):
+        path = list(error.absolute_path)
+        resource = None
+        if len(path) >= 2 and path[0] == "resources" and isinstance(path[1], int):
+            resource = pkg.descriptor["resources"][path[1]].get("name") if isinstance(
+                pkg.descriptor["resources"][path[1]], dict) else None
+        unknown = _unknown_keys(error)
+        yield Problem("descriptor-strict",
+                      f"unknown key {unknown!r} at {_where(path)}" if unknown
+                      else f"{_where(path)}: {error.message}",
+                      resource, None, unknown or (str(path[-1]) if path else None))
+
+
+def check_schema_files(pkg: Package) -> Iterator[Problem]:
+    """Table Schemas against the strict profile; JSON Schemas against Draft 2020-12."""
+    table_schema = {**strict_schema()["$defs"]["tableSchema"], "$defs": strict_schema()["$defs"]}
+    seen: set[str] = set()
+    for res in pkg.resources.values():
+        key = res.descriptor.get("schema")
+        if res.schema is not None and key not in seen:
+            seen.add(key)
+            for error in _strict_errors(res.schema, table_schema):
+                unknown = _unknown_keys(error)
+                yield Problem("schema-strict", f"{key}: " + (
+                    f"unknown key {unknown!r} at {_where(list(error.absolute_path))}" if unknown
+                    else f"{_where(list(error.absolute_path))}: {error.message}"),
+                    res.name, None, unknown or None)
+        json_schema_path = safe_path(pkg.dir, res.descriptor.get("jsonSchema"))
+        if json_schema_path is not None and json_schema_path.is_file():
+            try:
+                jsonschema.Draft202012Validator.check_schema(json.loads(json_schema_path.read_text("utf-8")))
+            except (ValueError, jsonschema.SchemaError) as exc:
+                yield Problem("json-schema-invalid", f"{res.descriptor['jsonSchema']}: {exc}",
+                              res.name, None, "jsonSchema")
+
+
+def check_paths(pkg: Package) -> Iterator[Problem]:
+    for resource in pkg.descriptor.get("resources", []):
+        if not isinstance(resource, dict):
+            continue
+        name = resource.get("name")
+        for key in ("path", "schema", "jsonSchema"):
+            if key not in resource:
+                continue
+            path = safe_path(pkg.dir, resource[key])
+            if path is None:
+                yield Problem("resource-path", f"{resource[key]!r} is not a relative path inside the "
+                              f"package (no absolute path, '..' or URL)", name, None, key)
+            elif not path.is_file():
+                yield Problem("resource-missing", f"no file {resource[key]}", name, None, key)
+
+
+def check_digests(pkg: Package) -> Iterator[Problem]:
+    for res in pkg.resources.values():
+        actual = {"bytes": len(res.data), "hash": "sha256:" + hashlib.sha256(res.data).hexdigest()}
+        for key, value in actual.items():
+            if key in res.descriptor and res.descriptor[key] != value:
+                yield Problem(f"resource-{key}", f"descriptor says {res.descriptor[key]!r}, "
+                              f"{res.descriptor.get('path')} has {value!r}", res.name, None, key)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def check_files(pkg: Package) -> Iterator[Problem]:
+    """Encoding and layout of every resource file: the things spreadsheets break."""
+    for res in pkg.resources.values():
+        data = res.data
+        if data.startswith(b"\xef\xbb\xbf"):
+            yield Problem("file-bom", "the file starts with a byte-order mark", res.name, 1)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield Problem("file-utf8", f"not valid UTF-8 at byte {exc.start}", res.name,
+                          _line_of(data, exc.start))
+            continue
+        if "\r" in text:
+            yield Problem("file-crlf", "carriage return found; lines must end with LF only",
+                          res.name, _line_of(data, data.index(b"\r")))
+        if text and not text.endswith("\n"):
+            yield Problem("file-final-newline", "the file does not end with a newline", res.name,
+                          text.count("\n") + 1)
+        if not unicodedata.is_normalized("NFC", text):
+            line = next(n for n, t in enumerate(text.split("\n"), start=1)
+                        if not unicodedata.is_normalized("NFC", t))
+            yield Problem("file-nfc", "text is not in Unicode NFC form", res.name, line)
+
+
+def _string_fields(res: Loaded) -> set[str]:
+    return {f["name"] for f in res.table.fields if f["type"] == "string"} if res.table else set()
+
+
+def check_cells(pkg: Package) -> Iterator[Problem]:
+    for res in pkg.resources.values():
+        if not res.readable:
+            continue
+        expected = res.table.field_names
+        if res.is_json:
+            for i, record in enumerate(res.records):
+                if list(record) != expected:
+                    yield Problem("header-mismatch", f"keys {list(record)} differ from the schema's "
+                                  f"field order {expected}", res.name, i + 2)
+                    break
+        elif res.header != expected:
+            yield Problem("header-mismatch", f"header {res.header} differs from the schema's field "
+                          f"order {expected}", res.name, 1)
+        strings = _string_fields(res)
+        for i, record in enumerate(res.records):
+            for name, value in record.items():
+                if not isinstance(value, str):
+                    continue
+                if CONTROL.search(value):
+                    yield Problem("cell-control", "control character in cell", res.name, i + 2, name)
+                if value != value.strip():
+                    yield Problem("cell-whitespace", "leading or trailing white space", res.name, i + 2, name)
+                if name in strings and value.startswith(INJECTION):
+                    yield Problem("csv-injection", f"cell starts with {value[0]!r}, which a spreadsheet "
+                                  f"would run as a formula", res.name, i + 2, name)
+
+
+def check_frictionless(pkg: Package) -> Iterator[Problem]:
+    from frictionless import Package as FrictionlessPackage
+    from frictionless import system
+
+    try:
+        with system.use_context(trusted=False):
+            report = FrictionlessPackage(str(pkg.dir / "datapackage.json")).validate()
+    except Exception as exc:  # frictionless raises its own exception types on a bad descriptor
+        yield Problem("frictionless/package-error", str(exc))
+        return
+    for task in report.tasks:
+        for error in task.errors:
+            yield Problem(f"frictionless/{error.type}", error.message, task.name,
+                          getattr(error, "row_number", None), getattr(error, "field_name", None))
+    for error in report.errors:
+        yield Problem(f"frictionless/{error.type}", error.message)
+
+
+def check_json_tables(pkg: Package) -> Iterator[Problem]:
+    for res in pkg.resources.values():
+        path = safe_path(pkg.dir, res.descriptor.get("jsonSchema"))
+        if not res.is_json or not res.readable or path is None or not path.is_file():
+            continue
+        try:
+            validator = jsonschema.Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
+            errors = sorted(validator.iter_errors(res.records), key=lambda e: list(map(str, e.path)))
+        except (ValueError, jsonschema.SchemaError):
+            continue  # reported by check_schema_files
+        for error in errors:
+            path_items = list(error.path)
+            row = path_items[0] + 2 if path_items and isinstance(path_items[0], int) else None
+            yield Problem("json-schema", error.message, res.name, row,
+                          path_items[1] if len(path_items) > 1 else None)
+
+
+def check_twins(pkg: Package) -> Iterator[Problem]:
+    for name, csv_table in pkg.resources.items():
+        twin = pkg.resources.get(name + "_json")
+        if twin is None or not csv_table.readable or not twin.readable:
+            continue
+        if len(csv_table.records) != len(twin.records):
+            yield Problem("twin-mismatch", f"{len(csv_table.records)} CSV records but "
+                          f"{len(twin.records)} JSON records", twin.name)
+            continue
+        for i, (a, b) in enumerate(zip(csv_table.records, twin.records)):
+            for f in csv_table.table.field_names:
+                if cell(a.get(f)) != cell(b.get(f)):
+                    yield Problem("twin-mismatch", f"CSV has {cell(a.get(f))!r}, JSON has "
+                                  f"{cell(b.get(f))!r}", twin.name, i + 2, f)
+
+
+def check_keys_and_vocabularies(pkg: Package) -> Iterator[Problem]:
+    """uniqueKeys and categories from the package's own Table Schemas, which
+    frictionless 5.21 does not enforce."""
+    for res in pkg.resources.values():
+        if not res.readable or not isinstance(res.schema, dict):
+            continue
+        for key in res.schema.get("uniqueKeys", []):
+            seen: dict[tuple, int] = {}
+            for i, record in enumerate(res.records):
+                value = tuple(record.get(k) for k in key)
+                if None in value:
+                    continue
+                if value in seen:
+                    yield Problem("unique-key", f"{dict(zip(key, value))} repeats row {seen[value]}",
+                                  res.name, i + 2, ",".join(key))
+                seen.setdefault(value, i + 2)
+        for f in res.schema.get("fields", []):
+            terms = f.get("categories")
+            if not terms:
+                continue
+            for i, record in enumerate(res.records):
+                value = record.get(f.get("name"))
+                if value is not None and value not in terms:
+                    yield Problem("vocabulary", f"{value!r} is not one of the field's categories",
+                                  res.name, i + 2, f.get("name"))
+
+
+def _source_texts(pkg: Package) -> dict[str, str]:
+    texts = {}
+    for path in sorted((pkg.inputs_dir / "sources").glob("*.txt")):
+        try:
+            texts[path.stem] = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # reported by check_sources
+    return texts
+
+
+def check_sources(pkg: Package) -> Iterator[Problem]:
+    res = pkg.resources.get("sources")
+    if res is None or not res.readable:
+        return
+    for i, record in enumerate(res.records):
+        path = pkg.inputs_dir / "sources" / f"{record.get('id')}.txt"
+        if not path.is_file():
+            yield Problem("source-file", f"no file {path}", "sources", i + 2, "id")
+            continue
+        data = path.read_bytes()
+        actual = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
+                  "length": len(data.decode("utf-8", "replace"))}
+        for key, value in actual.items():
+            if record.get(key) != value:
+                yield Problem("source-" + key, f"table says {record.get(key)!r}, file {path.name} "
+                              f"has {value!r}", "sources", i + 2, key)
+
+
+def check_spans(pkg: Package) -> Iterator[Problem]:
+    texts = _source_texts(pkg)
+    for res in pkg.csv_tables():
+        for span in res.table.spans:
+            for i, record in enumerate(res.records):
+                src, start, end, text = (record.get(span[k]) for k in ("source", "start", "end", "text"))
+                if src not in texts:
+                    continue  # a dangling source is a foreign-key error
+                if not (isinstance(start, int) and isinstance(end, int)
+                        and 0 <= start <= end <= len(texts[src])):
+                    yield Problem("span-range", f"offsets {start!r}..{end!r} are not inside "
+                                  f"{src} (length {len(texts[src])})", res.name, i + 2, span["start"])
+                elif texts[src][start:end] != text:
+                    yield Problem("span-mismatch", f"{src}[{start}:{end}] is "
+                                  f"{texts[src][start:end]!r}, not {text!r}", res.name, i + 2, span["text"])
+
+
+def check_ordered(pkg: Package) -> Iterator[Problem]:
+    for res in pkg.csv_tables():
+        for columns in res.table.ordered:
+            for i, record in enumerate(res.records):
+                given = [(c, record.get(c)) for c in columns if isinstance(record.get(c), int)]
+                for (a, x), (b, y) in zip(given, given[1:]):
+                    if x > y:
+                        yield Problem("range-order", f"{a} {x} is greater than {b} {y}", res.name, i + 2, b)
+
+
+def check_dates(pkg: Package) -> Iterator[Problem]:
+    for res in pkg.csv_tables():
+        for cols in res.table.dates:
+            for i, record in enumerate(res.records):
+                yield from _check_date(res.name, i + 2, cols, record)
+
+
+def _check_date(resource: str, row: int, cols: dict[str, str], record: dict) -> Iterator[Problem]:
+    value = record.get(cols["edtf"])
+    start, end = record.get(cols["start"]), record.get(cols["end"])
+    if value is None:
+        if start is not None or end is not None:
+            yield Problem("date-without-edtf", f"{cols['start']}/{cols['end']} given without "
+                          f"{cols['edtf']}", resource, row, cols["start"])
+        return
+    try:
+        expected = edtf_bounds(value)
+    except ValueError as exc:
+        yield Problem("edtf-invalid", str(exc), resource, row, cols["edtf"])
+        return
+    if isinstance(start, str) and isinstance(end, str) and start > end:
+        yield Problem("date-order", f"{cols['start']} {start} is after {cols['end']} {end}",
+                      resource, row, cols["start"])
+    for key, actual, want in (("start", start, expected[0]), ("end", end, expected[1])):
+        if actual != want:
+            yield Problem("date-edtf-mismatch", f"{cols[key]} is {actual!r} but EDTF {value!r} "
+                          f"gives {want!r}", resource, row, cols[key])
+    if "precision" in cols and record.get(cols["precision"]) != edtf_precision(value):
+        yield Problem("date-edtf-mismatch", f"{cols['precision']} is {record.get(cols['precision'])!r} "
+                      f"but EDTF {value!r} has precision {edtf_precision(value)!r}",
+                      resource, row, cols["precision"])
+
+
+def _curated(pkg: Package) -> list[str]:
+    vocab = pkg.spec.vocabularies.get("curated_table")
+    return list(vocab.terms) if vocab else []
+
+
+def check_evidence(pkg: Package) -> Iterator[Problem]:
+    evidence = pkg.resources.get("evidence")
+    if evidence is None or not evidence.readable:
+        return
+    supported = {(r.get("table"), r.get("record_id")) for r in evidence.records}
+    ids = {t: {r.get("id") for r in pkg.resources[t].records}
+           for t in _curated(pkg) if t in pkg.resources and pkg.resources[t].readable}
+    for i, record in enumerate(evidence.records):
+        table, rid = record.get("table"), record.get("record_id")
+        if table in ids and rid not in ids[table]:
+            yield Problem("evidence-target", f"no {table} record {rid!r}", "evidence", i + 2, "record_id")
+    for table in ids:
+        for i, record in enumerate(pkg.resources[table].records):
+            if (table, record.get("id")) not in supported:
+                yield Problem("evidence-missing", f"{table} record {record.get('id')!r} has no evidence",
+                              table, i + 2, "id")
+
+
+def check_orphans(pkg: Package) -> Iterator[Problem]:
+    """An entity must be referred to by something other than its own names."""
+    entities = pkg.resources.get("entities")
+    if entities is None or not entities.readable:
+        return
+    used: set[Any] = set()
+    for res in pkg.csv_tables():
+        if res.name != "entity_names":
+            for fk in res.table.foreign_keys:
+                if fk["reference"]["resource"] == "entities":
+                    used |= {r.get(fk["fields"][0]) for r in res.records}
+    for i, record in enumerate(entities.records):
+        if record.get("id") not in used:
+            yield Problem("entity-unused", f"entity {record.get('id')!r} is referred to by nothing",
+                          "entities", i + 2, "id")
+
+
+def check_fatalities(pkg: Package) -> Iterator[Problem]:
+    """Event fatality columns are a copy of the count the event names."""
+    from .curate import fatalities_columns
+
+    events, counts = pkg.resources.get("events"), pkg.resources.get("counts")
+    if events is None or counts is None or not events.readable or not counts.readable:
+        return
+    by_id = {r.get("id"): r for r in counts.records}
+    for i, record in enumerate(events.records):
+        for key, want in fatalities_columns(by_id.get(record.get("fatalities_count"))).items():
+            if key != "fatalities_count" and record.get(key) != want:
+                yield Problem("fatalities-copy", f"{key} is {record.get(key)!r} but count "
+                              f"{record.get('fatalities_count')!r} gives {want!r}", "events", i + 2, key)
+
+
+def check_disagreements(pkg: Package) -> Iterator[Problem]:
+    res = pkg.resources.get("disagreements")
+    if res is None or not res.readable:
+        return
+    for i, record in enumerate(res.records):
+        table = pkg.resources.get(record.get("table"))
+        ids = {r.get("id") for r in table.records} if table and table.readable else set()
+        for key in ("record_a", "record_b"):
+            if record.get(key) not in ids:
+                yield Problem("disagreement-target", f"no {record.get('table')} record "
+                              f"{record.get(key)!r}", "disagreements", i + 2, key)
+
+
+CHECKS = (check_descriptor, check_schema_files, check_paths, check_digests, check_files,
+          check_cells, check_frictionless, check_json_tables, check_twins,
+          check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
+          check_evidence, check_orphans, check_fatalities, check_disagreements)
