@@ -56,3 +56,10 @@ def repo_copy(tmp_path):
 
 def rows_where(rows, **match):
     return [r for r in rows if all(r[k] == v for k, v in match.items())]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from test_mutations import SUMMARY
+
+    for line in config.stash.get(SUMMARY, []):
+        terminalreporter.write_line(line)

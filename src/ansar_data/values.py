@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import edtf
 
@@ -57,6 +58,7 @@ class Count:
     certainty: str
 
 
+@lru_cache(maxsize=4096)  # EDTF parsing is slow and values repeat across rows
 def edtf_bounds(value: str) -> tuple[str | None, str | None]:
     """Earliest and latest day of an EDTF value, as ISO dates (None for an open
     end, "..", which the edtf package reports as infinite); ValueError if invalid."""

@@ -1,0 +1,389 @@
+"""Generate corrupted copies of the valid package: one corruption per mutant, each with
+the error code and location validate.py must report.
+
+Positions are taken from the package itself and sampled evenly, so the suite grows
+with the data but stays bounded (MAX_PER_CLASS per class).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+MAX_PER_CLASS = 12
+PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    cls: str
+    label: str
+    apply: Callable[[Path], None]
+    code: str
+    resource: str | None = None
+    row: int | None = None
+    field: str | None = None
+
+
+def copy_package(root: Path, dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for part in PARTS:
+        src = root / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / part)
+    return dest
+
+
+# ---- file helpers ----
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_bytes(out.getvalue().encode("utf-8"))
+
+
+def edit_cell(rel: str, row: int, column: str, change: Callable[[str], str]) -> Callable[[Path], None]:
+    """row is a frictionless row number: 2 is the first record."""
+    def apply(pkg: Path) -> None:
+        rows = read_csv(pkg / rel)
+        col = rows[0].index(column)
+        rows[row - 1][col] = change(rows[row - 1][col])
+        write_csv(pkg / rel, rows)
+    return apply
+
+
+def edit_rows(rel: str, change: Callable[[list[list[str]]], list[list[str]]]) -> Callable[[Path], None]:
+    def apply(pkg: Path) -> None:
+        write_csv(pkg / rel, change(read_csv(pkg / rel)))
+    return apply
+
+
+def edit_bytes(rel: str, change: Callable[[bytes], bytes]) -> Callable[[Path], None]:
+    def apply(pkg: Path) -> None:
+        (pkg / rel).write_bytes(change((pkg / rel).read_bytes()))
+    return apply
+
+
+def edit_json(rel: str, change: Callable[[object], None]) -> Callable[[Path], None]:
+    def apply(pkg: Path) -> None:
+        data = json.loads((pkg / rel).read_text(encoding="utf-8"))
+        change(data)
+        (pkg / rel).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return apply
+
+
+def rename_key(obj: dict, old: str, new: str) -> None:
+    obj[new] = obj.pop(old)
+
+
+def sample(items: list, limit: int = MAX_PER_CLASS) -> list:
+    if len(items) <= limit:
+        return items
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
+
+
+# ---- the package as it is ----
+
+@dataclass
+class Table:
+    name: str
+    rows: list[list[str]]
+    schema: dict
+
+    @property
+    def header(self) -> list[str]:
+        return self.rows[0]
+
+    def records(self) -> Iterator[tuple[int, dict[str, str]]]:
+        for i, row in enumerate(self.rows[1:], start=2):
+            yield i, dict(zip(self.header, row))
+
+    def fields(self, **match) -> list[dict]:
+        return [f for f in self.schema["fields"]
+                if all(f.get(k) == v or f.get("constraints", {}).get(k) == v for k, v in match.items())]
+
+
+def load_tables(root: Path) -> tuple[dict, dict[str, Table]]:
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    tables = {}
+    for res in descriptor["resources"]:
+        if res["format"] == "csv":
+            schema = json.loads((root / res["schema"]).read_text(encoding="utf-8"))
+            tables[res["name"]] = Table(res["name"], read_csv(root / res["path"]), schema)
+    return descriptor, tables
+
+
+def spans_of(root: Path) -> dict[str, list[dict]]:
+    import yaml
+    spec = yaml.safe_load((root / "metadata" / "tables.yaml").read_text(encoding="utf-8"))
+    return {t["name"]: t["spans"] for t in spec["tables"] if t.get("spans")}
+
+
+# ---- the classes of corruption ----
+
+def generate(root: Path) -> list[Mutant]:
+    descriptor, tables = load_tables(root)
+    resources = descriptor["resources"]
+    spans = spans_of(root)
+    mutants: list[Mutant] = []
+
+    def add(cls: str, items: list[Mutant]) -> None:
+        mutants.extend(sample(items))
+
+    def csv_path(name: str) -> str:
+        return f"data/{name}.csv"
+
+    # 1. duplicate primary key: a record takes the key of the record before it
+    items = []
+    for t in tables.values():
+        pk = t.schema["primaryKey"]
+        for i, rec in list(t.records())[1:3]:
+            prev = dict(zip(t.header, t.rows[i - 2]))
+
+            def dup(rows, i=i, pk=pk, prev=prev, header=t.header):
+                for k in pk:
+                    rows[i - 1][header.index(k)] = prev[k]
+                return rows
+            items.append(Mutant("duplicate-primary-key", f"{t.name} row {i}", edit_rows(csv_path(t.name), dup),
+                                "frictionless/primary-key", t.name, i))
+    add("duplicate-primary-key", items)
+
+    # 2. dangling foreign key
+    items = []
+    for t in tables.values():
+        for fk in t.schema.get("foreignKeys", []):
+            column = fk["fields"][-1]
+            ftype = next(f["type"] for f in t.schema["fields"] if f["name"] == column)
+            row = next((i for i, r in t.records() if r[column]), None)
+            if row is None:
+                continue
+            value = "999" if ftype == "integer" else "no-such-record"
+            items.append(Mutant("dangling-foreign-key", f"{t.name}.{column} row {row}",
+                                edit_cell(csv_path(t.name), row, column, lambda v, value=value: value),
+                                "frictionless/foreign-key", t.name, row))
+    add("dangling-foreign-key", items)
+
+    # 3. unknown vocabulary term
+    items = []
+    for t in tables.values():
+        for f in t.schema["fields"]:
+            if "categories" in f:
+                row = next((i for i, r in t.records() if r[f["name"]]), None)
+                if row:
+                    items.append(Mutant("unknown-vocabulary-term", f"{t.name}.{f['name']} row {row}",
+                                        edit_cell(csv_path(t.name), row, f["name"], lambda v: "bogus_term"),
+                                        "vocabulary", t.name, row, f["name"]))
+    add("unknown-vocabulary-term", items)
+
+    # 4. bounds out of order (low above high)
+    items = []
+    for name, low, mid, high in (("events", "fatalities_low", "fatalities_best", "fatalities_high"),
+                                 ("counts", "number_min", "number", "number_max"),
+                                 ("infobox_values", "number_min", "number", "number_max")):
+        for i, r in tables[name].records():
+            base = r[low] or r[mid]
+            if base:
+                items.append(Mutant("bounds-out-of-order", f"{name} row {i}",
+                                    edit_cell(csv_path(name), i, high, lambda v, b=base: str(int(b) - 1)),
+                                    "range-order", name, i, high))
+    add("bounds-out-of-order", items)
+
+    # 5. impossible calendar date
+    items = [Mutant("impossible-date", f"events row {i}",
+                    edit_cell("data/events.csv", i, "date_end", lambda v: v[:5] + "02-30"),
+                    "frictionless/type-error", "events", i, "date_end")
+             for i, r in tables["events"].records() if r["date_end"]]
+    add("impossible-date", items)
+
+    # 6. invalid EDTF
+    items = []
+    for name, column in (("events", "edtf"), ("relations", "valid_edtf"), ("infobox_values", "edtf")):
+        items += [Mutant("invalid-edtf", f"{name} row {i}",
+                         edit_cell(csv_path(name), i, column, lambda v: "1983-13"),
+                         "edtf-invalid", name, i, column)
+                  for i, r in tables[name].records() if r[column]]
+    add("invalid-edtf", items)
+
+    # 7. date bounds that disagree with the EDTF value
+    items = []
+    for name, column in (("events", "date_start"), ("relations", "valid_start"), ("infobox_values", "date_start")):
+        items += [Mutant("date-disagrees-with-edtf", f"{name} row {i}",
+                         edit_cell(csv_path(name), i, column, lambda v: str(int(v[:4]) - 1) + v[4:]),
+                         "date-edtf-mismatch", name, i, column)
+                  for i, r in tables[name].records() if r[column]]
+    add("date-disagrees-with-edtf", items)
+
+    # 8. shifted offset, 9. altered quote
+    shifted, altered = [], []
+    for name, table_spans in spans.items():
+        span = table_spans[0]
+        for i, r in tables[name].records():
+            shifted.append(Mutant("shifted-offset", f"{name} row {i}",
+                                  edit_cell(csv_path(name), i, span["start"], lambda v: str(int(v) + 1)),
+                                  "span-mismatch", name, i, span["text"]))
+            altered.append(Mutant("altered-quote", f"{name} row {i}",
+                                  edit_cell(csv_path(name), i, span["text"], lambda v: v[:-1] + "#"),
+                                  "span-mismatch", name, i, span["text"]))
+    add("shifted-offset", shifted)
+    add("altered-quote", altered)
+
+    # 10. altered source byte
+    items = []
+    for row, (i, r) in enumerate(tables["sources"].records(), start=2):
+        data = (root / "sources" / f"{r['id']}.txt").read_bytes()
+        for at in (30, len(data) // 2, len(data) - 10):
+            pos = next(p for p in range(at, len(data)) if chr(data[p]).isalpha() and data[p] < 128)
+            items.append(Mutant("altered-source-byte", f"{r['id']} byte {pos}",
+                                edit_bytes(f"sources/{r['id']}.txt",
+                                           lambda d, p=pos: d[:p] + bytes([d[p] ^ 0x20]) + d[p + 1:]),
+                                "source-sha256", "sources", row, "sha256"))
+    add("altered-source-byte", items)
+
+    # 11. descriptor typo in a resource; 12. typo in a Table Schema
+    typos = [("schema", "shema"), ("hash", "hashh"), ("encoding", "encodng"), ("mediatype", "mediaType")]
+    items = []
+    for n, res in enumerate(resources):
+        old, new = typos[n % len(typos)]
+
+        def typo(d, n=n, old=old, new=new):
+            rename_key(d["resources"][n], old, new)
+        items.append(Mutant("descriptor-typo", f"{res['name']}.{old}", edit_json("datapackage.json", typo),
+                            "descriptor-strict", res["name"], None, new))
+    for old, new in (("licenses", "license"), ("contributors", "contributor"), ("sources", "source")):
+        items.append(Mutant("descriptor-typo", f"package.{old}",
+                            edit_json("datapackage.json", lambda d, o=old, n=new: rename_key(d, o, n)),
+                            "descriptor-strict", None, None, new))
+    add("descriptor-typo", items)
+    items = []
+    for t in tables.values():
+        rel = f"schemas/{t.name}.tableschema.json"
+        items.append(Mutant("table-schema-typo", f"{t.name} primaryKeys",
+                            edit_json(rel, lambda s: rename_key(s, "primaryKey", "primaryKeys")),
+                            "schema-strict", t.name, None, "primaryKeys"))
+        if "foreignKeys" in t.schema:
+            items.append(Mutant("table-schema-typo", f"{t.name} foreignkey",
+                                edit_json(rel, lambda s: rename_key(s, "foreignKeys", "foreignkey")),
+                                "schema-strict", t.name, None, "foreignkey"))
+        items.append(Mutant("table-schema-typo", f"{t.name} field constraint",
+                            edit_json(rel, lambda s: rename_key(s["fields"][0], "constraints", "constraint")),
+                            "schema-strict", t.name, None, "constraint"))
+    add("table-schema-typo", items)
+
+    # 13. missing resource file
+    add("missing-resource-file", [
+        Mutant("missing-resource-file", res["path"], lambda pkg, p=res["path"]: (pkg / p).unlink(),
+               "resource-missing", res["name"], None, "path") for res in resources])
+
+    # 14. extra column, 15. reordered columns
+    add("extra-column", [
+        Mutant("extra-column", t.name, edit_rows(csv_path(t.name), lambda rows: [r + ["x"] for r in rows]),
+               "header-mismatch", t.name, 1) for t in tables.values()])
+    add("reordered-columns", [
+        Mutant("reordered-columns", t.name,
+               edit_rows(csv_path(t.name), lambda rows: [[r[1], r[0], *r[2:]] for r in rows]),
+               "header-mismatch", t.name, 1) for t in tables.values()])
+
+    # 16. blank required cell
+    items = []
+    for t in tables.values():
+        for f in t.fields(required=True):
+            row = 2 + (len(t.rows) - 2) // 2
+            items.append(Mutant("blank-required-cell", f"{t.name}.{f['name']} row {row}",
+                                edit_cell(csv_path(t.name), row, f["name"], lambda v: ""),
+                                "frictionless/constraint-error", t.name, row, f["name"]))
+    add("blank-required-cell", items)
+
+    # 17-19, 24. byte-level damage of whole files
+    add("byte-order-mark", [
+        Mutant("byte-order-mark", r["path"], edit_bytes(r["path"], lambda d: b"\xef\xbb\xbf" + d),
+               "file-bom", r["name"], 1) for r in resources])
+    add("crlf-line-endings", [
+        Mutant("crlf-line-endings", r["path"], edit_bytes(r["path"], lambda d: d.replace(b"\n", b"\r\n")),
+               "file-crlf", r["name"], 1) for r in resources])
+    items = []
+    for r in resources:
+        if r["format"] == "csv":
+            items.append(Mutant("invalid-utf8", r["path"],
+                                edit_bytes(r["path"], lambda d: d.replace(b"\n", b"\n\xff", 2).replace(b"\n\xff", b"\n", 1)),
+                                "file-utf8", r["name"], 3))
+    add("invalid-utf8", items)
+    add("no-final-newline", [
+        Mutant("no-final-newline", r["path"], edit_bytes(r["path"], lambda d: d[:-1]),
+               "file-final-newline", r["name"]) for r in resources])
+
+    # 20. JSON twin differs from its CSV
+    items = []
+    for t in tables.values():
+        column = next(f["name"] for f in t.schema["fields"] if f["type"] == "string"
+                      and "categories" not in f and "pattern" not in f.get("constraints", {})
+                      and f["name"] not in t.schema["primaryKey"] and t.rows[1][t.header.index(f["name"])])
+
+        def change(data, column=column):
+            data[0][column] = data[0][column] + " and more"
+        items.append(Mutant("json-twin-differs", f"{t.name}_json.{column}", edit_json(f"data/{t.name}.json", change),
+                            "twin-mismatch", f"{t.name}_json", 2, column))
+    add("json-twin-differs", items)
+
+    # 21. wrong hash, 22. path escaping the package
+    def set_hash(d, n):
+        d["resources"][n]["hash"] = "sha256:" + hashlib.sha256(b"something else").hexdigest()
+    add("wrong-hash", [
+        Mutant("wrong-hash", r["name"], edit_json("datapackage.json", lambda d, n=n: set_hash(d, n)),
+               "resource-hash", r["name"], None, "hash") for n, r in enumerate(resources)])
+    escapes = ["../{}", "/etc/{}", "https://example.org/{}", "data/../../{}"]
+    items = []
+    for n, r in enumerate(resources):
+        target = escapes[n % len(escapes)].format(r["path"])
+
+        def escape(d, n=n, target=target):
+            d["resources"][n]["path"] = target
+        items.append(Mutant("path-escapes-package", f"{r['name']} -> {target}", edit_json("datapackage.json", escape),
+                            "resource-path", r["name"], None, "path"))
+    add("path-escapes-package", items)
+
+    # 23, 25-27. cell-level damage in string fields
+    def text_column(t: Table) -> str:
+        return next(f["name"] for f in t.schema["fields"] if f["type"] == "string" and t.rows[2][t.header.index(f["name"])])
+    for cls, code, change in (("csv-injection", "csv-injection", lambda v: "=" + v),
+                              ("not-nfc", "file-nfc", lambda v: v + " e\u0301"),
+                              ("control-character", "cell-control", lambda v: v + "\x07"),
+                              ("trailing-space", "cell-whitespace", lambda v: v + " ")):
+        add(cls, [Mutant(cls, f"{t.name}.{text_column(t)}", edit_cell(csv_path(t.name), 3, text_column(t), change),
+                         code, t.name, 3, None if code == "file-nfc" else text_column(t))
+                  for t in tables.values()])
+
+    # 28. curated record without evidence
+    items = []
+    evidence = tables["evidence"]
+    for table in ("entities", "events", "relations", "counts", "claims", "event_participants"):
+        row, rec = next(iter(tables[table].records()))
+
+        def drop(rows, table=table, rid=rec["id"]):
+            return [r for r in rows if not (r[0] == table and r[1] == rid)]
+        items.append(Mutant("evidence-missing", f"{table} {rec['id']}", edit_rows("data/evidence.csv", drop),
+                            "evidence-missing", table, row, "id"))
+    add("evidence-missing", items)
+
+    # 29. truncated download
+    add("truncated-file", [
+        Mutant("truncated-file", r["path"], edit_bytes(r["path"], lambda d: d[: len(d) // 2]),
+               "resource-hash", r["name"], None, "hash") for r in resources])
+
+    # 30. event fatality columns that no longer equal their count
+    add("fatalities-copy-differs", [
+        Mutant("fatalities-copy-differs", f"events row {i}",
+               edit_cell("data/events.csv", i, "fatalities_text", lambda v: v + " or so"),
+               "fatalities-copy", "events", i, "fatalities_text")
+        for i, r in tables["events"].records() if r["fatalities_text"]])
+    return mutants
