@@ -138,6 +138,8 @@ def write_outputs(root: Path, files: dict[str, bytes],
                   check: Callable[[Path], None] | None = None) -> None:
     """Write files into a temporary folder, run `check` on it, then swap each generated
     top-level entry into place. Nothing under root changes unless all of it succeeded."""
+    for stale in root.glob(".build-*"):  # left behind by a build that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
     try:
         for rel, content in files.items():
