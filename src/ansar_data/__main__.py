@@ -14,11 +14,17 @@ from .schema import SpecError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ansar_data")
-    parser.add_argument("command", choices=["build", "check", "validate"],
+    parser.add_argument("command", choices=["build", "check", "validate", "release"],
                         help="build: regenerate outputs; check: fail if committed outputs "
-                             "differ from a fresh build; validate: validate the package")
+                             "differ from a fresh build; validate: validate the package; "
+                             "release X.Y.Z: cut a release into dist/")
     parser.add_argument("--root", type=Path, default=Path("."), help="repository root")
     args, rest = parser.parse_known_args(argv)
+    if args.command == "release":
+        from .release import main as release_main
+        if len(rest) != 1:
+            parser.error("release takes one version, e.g. `release 0.1.0`")
+        return release_main(args.root, rest[0])
     if args.command == "validate":
         from .validate import main as validate_main
         return validate_main([str(args.root), *rest])

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from . import codebook, curate, extract
+from . import citation, codebook, curate, extract
 from .errors import InputError
 from .parse import Article, parse_article
 from .schema import Spec, json_schema, load_spec, table_schema
@@ -26,13 +26,15 @@ from .yamlfile import read_yaml
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # What the build owns; everything else in the repository is written by hand.
-GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md")
-PACKAGE_KEYS = ("name", "title", "description", "version", "created", "homepage",
-                "licenses", "contributors", "keywords", "attribution")
+GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "CITATION.cff",
+             ".zenodo.json", "dataset.jsonld", "README.md")
+PACKAGE_KEYS = ("name", "title", "description", "version", "released", "created", "licenses",
+                "contributors", "keywords", "attribution", "temporal_coverage", "spatial_coverage")
 
 
 @dataclass(frozen=True)
 class Inputs:
+    readme: str
     spec: Spec
     package: dict[str, Any]
     sources: list[Source]
@@ -49,6 +51,7 @@ def load_inputs(root: Path) -> Inputs:
         raise InputError(str(root / "metadata" / "package.yaml"), "top level", missing[0], "missing")
     texts = {s.id: s.text for s in sources}
     return Inputs(
+        readme=(root / "README.md").read_text(encoding="utf-8"),
         spec=load_spec(root / "metadata" / "tables.yaml"),
         package=package,
         sources=sources,
@@ -110,13 +113,21 @@ def render(inputs: Inputs) -> dict[str, bytes]:
         "$schema": PACKAGE_PROFILE,
         **{k: meta[k] for k in ("name", "title")},
         "description": meta["description"].strip() + "\n\n" + meta["attribution"].strip(),
-        **{k: meta[k] for k in ("version", "created", "homepage", "licenses")},
+        **{k: meta[k] for k in ("version", "created", "licenses")},
         "sources": [{"title": s.title, "path": s.url} for s in inputs.sources],
         **{k: meta[k] for k in ("contributors", "keywords")},
         "resources": resources,
     }
     files["datapackage.json"] = dump_json(descriptor)
     files["docs/codebook.md"] = codebook.render(inputs.spec, tables).encode("utf-8")
+    files["CITATION.cff"] = citation.citation_cff(meta, inputs.sources).encode("utf-8")
+    files[".zenodo.json"] = citation.dump(citation.zenodo(meta, inputs.sources))
+    files["dataset.jsonld"] = citation.dump(citation.json_ld(
+        meta, inputs.sources, [(r["path"], r["mediatype"]) for r in resources]))
+    try:
+        files["README.md"] = citation.stamp_readme(inputs.readme, meta).encode("utf-8")
+    except ValueError as exc:
+        raise InputError("README.md", "whole file", None, str(exc)) from exc
     return dict(sorted(files.items()))
 
 

@@ -1,0 +1,121 @@
+"""Citation metadata derived from metadata/package.yaml: CITATION.cff, .zenodo.json,
+schema.org Dataset JSON-LD, and the BibTeX/APA block of the README. Pure functions."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from .sources import Source
+
+README_START = "<!-- citation:start (generated from metadata/package.yaml by the build) -->"
+README_END = "<!-- citation:end -->"
+LICENSE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
+
+
+def _creators(meta: dict[str, Any]) -> list[str]:
+    return [c["title"] for c in meta["contributors"] if "creator" in c.get("roles", [])]
+
+
+def _abstract(meta: dict[str, Any]) -> str:
+    return " ".join(meta["description"].split())
+
+
+def citation_cff(meta: dict[str, Any], sources: list[Source]) -> str:
+    cff: dict[str, Any] = {
+        "cff-version": "1.2.0",
+        "message": "If you use this dataset, please cite it as below, with the version you used.",
+        "type": "dataset",
+        "title": meta["title"],
+        "authors": [{"name": name} for name in _creators(meta)],
+        "version": meta["version"],
+    }
+    if meta.get("released"):
+        cff["date-released"] = str(meta["released"])
+    cff.update({
+        "license": meta["licenses"][0]["name"],
+        "abstract": _abstract(meta),
+        "keywords": list(meta["keywords"]),
+        "references": [{"type": "encyclopedia", "title": s.title, "url": s.url,
+                        "authors": [{"name": "Wikipedia contributors"}],
+                        "collection-title": "Wikipedia, The Free Encyclopedia",
+                        "license": s.license} for s in sources],
+    })
+    header = "# Generated from metadata/package.yaml by the build; do not edit by hand.\n"
+    return header + yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=88)
+
+
+def zenodo(meta: dict[str, Any], sources: list[Source]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "upload_type": "dataset",
+        "title": meta["title"],
+        "description": _abstract(meta),
+        "version": meta["version"],
+        "license": meta["licenses"][0]["name"].lower(),
+        "access_right": "open",
+        "creators": [{"name": name} for name in _creators(meta)],
+        "keywords": list(meta["keywords"]),
+        "related_identifiers": [{"identifier": s.url, "relation": "isDerivedFrom",
+                                 "resource_type": "publication", "scheme": "url"} for s in sources],
+    }
+    if meta.get("released"):
+        out["publication_date"] = str(meta["released"])
+    return out
+
+
+def json_ld(meta: dict[str, Any], sources: list[Source], files: list[tuple[str, str]]) -> dict[str, Any]:
+    """schema.org Dataset; files are (path, media type). contentUrl is the path inside
+    the release archive, relative to the package root."""
+    out: dict[str, Any] = {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "name": meta["title"],
+        "description": _abstract(meta),
+        "version": meta["version"],
+        "license": LICENSE_URL,
+        "creator": [{"@type": "Organization", "name": name} for name in _creators(meta)],
+        "keywords": list(meta["keywords"]),
+        "isBasedOn": [{"@type": "CreativeWork", "name": s.title, "url": s.url,
+                       "license": LICENSE_URL} for s in sources],
+        "temporalCoverage": meta["temporal_coverage"],
+        "spatialCoverage": {"@type": "Place", "name": meta["spatial_coverage"]},
+        "distribution": [{"@type": "DataDownload", "encodingFormat": media, "contentUrl": path}
+                         for path, media in files],
+    }
+    if meta.get("released"):
+        out["datePublished"] = str(meta["released"])
+    return out
+
+
+def bibtex(meta: dict[str, Any]) -> str:
+    year = str(meta["released"])[:4] if meta.get("released") else "n.d."
+    key = re.sub(r"[^a-z0-9]", "", meta["name"].lower()) + "_" + meta["version"].replace(".", "_")
+    return (f"@misc{{{key},\n  author = {{{{{' and '.join(_creators(meta))}}}}},\n"
+            f"  title = {{{meta['title']}}},\n  year = {{{year}}},\n"
+            f"  version = {{{meta['version']}}},\n  note = {{Dataset, version {meta['version']}. "
+            f"Licensed CC BY-SA 4.0}}\n}}")
+
+
+def apa(meta: dict[str, Any]) -> str:
+    year = str(meta["released"])[:4] if meta.get("released") else "n.d."
+    return f"{', '.join(_creators(meta))}. ({year}). *{meta['title']}* (Version {meta['version']}) [Data set]."
+
+
+def readme_block(meta: dict[str, Any]) -> str:
+    return "\n".join([README_START, "", "BibTeX:", "", "```bibtex", bibtex(meta), "```", "",
+                      "APA:", "", apa(meta), "", README_END])
+
+
+def stamp_readme(readme: str, meta: dict[str, Any]) -> str:
+    """The README with its citation block regenerated; ValueError when the markers are missing."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError("README.md has no citation block markers")
+    return readme[:start] + readme_block(meta) + readme[end + len(README_END):]
+
+
+def dump(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

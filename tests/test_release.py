@@ -1,0 +1,191 @@
+"""Releases: one version everywhere, valid citation metadata, byte-identical archives,
+checksums that verify, refusals, and a record-level diff in the release notes."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import shutil
+import subprocess
+import tomllib
+import zipfile
+
+import jsonschema
+import pytest
+import yaml
+
+from ansar_data.release import (ReleaseRefused, build_zip, changelog_section, diff_records, release,
+                                render_diff)
+from conftest import PACKAGE_PARTS, ROOT
+
+REPO_FILES = ("README.md", "CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md",
+              "CITATION.cff", ".zenodo.json", "dataset.jsonld", ".gitignore")
+TODAY = datetime.date(2026, 11, 21)
+
+
+def test_one_version_everywhere():
+    meta = yaml.safe_load((ROOT / "metadata" / "package.yaml").read_text())
+    version = meta["version"]
+    assert json.loads((ROOT / "datapackage.json").read_text())["version"] == version
+    assert yaml.safe_load((ROOT / "CITATION.cff").read_text())["version"] == version
+    assert json.loads((ROOT / ".zenodo.json").read_text())["version"] == version
+    assert json.loads((ROOT / "dataset.jsonld").read_text())["version"] == version
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"] == version
+    readme = (ROOT / "README.md").read_text()
+    assert f"version = {{{version}}}" in readme
+    assert f"(Version {version}) [Data set]" in readme
+
+
+def test_citation_cff_follows_the_cff_schema():
+    schema = json.loads((ROOT / "tests" / "vendor" / "cff-schema-1.2.0.json").read_text())
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    jsonschema.Draft7Validator(schema).validate(cff)
+    assert cff["type"] == "dataset"
+    assert cff["license"] == "CC-BY-SA-4.0"
+    assert [r["url"] for r in cff["references"]] == [
+        "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)", "https://en.wikipedia.org/wiki/Pasht_Ashan_massacre"]
+
+
+def test_cff_schema_check_can_fail():
+    schema = json.loads((ROOT / "tests" / "vendor" / "cff-schema-1.2.0.json").read_text())
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    del cff["authors"]
+    with pytest.raises(jsonschema.ValidationError, match="'authors' is a required property"):
+        jsonschema.Draft7Validator(schema).validate(cff)
+
+
+def test_zenodo_and_schema_org():
+    zenodo = json.loads((ROOT / ".zenodo.json").read_text())
+    assert zenodo["upload_type"] == "dataset"
+    assert zenodo["license"] == "cc-by-sa-4.0"
+    assert {r["relation"] for r in zenodo["related_identifiers"]} == {"isDerivedFrom"}
+    ld = json.loads((ROOT / "dataset.jsonld").read_text())
+    assert ld["@type"] == "Dataset"
+    assert 50 <= len(ld["description"]) <= 5000
+    assert ld["temporalCoverage"] == "1977/2004"
+    assert ld["spatialCoverage"]["name"] == "Iraqi Kurdistan"
+    assert [b["url"] for b in ld["isBasedOn"]] == [
+        "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)", "https://en.wikipedia.org/wiki/Pasht_Ashan_massacre"]
+    formats = {d["contentUrl"]: d["encodingFormat"] for d in ld["distribution"]}
+    assert formats["data/events.csv"] == "text/csv"
+    assert formats["data/events.json"] == "application/json"
+
+
+def test_changelog_section():
+    text = "# C\n\n## [Unreleased]\n\n- x\n\n## [0.2.0] - 2026-12-01\n\n- y\n\n## [0.1.0] - 2026-11-21\n\n- z\n"
+    assert changelog_section(text, "0.2.0") == "- y"
+    assert changelog_section(text, "0.1.0") == "- z"
+    assert changelog_section(text, "0.3.0") is None
+
+
+def test_diff_records():
+    old = [{"id": "a", "v": "1"}, {"id": "b", "v": "2"}]
+    new = [{"id": "b", "v": "3"}, {"id": "c", "v": "4"}]
+    diff = diff_records("t", ["id"], old, new)
+    assert (diff.added, diff.removed) == (["c"], ["a"])
+    assert [(c.key, c.field, c.old, c.new) for c in diff.changed] == [("b", "v", "2", "3")]
+    text = render_diff([diff], "0.1.0")
+    assert "- `t`: 1 added, 1 removed, 1 field value(s) changed" in text
+    assert "  - changed `b` v: '2' -> '3'" in text
+
+
+def test_zip_is_deterministic():
+    a, b = build_zip(ROOT, "pkg", TODAY), build_zip(ROOT, "pkg", TODAY)
+    assert a == b
+    import io
+    with zipfile.ZipFile(io.BytesIO(a)) as zf:
+        infos = zf.infolist()
+    names = [i.filename for i in infos]
+    assert names == sorted(names)
+    assert "pkg/data/events.csv" in names and "pkg/metadata/tables.yaml" in names
+    assert "pkg/CHANGELOG.md" not in names
+    assert {i.date_time for i in infos} == {(2026, 11, 21, 0, 0, 0)}
+    assert {i.external_attr >> 16 for i in infos} == {0o100644}
+
+
+def git(repo, *args):
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path):
+    dest = tmp_path / "repo"
+    dest.mkdir()
+    for part in PACKAGE_PARTS + REPO_FILES:
+        src = ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / part)
+    changelog = dest / "CHANGELOG.md"
+    changelog.write_text(re.sub(r"## \[Unreleased\]", "## [Unreleased]\n\n## [9.0.0] - 2026-11-21",
+                                changelog.read_text(), count=1))
+    git(dest, "init", "-q")
+    git(dest, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
+    git(dest, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    return dest
+
+
+def commit(repo, message):
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", message)
+
+
+def test_release_refuses(repo):
+    with pytest.raises(ReleaseRefused, match="is not a version X.Y.Z"):
+        release(repo, "9.0", TODAY, run_tests=False)
+    with pytest.raises(ReleaseRefused, match=r"CHANGELOG.md has no section '## \[9.1.0\]'"):
+        release(repo, "9.1.0", TODAY, run_tests=False)
+    (repo / "README.md").write_text((repo / "README.md").read_text() + "\nedit\n")
+    with pytest.raises(ReleaseRefused, match="uncommitted changes"):
+        release(repo, "9.0.0", TODAY, run_tests=False)
+    git(repo, "checkout", "README.md")
+    path = repo / "data" / "see_also.csv"
+    path.write_text(path.read_text().replace("Toma Tomas", "Toma Thomas"))
+    commit(repo, "corrupt")
+    with pytest.raises(ReleaseRefused, match="the package does not validate"):
+        release(repo, "9.0.0", TODAY, run_tests=False)
+    assert not (repo / "dist").exists()
+
+
+def test_release_refuses_when_tests_fail(repo):
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_x.py").write_text("def test_x():\n    assert 1 == 2\n")
+    git(repo, "add", "tests")
+    commit(repo, "a failing test")
+    with pytest.raises(ReleaseRefused, match="the tests fail"):
+        release(repo, "9.0.0", TODAY)
+
+
+def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
+    first = release(repo, "9.0.0", TODAY, run_tests=False)
+    meta = yaml.safe_load((repo / "metadata" / "package.yaml").read_text())
+    assert (meta["version"], str(meta["released"])) == ("9.0.0", "2026-11-21")
+    assert json.loads((repo / "datapackage.json").read_text())["version"] == "9.0.0"
+    assert yaml.safe_load((repo / "CITATION.cff").read_text())["date-released"] == "2026-11-21"
+    digest = first["archive"].read_bytes()
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=repo / "dist", capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout.strip().endswith(": OK")
+    notes = first["notes"].read_text()
+    assert "Data in this first release" in notes
+    assert "- `events`: 25 added, 0 removed" in notes
+
+    commit(repo, "Release 9.0.0")
+    git(repo, "tag", "v9.0.0")
+    again = release(repo, "9.0.0", datetime.date(2027, 1, 1), run_tests=False)  # a later day
+    assert again["archive"].read_bytes() == digest
+
+    events = repo / "curation" / "events.yaml"
+    events.write_text(events.read_text().replace(
+        "description: The Iraqi government began a crackdown on the communists.",
+        "description: The Iraqi government started a crackdown on the communists."))
+    changelog = repo / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text().replace("## [9.0.0]", "## [9.1.0] - 2027-01-02\n\n- Wording.\n\n## [9.0.0]"))
+    from ansar_data.build import build
+    build(repo)
+    commit(repo, "reword")
+    second = release(repo, "9.1.0", datetime.date(2027, 1, 2), run_tests=False)
+    notes = second["notes"].read_text()
+    assert "## Changes in the data since 9.0.0" in notes
+    assert "- `events`: 0 added, 0 removed, 1 field value(s) changed" in notes
+    assert ("  - changed `crackdown-1977` description: 'The Iraqi government began a crackdown on the "
+            "communists.' -> 'The Iraqi government started a crackdown on the communists.'") in notes
+    assert "- `sources`: unchanged" in notes
+    assert str(yaml.safe_load((repo / "metadata" / "package.yaml").read_text())["released"]) == "2027-01-02"
