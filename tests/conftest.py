@@ -9,7 +9,8 @@ from ansar_data.build import build_tables, load_inputs, render
 from ansar_data.parse import parse_article
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata", "curation", "docs")
+PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata", "curation", "docs",
+                 "README.md", "CITATION.cff", ".zenodo.json", "dataset.jsonld")
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,7 @@ from ansar_data.release import (ReleaseRefused, build_zip, changelog_section, di
                                 render_diff)
 from conftest import PACKAGE_PARTS, ROOT
 
-REPO_FILES = ("README.md", "CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md",
-              "CITATION.cff", ".zenodo.json", "dataset.jsonld", ".gitignore")
+REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", ".gitignore")
 TODAY = datetime.date(2026, 11, 21)
 
 
