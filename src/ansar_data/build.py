@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from . import citation, codebook, curate, extract
+from . import citation, codebook, curate, extract, figures, readme, site
 from .errors import InputError
 from .parse import Article, parse_article
 from .schema import Spec, json_schema, load_spec, table_schema
@@ -26,8 +26,8 @@ from .yamlfile import read_yaml
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # What the build owns; everything else in the repository is written by hand.
-GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "CITATION.cff",
-             ".zenodo.json", "dataset.jsonld", "README.md")
+GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/figures", "site",
+             "CITATION.cff", ".zenodo.json", "dataset.jsonld", "README.md")
 PACKAGE_KEYS = ("name", "title", "description", "version", "released", "created", "licenses",
                 "contributors", "keywords", "attribution", "temporal_coverage", "spatial_coverage")
 
@@ -122,12 +122,17 @@ def render(inputs: Inputs) -> dict[str, bytes]:
     files["docs/codebook.md"] = codebook.render(inputs.spec, tables).encode("utf-8")
     files["CITATION.cff"] = citation.citation_cff(meta, inputs.sources).encode("utf-8")
     files[".zenodo.json"] = citation.dump(citation.zenodo(meta, inputs.sources))
-    files["dataset.jsonld"] = citation.dump(citation.json_ld(
-        meta, inputs.sources, [(r["path"], r["mediatype"]) for r in resources]))
+    json_ld = citation.json_ld(meta, inputs.sources, [(r["path"], r["mediatype"]) for r in resources])
+    files["dataset.jsonld"] = citation.dump(json_ld)
+    figure_files = figures.render(tables)
+    files.update(figure_files)
+    files["site/index.html"] = site.render(meta, inputs.spec, tables, json_ld, figure_files).encode("utf-8")
     try:
-        files["README.md"] = citation.stamp_readme(inputs.readme, meta).encode("utf-8")
+        text = readme.stamp_block(inputs.readme, "citation", citation.readme_block(meta))
+        text = readme.stamp_block(text, "tables", readme.tables_block(inputs.spec, tables))
     except ValueError as exc:
         raise InputError("README.md", "whole file", None, str(exc)) from exc
+    files["README.md"] = text.encode("utf-8")
     return dict(sorted(files.items()))
 
 

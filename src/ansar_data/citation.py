@@ -11,8 +11,6 @@ import yaml
 
 from .sources import Source
 
-README_START = "<!-- citation:start (generated from metadata/package.yaml by the build) -->"
-README_END = "<!-- citation:end -->"
 LICENSE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
 
 
@@ -105,16 +103,7 @@ def apa(meta: dict[str, Any]) -> str:
 
 
 def readme_block(meta: dict[str, Any]) -> str:
-    return "\n".join([README_START, "", "BibTeX:", "", "```bibtex", bibtex(meta), "```", "",
-                      "APA:", "", apa(meta), "", README_END])
-
-
-def stamp_readme(readme: str, meta: dict[str, Any]) -> str:
-    """The README with its citation block regenerated; ValueError when the markers are missing."""
-    start, end = readme.find(README_START), readme.find(README_END)
-    if start < 0 or end < start:
-        raise ValueError("README.md has no citation block markers")
-    return readme[:start] + readme_block(meta) + readme[end + len(README_END):]
+    return "\n".join(["", "BibTeX:", "", "```bibtex", bibtex(meta), "```", "", "APA:", "", apa(meta), ""])
 
 
 def dump(data: dict[str, Any]) -> bytes:

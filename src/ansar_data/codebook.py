@@ -1,11 +1,28 @@
-"""docs/codebook.md, generated from metadata/tables.yaml and the built tables."""
+"""The codebook, generated from metadata/tables.yaml and the built tables: one model,
+rendered as Markdown (docs/codebook.md) and as HTML (the landing page)."""
 
 from __future__ import annotations
 
+import html
+import re
+from dataclasses import dataclass
 from typing import Any
 
-from .schema import CONSTRAINT_KEYS, Spec, Table
+from .schema import CONSTRAINT_KEYS, Spec
 from .tables_io import cell
+
+INTRO = ("Generated from `metadata/tables.yaml` by the build; do not edit by hand. "
+         "Empty CSV cells and JSON `null` mean the value is not given.")
+
+
+@dataclass(frozen=True)
+class TableDoc:
+    name: str
+    title: str
+    row: str
+    count: int
+    keys: list[str]          # Markdown inline text
+    fields: list[list[str]]  # name, type, constraints, description, example (Markdown inline)
 
 
 def _constraints(f: dict[str, Any]) -> str:
@@ -23,38 +40,42 @@ def _example(rows: list[dict[str, Any]], name: str) -> str:
     if value is None:
         return ""
     text = cell(value)
-    return "`" + (text if len(text) <= 40 else text[:37] + "...").replace("|", "\\|") + "`"
+    return "`" + (text if len(text) <= 40 else text[:37] + "...") + "`"
 
 
-def _table_section(table: Table, rows: list[dict[str, Any]]) -> list[str]:
-    lines = [f"## {table.name}", "", f"**{table.title}.** Each row: {table.row[0].lower() + table.row[1:]}", "",
-             f"- Files: `data/{table.name}.csv`, `data/{table.name}.json`; {len(rows)} rows",
-             f"- Primary key: {', '.join(f'`{k}`' for k in table.primary_key)}"]
-    for key in table.unique_keys:
-        lines.append(f"- Unique: {', '.join(f'`{k}`' for k in key)}")
-    for fk in table.foreign_keys:
-        ref = fk["reference"]
-        lines.append(f"- Foreign key: {', '.join(fk['fields'])} -> "
-                     f"`{ref['resource']}`.{', '.join(ref['fields'])}")
-    for span in table.spans:
-        lines.append(f"- Quote check: `{span['text']}` equals the source text at "
-                     f"`{span['start']}`..`{span['end']}`")
-    lines += ["", "| field | type | constraints | description | example |",
-              "| --- | --- | --- | --- | --- |"]
-    for f in table.fields:
-        description = f["description"].replace("|", "\\|")
-        lines.append(f"| `{f['name']}` | {f['type']} | {_constraints(f)} | "
-                     f"{description} | {_example(rows, f['name'])} |")
-    return lines + [""]
+def model(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> list[TableDoc]:
+    docs = []
+    for t in spec.tables:
+        rows = tables.get(t.name, [])
+        keys = [f"Files: `data/{t.name}.csv`, `data/{t.name}.json`; {len(rows)} rows",
+                f"Primary key: {', '.join(f'`{k}`' for k in t.primary_key)}"]
+        keys += [f"Unique: {', '.join(f'`{k}`' for k in key)}" for key in t.unique_keys]
+        keys += [f"Foreign key: {', '.join(fk['fields'])} -> `{fk['reference']['resource']}`."
+                 f"{', '.join(fk['reference']['fields'])}" for fk in t.foreign_keys]
+        keys += [f"Quote check: `{s['text']}` equals the source text at `{s['start']}`..`{s['end']}`"
+                 for s in t.spans]
+        fields = [[f"`{f['name']}`", f["type"], _constraints(f), f["description"], _example(rows, f["name"])]
+                  for f in t.fields]
+        docs.append(TableDoc(t.name, t.title, t.row, len(rows), keys, fields))
+    return docs
+
+
+def _row_sentence(row: str) -> str:
+    return row[0].lower() + row[1:]
 
 
 def render(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
-    lines = ["# Codebook", "",
-             "Generated from `metadata/tables.yaml` by the build; do not edit by hand.",
-             "Empty CSV cells and JSON `null` mean the value is not given.", "",
-             "Tables: " + ", ".join(f"[{t.name}](#{t.name.replace('_', '-')})" for t in spec.tables), ""]
-    for table in spec.tables:
-        lines += _table_section(table, tables.get(table.name, []))
+    """docs/codebook.md"""
+    docs = model(spec, tables)
+    lines = ["# Codebook", "", INTRO, "",
+             "Tables: " + ", ".join(f"[{d.name}](#{d.name.replace('_', '-')})" for d in docs), ""]
+    for d in docs:
+        lines += [f"## {d.name}", "", f"**{d.title}.** Each row: {_row_sentence(d.row)}", ""]
+        lines += [f"- {k}" for k in d.keys]
+        lines += ["", "| field | type | constraints | description | example |",
+                  "| --- | --- | --- | --- | --- |"]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in f) + " |" for f in d.fields]
+        lines.append("")
     lines += ["# Vocabularies", ""]
     for vocab in spec.vocabularies.values():
         lines += [f"## vocabulary: {vocab.name}", "", vocab.description, "",
@@ -62,3 +83,34 @@ def render(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
         lines += [f"| `{term}` | {meaning} |" for term, meaning in vocab.terms.items()]
         lines.append("")
     return "\n".join(lines)
+
+
+def inline_html(text: str) -> str:
+    """The little Markdown the codebook uses (`code`, [label](#anchor)) as HTML."""
+    out = html.escape(text, quote=False)
+    out = re.sub(r"`([^`]*)`", r"<code>\1</code>", out)
+    return re.sub(r"\[([^\]]+)\]\((#[^)]+)\)", r'<a href="\2">\1</a>', out)
+
+
+def render_html(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
+    """The codebook as an HTML fragment."""
+    parts = [f"<p>{inline_html(INTRO)}</p>"]
+    for d in model(spec, tables):
+        parts.append(f'<h3 id="codebook-{d.name}">{html.escape(d.name)}</h3>')
+        parts.append(f"<p><strong>{html.escape(d.title)}.</strong> Each row: "
+                     f"{html.escape(_row_sentence(d.row))}</p>")
+        parts.append("<ul>" + "".join(f"<li>{inline_html(k)}</li>" for k in d.keys) + "</ul>")
+        head = "".join(f"<th>{h}</th>" for h in ("field", "type", "constraints", "description", "example"))
+        body = "".join("<tr>" + "".join(f'<td dir="auto">{inline_html(c)}</td>' for c in f) + "</tr>"
+                       for f in d.fields)
+        parts.append(f'<table class="codebook"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+    parts.append("<h3>Vocabularies</h3>")
+    for vocab in spec.vocabularies.values():
+        anchor = "vocabulary-" + vocab.name.replace("_", "-")
+        rows = "".join(f"<tr><td><code>{html.escape(t)}</code></td><td>{html.escape(m)}</td></tr>"
+                       for t, m in vocab.terms.items())
+        parts.append(f'<h4 id="{anchor}">vocabulary: {html.escape(vocab.name)}</h4>'
+                     f"<p>{html.escape(vocab.description)}</p>"
+                     f'<table class="codebook"><thead><tr><th>term</th><th>meaning</th></tr></thead>'
+                     f"<tbody>{rows}</tbody></table>")
+    return "\n".join(parts)

@@ -1,0 +1,166 @@
+"""Exports for users of SQLite/Datasette, Parquet and Excel, written by the release
+into the archive (exports/). Types come from the Table Schemas; every export is
+deterministic, so the release archive stays byte-for-byte reproducible."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from .schema import Spec, Table
+
+SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "boolean": "INTEGER", "date": "TEXT", "number": "REAL"}
+FIXED_TIME = datetime.datetime(2000, 1, 1)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_table_sql(table: Table) -> list[str]:
+    """CREATE TABLE with the schema's primary and foreign keys, and an index per foreign key."""
+    columns = []
+    for f in table.fields:
+        col = f"{_quote(f['name'])} {SQL_TYPES[f['type']]}"
+        if f.get("required"):
+            col += " NOT NULL"
+        if f["type"] == "boolean":
+            col += f" CHECK ({_quote(f['name'])} IN (0, 1))"
+        columns.append(col)
+    columns.append(f"PRIMARY KEY ({', '.join(map(_quote, table.primary_key))})")
+    for fk in table.foreign_keys:
+        ref = fk["reference"]
+        columns.append(f"FOREIGN KEY ({', '.join(map(_quote, fk['fields']))}) REFERENCES "
+                       f"{_quote(ref['resource'])} ({', '.join(map(_quote, ref['fields']))})")
+    sql = [f"CREATE TABLE {_quote(table.name)} (\n  " + ",\n  ".join(columns) + "\n)"]
+    for fk in table.foreign_keys:
+        index = f"idx_{table.name}_{'_'.join(fk['fields'])}"
+        sql.append(f"CREATE INDEX {_quote(index)} ON {_quote(table.name)} ({', '.join(map(_quote, fk['fields']))})")
+    return sql
+
+
+def write_sqlite(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> None:
+    path.unlink(missing_ok=True)
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA page_size = 4096")
+        for table in spec.tables:
+            for statement in create_table_sql(table):
+                con.execute(statement)
+        for table in spec.tables:
+            names = table.field_names
+            con.executemany(
+                f"INSERT INTO {_quote(table.name)} VALUES ({', '.join('?' * len(names))})",
+                [[row[n] for n in names] for row in tables[table.name]])
+        con.commit()
+        problems = con.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise ValueError(f"foreign keys do not resolve in the SQLite export: {problems[:5]}")
+        con.execute("VACUUM")
+    finally:
+        con.close()
+
+
+def datasette_metadata(spec: Spec, meta: dict[str, Any], database: str) -> dict[str, Any]:
+    return {
+        "title": meta["title"],
+        "description": " ".join(meta["description"].split()),
+        "license": "CC BY-SA 4.0",
+        "license_url": "https://creativecommons.org/licenses/by-sa/4.0/",
+        "source": "English Wikipedia: Al-Ansar (Iraq); Pasht Ashan massacre",
+        "source_url": "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)",
+        "databases": {database: {"tables": {
+            t.name: {"title": t.title, "description": t.row,
+                     "columns": {f["name"]: f["description"] for f in t.fields}}
+            for t in spec.tables}}},
+    }
+
+
+def arrow_table(table: Table, rows: list[dict[str, Any]]):
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "integer": pa.int64(), "boolean": pa.bool_(),
+             "date": pa.date32(), "number": pa.float64()}
+    fields, arrays = [], []
+    for f in table.fields:
+        values = [row[f["name"]] for row in rows]
+        if f["type"] == "date":
+            values = [datetime.date.fromisoformat(v) if v else None for v in values]
+        fields.append(pa.field(f["name"], types[f["type"]], nullable=not f.get("required"),
+                               metadata={"description": f["description"]}))
+        arrays.append(pa.array(values, type=types[f["type"]]))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata={"description": table.row}))
+
+
+def write_parquet(folder: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> None:
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in spec.tables:
+        pq.write_table(arrow_table(table, tables[table.name]), folder / f"{table.name}.parquet",
+                       compression="zstd")
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same zip with every entry's time fixed (openpyxl stamps the current time)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o100644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def write_xlsx(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]], meta: dict[str, Any]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    wb.properties.creator = ", ".join(c["title"] for c in meta["contributors"] if "creator" in c.get("roles", []))
+    readme = wb.active
+    readme.title = "README"
+    lines = [[meta["title"]], [f"Version {meta['version']}"], [" ".join(meta["description"].split())],
+             [" ".join(meta["attribution"].split())], [],
+             ["sheet", "rows", "one row is"]]
+    lines += [[t.name, len(tables[t.name]), t.row] for t in spec.tables]
+    for line in lines:
+        readme.append(line)
+    readme["A1"].font = Font(bold=True, size=14)
+    for table in spec.tables:
+        sheet = wb.create_sheet(table.name)
+        sheet.append(table.field_names)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        dates = {f["name"] for f in table.fields if f["type"] == "date"}
+        for row in tables[table.name]:
+            sheet.append([datetime.date.fromisoformat(row[n]) if n in dates and row[n] else row[n]
+                          for n in table.field_names])
+        for n, name in enumerate(table.field_names, start=1):
+            if name in dates:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=n, max_col=n):
+                    cell.number_format = "yyyy-mm-dd"
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.write_bytes(_fixed_zip(buffer.getvalue()))
+
+
+def write_exports(folder: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]],
+                  meta: dict[str, Any]) -> list[Path]:
+    """All exports into folder; returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = meta["name"]
+    write_sqlite(folder / f"{name}.sqlite", spec, tables)
+    (folder / "metadata.json").write_text(
+        json.dumps(datasette_metadata(spec, meta, name), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_parquet(folder / "parquet", spec, tables)
+    write_xlsx(folder / f"{name}.xlsx", spec, tables, meta)
+    return sorted(p for p in folder.rglob("*") if p.is_file())

@@ -1,0 +1,103 @@
+"""site/index.html: a static landing page generated from the package. One file that
+works offline: inline CSS, inline SVG figures, no script but the JSON-LD record."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from . import citation, codebook
+from .schema import Spec
+from .tables_io import cell
+
+PREVIEW_ROWS = 5
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
+h1{margin-bottom:.2rem} .version{color:#555;margin-top:0}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.85rem;display:block;overflow-x:auto}
+th,td{border:1px solid #ccc;padding:.25rem .45rem;vertical-align:top;text-align:left}
+th{background:#f3f3f3} code{background:#f6f6f6;padding:0 .2rem} pre{background:#f6f6f6;padding:.8rem;overflow-x:auto}
+figure{margin:1rem 0} figure svg{max-width:100%;height:auto}
+nav a{margin-right:1rem}
+""".strip()
+
+
+def _svg(content: bytes) -> str:
+    text = content.decode("utf-8")
+    return text[text.index("<svg"):]  # drop the XML declaration and doctype to inline it
+
+
+def _preview(name: str, rows: list[dict[str, Any]], fields: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(f)}</th>" for f in fields)
+    body = ""
+    for row in rows[:PREVIEW_ROWS]:
+        cells = []
+        for f in fields:
+            text = cell(row[f])
+            cells.append(f'<td dir="auto">{html.escape(text if len(text) <= 60 else text[:57] + "...")}</td>')
+        body += "<tr>" + "".join(cells) + "</tr>"
+    return f'<table class="preview" id="preview-{name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, Any]]],
+           json_ld: dict[str, Any], figures: dict[str, bytes]) -> str:
+    version = meta["version"]
+    released = f", released {meta['released']}" if meta.get("released") else ""
+    archive = f"{meta['name']}-{version}.zip"
+    downloads = "".join(
+        f'<tr><td><code>{t.name}</code></td><td>{len(tables[t.name])}</td>'
+        f'<td><a href="../data/{t.name}.csv">CSV</a> · <a href="../data/{t.name}.json">JSON</a></td>'
+        f"<td>{html.escape(t.row)}</td></tr>" for t in spec.tables)
+    previews = "".join(
+        f'<h3 id="table-{t.name}">{html.escape(t.name)} <small>({len(tables[t.name])} rows)</small></h3>'
+        f"<p>{html.escape(t.row)}</p>" + _preview(t.name, tables[t.name], t.field_names)
+        for t in spec.tables)
+    ld = json.dumps(json_ld, ensure_ascii=False, indent=2).replace("</", "<\\/")
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(meta['title'])} {version}</title>
+<style>{CSS}</style>
+<script type="application/ld+json">
+{ld}
+</script>
+</head>
+<body>
+<h1>{html.escape(meta['title'])}</h1>
+<p class="version">Version {version}{released} · data licensed
+<a href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</a></p>
+<nav><a href="#cite">Cite</a><a href="#downloads">Downloads</a><a href="#figures">Figures</a>
+<a href="#tables">Tables</a><a href="#codebook">Codebook</a></nav>
+<p>{html.escape(' '.join(meta['description'].split()))}</p>
+<p><small>{html.escape(' '.join(meta['attribution'].split()))}</small></p>
+
+<h2 id="cite">How to cite</h2>
+<p>Cite the exact version you used.</p>
+<pre>{html.escape(citation.bibtex(meta))}</pre>
+<p>{html.escape(re.sub(r"[*]", "", citation.apa(meta)))}</p>
+
+<h2 id="downloads">Downloads</h2>
+<p>The release archive <code>{archive}</code> holds every table as CSV and JSON with
+<code>datapackage.json</code>, the schemas, the sources, the codebook and exports for
+SQLite/Datasette, Parquet and Excel; check it with <code>sha256sum -c SHA256SUMS</code>.
+The tables of this version:</p>
+<table><thead><tr><th>table</th><th>rows</th><th>files</th><th>one row is</th></tr></thead>
+<tbody>{downloads}</tbody></table>
+
+<h2 id="figures">Figures</h2>
+<figure id="figure-timeline">{_svg(figures['docs/figures/timeline.svg'])}</figure>
+<figure id="figure-network">{_svg(figures['docs/figures/network.svg'])}</figure>
+
+<h2 id="tables">Tables</h2>
+{previews}
+
+<h2 id="codebook">Codebook</h2>
+{codebook.render_html(spec, tables)}
+</body>
+</html>
+"""
+    return page
