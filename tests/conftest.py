@@ -10,7 +10,7 @@ from ansar_data.parse import parse_article
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata", "curation", "docs",
-                 "README.md", "CITATION.cff", ".zenodo.json", "dataset.jsonld")
+                 "site", "README.md", "CITATION.cff", ".zenodo.json", "dataset.jsonld")
 
 
 @pytest.fixture(scope="session")

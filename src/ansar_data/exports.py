@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import re
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -107,14 +108,19 @@ def write_parquet(folder: Path, spec: Spec, tables: dict[str, list[dict[str, Any
 
 
 def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every entry's time fixed (openpyxl stamps the current time)."""
+    """The same zip with every entry's time fixed, and the workbook's "modified" time
+    too: openpyxl stamps the current time into both when it saves."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o100644 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\2", content)
+            dst.writestr(fixed, content)
     return out.getvalue()
 
 

@@ -15,6 +15,7 @@ import datetime
 import hashlib
 import io
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -28,7 +29,7 @@ SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # What a user downloads: the data with everything needed to read, cite and re-validate it.
 ARCHIVE_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json",
                  "dataset.jsonld", "docs/codebook.md", "metadata/tables.yaml")
-ARCHIVE_DIRS = ("data", "schemas", "sources")
+ARCHIVE_DIRS = ("data", "schemas", "sources", "docs/figures", "site", "exports")
 
 
 class ReleaseRefused(RuntimeError):
@@ -169,7 +170,8 @@ def release(root: Path, version: str, today: datetime.date, run_tests: bool = Tr
     """Check, stamp, build and write dist/. Returns the written files by kind."""
     import json
 
-    from .build import build
+    from .build import build, build_tables, load_inputs
+    from .exports import write_exports
     from .validate import validate_package
 
     if not SEMVER.match(version):
@@ -190,6 +192,9 @@ def release(root: Path, version: str, today: datetime.date, run_tests: bool = Tr
     stamp(root, version, today)
     built = build(root)
     meta = read_yaml(root / "metadata" / "package.yaml")
+    inputs = load_inputs(root)
+    shutil.rmtree(root / "exports", ignore_errors=True)  # not in git: always written fresh
+    write_exports(root / "exports", inputs.spec, build_tables(inputs), meta)
     released = datetime.date.fromisoformat(str(meta["released"]))
 
     name = f"{meta['name']}-{version}"

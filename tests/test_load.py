@@ -1,0 +1,286 @@
+"""Every table loads, with no tricks, in the tools our users have: pandas, DuckDB,
+sqlite3 and Datasette, Parquet, Excel, frictionless, R, and a browser. Each load test
+checks row counts, key types and an Arabic-script value."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ansar_data.exports import write_exports
+from conftest import ROOT
+
+IN_CI = os.environ.get("CI") == "true"
+ARABIC = "الأنصار"
+TABLES = [p.stem for p in sorted((ROOT / "data").glob("*.csv"))]
+
+
+def need(tool: str, path: str | None) -> str:
+    """The tool's path; a clear skip on a developer machine without it, a failure in CI."""
+    if path:
+        return path
+    message = f"{tool} is not installed (CI installs it in .ci/run)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def csv_records(name: str) -> list[dict[str, str]]:
+    with (ROOT / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def as_text(value) -> str:
+    """A loaded value as the CSV writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@pytest.fixture(scope="session")
+def exports(inputs, tables, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("exports")
+    write_exports(folder, inputs.spec, tables, inputs.package)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def counts():
+    return {name: len(csv_records(name)) for name in TABLES}
+
+
+def test_exports_are_deterministic(inputs, tables, exports, tmp_path):
+    time.sleep(1.1)  # so that a clock time leaking into a file would show
+    write_exports(tmp_path, inputs.spec, tables, inputs.package)
+    def digest(folder):
+        return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+    first = digest(exports)
+    assert first == digest(tmp_path)
+    assert {"al-ansar-iraq.sqlite", "al-ansar-iraq.xlsx", "metadata.json", "parquet/events.parquet"} <= set(first)
+
+
+def test_sqlite_export(exports, counts, inputs):
+    con = sqlite3.connect(exports / "al-ansar-iraq.sqlite")
+    con.execute("PRAGMA foreign_keys = ON")
+    for name in TABLES:
+        booleans = {f["name"] for f in inputs.spec.table(name).fields if f["type"] == "boolean"}
+        cursor = con.execute(f'SELECT * FROM "{name}"')
+        columns = [d[0] for d in cursor.description]
+        rows = [{c: as_text(bool(v) if c in booleans and v is not None else v) for c, v in zip(columns, row)}
+                for row in cursor]
+        assert rows == csv_records(name), name
+    assert con.execute("SELECT typeof(ordinal) FROM sections LIMIT 1").fetchone() == ("integer",)
+    assert con.execute("SELECT count(*) FROM entity_names WHERE name = ?", (ARABIC,)).fetchone() == (1,)
+    perpetrators = con.execute("""
+        SELECT n.name FROM events e JOIN event_participants p ON p.event = e.id
+        JOIN entities n ON n.id = p.entity
+        WHERE e.id = 'pasht-ashan-massacre' AND p.role = 'perpetrator'""").fetchall()
+    assert perpetrators == [("Patriotic Union of Kurdistan",)]
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        con.execute("INSERT INTO event_participants VALUES ('x/actor/nobody', 'armed-struggle', 'nobody', 'actor')")
+    indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"idx_event_participants_event", "idx_event_participants_entity", "idx_evidence_source"} <= indexes
+    meta = json.loads((exports / "metadata.json").read_text())
+    assert meta["license"] == "CC BY-SA 4.0"
+    columns = meta["databases"]["al-ansar-iraq"]["tables"]["events"]["columns"]
+    assert columns["edtf"].startswith("The date as EDTF")
+
+
+def test_parquet_export(exports, inputs):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for name in TABLES:
+        table = pq.read_table(exports / "parquet" / f"{name}.parquet")
+        rows = [{k: as_text(v) for k, v in r.items()} for r in table.to_pylist()]
+        assert rows == csv_records(name), name
+    events = pq.read_schema(exports / "parquet" / "events.parquet")
+    assert events.field("date_start").type == pa.date32()
+    assert events.field("fatalities_low").type == pa.int64()
+    assert events.field("fatalities_low_exclusive").type == pa.bool_()
+    assert not events.field("id").nullable and events.field("place").nullable
+
+
+def test_xlsx_export(exports):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(exports / "al-ansar-iraq.xlsx", read_only=True)
+    resources = json.loads((ROOT / "datapackage.json").read_text())["resources"]
+    assert wb.sheetnames == ["README", *[r["name"] for r in resources if r["format"] == "csv"]]
+    for name in TABLES:
+        rows = list(wb[name].iter_rows(values_only=True))
+        header = list(rows[0])
+        records = [{h: as_text(v) for h, v in zip(header, row)} for row in rows[1:]]
+        assert records == csv_records(name), name
+    readme = [r for r in wb["README"].iter_rows(values_only=True)]
+    assert readme[0][0] == "Al-Ansar (Iraq) and the Pasht Ashan massacre"
+
+
+def test_pandas(counts):
+    import pandas as pd
+
+    for name in TABLES:
+        frame = pd.read_csv(ROOT / "data" / f"{name}.csv")
+        assert len(frame) == counts[name], name
+        assert len(pd.read_json(ROOT / "data" / f"{name}.json")) == counts[name], name
+    sections = pd.read_csv(ROOT / "data" / "sections.csv")
+    assert str(sections["ordinal"].dtype) == "int64"
+    names = pd.read_csv(ROOT / "data" / "entity_names.csv")
+    assert ARABIC in set(names["name"])
+    assert "کارەساتی پشت ئاشان" in set(pd.read_json(ROOT / "data" / "entity_names.json")["name"])
+
+
+def test_duckdb(counts):
+    import duckdb
+
+    con = duckdb.connect()
+    for name in TABLES:
+        path = str(ROOT / "data" / f"{name}.csv")
+        assert con.execute("SELECT count(*) FROM read_csv_auto(?)", [path]).fetchone()[0] == counts[name]
+    data = str(ROOT / "data")
+    rows = con.execute(f"""
+        SELECT e.title, e.edtf, p.role, n.name
+        FROM read_csv_auto('{data}/events.csv') e
+        JOIN read_csv_auto('{data}/event_participants.csv') p ON p.event = e.id
+        JOIN read_csv_auto('{data}/entities.csv') n ON n.id = p.entity
+        WHERE e.id = 'pasht-ashan-massacre' ORDER BY p.role, n.name""").fetchall()
+    assert ("Pasht Ashan massacre", "1983-05", "perpetrator", "Patriotic Union of Kurdistan") in rows
+    kind = con.execute(f"SELECT typeof(ordinal) FROM read_csv_auto('{data}/sections.csv') LIMIT 1").fetchone()[0]
+    assert kind == "BIGINT"
+    arabic = con.execute(f"SELECT count(*) FROM read_csv_auto('{data}/entity_names.csv') WHERE name = ?",
+                         [ARABIC]).fetchone()[0]
+    assert arabic == 1
+
+
+def test_frictionless_reads_every_resource(counts):
+    from frictionless import Package
+
+    package = Package(str(ROOT / "datapackage.json"))
+    for name in TABLES:
+        rows = package.get_resource(name).read_rows()
+        assert len(rows) == counts[name]
+        assert len(package.get_resource(name + "_json").read_rows()) == counts[name]
+    names = package.get_resource("entity_names").read_rows()
+    assert ARABIC in {r["name"] for r in names}
+    assert isinstance(package.get_resource("sections").read_rows()[0]["ordinal"], int)
+
+
+R_SCRIPT = r"""
+suppressMessages({library(readr); library(jsonlite)})
+args <- commandArgs(trailingOnly = TRUE)
+for (f in sort(list.files(args[1], pattern = "\\.csv$", full.names = TRUE))) {
+  name <- sub("\\.csv$", "", basename(f))
+  csv <- read_csv(f, show_col_types = FALSE, progress = FALSE)
+  js <- fromJSON(sub("\\.csv$", ".json", f))
+  cat(name, nrow(csv), NROW(js), class(csv[[1]])[1], "\n")
+}
+names <- read_csv(file.path(args[1], "entity_names.csv"), show_col_types = FALSE)
+cat("arabic", sum(names$name == args[2]), "\n")
+sections <- read_csv(file.path(args[1], "sections.csv"), show_col_types = FALSE)
+cat("ordinal", class(sections$ordinal), "\n")
+"""
+
+
+def test_r_reads_every_table(counts, tmp_path):
+    rscript = need("R (Rscript with readr and jsonlite)", shutil.which("Rscript"))
+    script = tmp_path / "load.R"
+    script.write_text(R_SCRIPT)
+    result = subprocess.run([rscript, str(script), str(ROOT / "data"), ARABIC],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(None, 1) for line in result.stdout.strip().splitlines())
+    for name in TABLES:
+        csv_count, json_count, _ = lines[name].split()
+        assert (int(csv_count), int(json_count)) == (counts[name], counts[name]), name
+    assert lines["arabic"].strip() == "1"
+    assert lines["ordinal"].strip() == "numeric"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_datasette_serves_the_export(exports):
+    datasette = need("datasette", shutil.which("datasette", path=str(Path(sys.executable).parent)))
+    port = free_port()
+    proc = subprocess.Popen([datasette, "serve", str(exports / "al-ansar-iraq.sqlite"), "-m",
+                             str(exports / "metadata.json"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        url = (f"http://127.0.0.1:{port}/al-ansar-iraq/entity_names.json?_shape=array&name="
+               + urllib.parse.quote(ARABIC))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    rows = json.loads(response.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError("datasette did not answer: " + proc.stderr.read().decode()[-2000:])
+                time.sleep(0.3)
+        assert [(r["entity"], r["language"], r["script"]) for r in rows] == [("al-ansar", "ar", "Arab")]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/al-ansar-iraq/events.json?_shape=array&_size=max",
+                                    timeout=10) as response:
+            assert len(json.loads(response.read())) == len(csv_records("events"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_landing_page_in_a_browser(counts):
+    chromium = need("Chromium", shutil.which("chromium"))
+    driver_path = need("ChromeDriver", shutil.which("chromedriver"))
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager go online
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,2000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        driver.get((ROOT / "site" / "index.html").as_uri())
+        severe = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        assert severe == []
+        ld = driver.execute_script(
+            "return JSON.parse(document.querySelector('script[type=\"application/ld+json\"]').textContent)")
+        assert ld["@type"] == "Dataset" and ld["temporalCoverage"] == "1977/2004"
+        previews = driver.find_elements(By.CSS_SELECTOR, "table.preview")
+        assert len(previews) == len(TABLES)
+        assert all(p.is_displayed() for p in previews)
+        assert ARABIC in driver.find_element(By.ID, "preview-entity_names").text
+        assert driver.find_element(By.CSS_SELECTOR, "#figure-timeline svg").is_displayed()
+        shots = ROOT / "build" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        assert driver.save_screenshot(str(shots / "site.png"))
+        print(f"screenshot: {shots / 'site.png'}")
+    finally:
+        driver.quit()
