@@ -19,13 +19,24 @@ from test_build import snapshot
 
 
 def test_yaml_is_only_read_with_safe_load():
+    import yaml
+
+    from ansar_data.yamlfile import SAFE_LOADER
+
     sources = {p: p.read_text() for p in (ROOT / "src").rglob("*.py")}
     sources.update({p: p.read_text() for p in (ROOT / "tests").rglob("*.py")})
+    sources.update({p: p.read_text() for p in (ROOT / "benchmarks").rglob("*.py")})
     del sources[ROOT / "tests" / "test_safety.py"]  # this file names the patterns
     assert len(sources) > 10
     unsafe = [str(p) for p, text in sources.items()
-              if re.search(r"yaml\.(load|unsafe_load|full_load|load_all)\(|Loader=", text)]
+              if re.search(r"yaml\.(unsafe_load|full_load|load_all)\(|Loader=(?!SAFE_LOADER\))", text)
+              or (re.search(r"yaml\.load\(", text) and p.name != "yamlfile.py")]
     assert unsafe == []
+    # the one loader in use builds only plain data, like yaml.safe_load
+    assert issubclass(SAFE_LOADER, yaml.constructor.SafeConstructor)
+    assert not issubclass(SAFE_LOADER, yaml.constructor.FullConstructor)
+    with pytest.raises(yaml.constructor.ConstructorError):
+        yaml.load("!!python/object/apply:os.system ['true']", Loader=SAFE_LOADER)
 
 
 def test_validate_never_writes(repo_copy):

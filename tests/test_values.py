@@ -54,3 +54,30 @@ def test_edtf_bounds_rejects_invalid():
     assert edtf_bounds("1987-06/1987-07") == ("1987-06-01", "1987-07-31")
     with pytest.raises(ValueError, match="not valid EDTF"):
         edtf_bounds("1987-13")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ansar_data.values import _fast_bounds, library_edtf_bounds  # noqa: E402
+
+plain = st.builds(lambda y, m, d, kind: [f"{y:04d}", f"{y:04d}-{m:02d}", f"{y:04d}-{m:02d}-{d:02d}"][kind],
+                  st.integers(1, 2999), st.integers(0, 14), st.integers(0, 32), st.integers(0, 2))
+edtf_like = st.one_of(plain, st.builds(lambda a, b: f"{a}/{b}", st.one_of(plain, st.just("..")),
+                                       st.one_of(plain, st.just(".."))))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(edtf_like)
+def test_fast_edtf_path_agrees_with_the_edtf_package(value):
+    try:
+        fast = _fast_bounds(value)
+    except ValueError:
+        fast = "invalid"
+    if fast is None:
+        return  # left to the library
+    try:
+        expected = library_edtf_bounds(value)
+    except ValueError:
+        expected = "invalid"
+    assert fast == expected

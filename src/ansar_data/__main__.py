@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
                              "differ from a fresh build; validate: validate the package; "
                              "release X.Y.Z: cut a release into dist/")
     parser.add_argument("--root", type=Path, default=Path("."), help="repository root")
+    parser.add_argument("--tables-only", action="store_true",
+                        help="build only data/, schemas/ and datapackage.json (for benchmarks)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "release":
         from .release import main as release_main
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         return validate_main([str(args.root), *rest])
     try:
         if args.command == "build":
-            files = build(args.root)
+            files = build(args.root, docs=not args.tables_only)
             print(f"built {len(files)} files")
             return 0
         stale = stale_files(args.root, render(load_inputs(args.root)))

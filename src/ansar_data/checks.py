@@ -194,17 +194,23 @@ def check_frictionless(pkg: Package) -> Iterator[Problem]:
 
 
 def check_json_tables(pkg: Package) -> Iterator[Problem]:
+    """Each JSON twin against its JSON Schema. jsonschema-rs, because the Python
+    jsonschema package took 1.7 s for 54,000 records here (jsonschema-rs: 0.01 s)."""
+    import jsonschema_rs
+
     for res in pkg.resources.values():
         path = safe_path(pkg.dir, res.descriptor.get("jsonSchema"))
         if not res.is_json or not res.readable or path is None or not path.is_file():
             continue
         try:
-            validator = jsonschema.Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
-            errors = sorted(validator.iter_errors(res.records), key=lambda e: list(map(str, e.path)))
-        except (ValueError, jsonschema.SchemaError):
+            validator = jsonschema_rs.validator_for(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, jsonschema_rs.ValidationError):
             continue  # reported by check_schema_files
+        if validator.is_valid(res.records):
+            continue
+        errors = sorted(validator.iter_errors(res.records), key=lambda e: list(map(str, e.instance_path)))
         for error in errors:
-            path_items = list(error.path)
+            path_items = list(error.instance_path)
             row = path_items[0] + 2 if path_items and isinstance(path_items[0], int) else None
             yield Problem("json-schema", error.message, res.name, row,
                           path_items[1] if len(path_items) > 1 else None)

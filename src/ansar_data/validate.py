@@ -81,7 +81,6 @@ class Loaded:
     table: Table | None = None
     schema: dict[str, Any] | None = None
     header: list[str] = field(default_factory=list)
-    raw: list[list[str]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     readable: bool = False
 
@@ -154,9 +153,9 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec) -> Loaded | N
         res.records = records
         res.header = list(records[0]) if records else res.table.field_names
     else:
-        res.header, res.raw = read_csv_text(text.lstrip("\ufeff"))
+        res.header, rows = read_csv_text(text.lstrip("\ufeff"))
         res.records = [{h: _typed(v, types.get(h, "string")) for h, v in zip(res.header, row)}
-                       for row in res.raw]
+                       for row in rows]
     res.readable = True
     return res
 

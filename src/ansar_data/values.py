@@ -3,6 +3,8 @@ into values that keep their precision, bounds and certainty."""
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import re
 import time
 from dataclasses import dataclass
@@ -58,10 +60,59 @@ class Count:
     certainty: str
 
 
-@lru_cache(maxsize=4096)  # EDTF parsing is slow and values repeat across rows
+SIMPLE_EDTF = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def _simple_bounds(value: str) -> tuple[datetime.date, datetime.date] | None:
+    """Bounds of a plain EDTF date (YYYY, YYYY-MM, YYYY-MM-DD), None for any other form;
+    ValueError for an impossible one such as 1983-13 or 1983-02-30."""
+    match = SIMPLE_EDTF.fullmatch(value)
+    if match is None or int(match[1]) == 0:
+        return None
+    year = int(match[1])
+    month = int(match[2]) if match[2] is not None else None
+    day = int(match[3]) if match[3] is not None else None
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"month {month} does not exist")
+    if day is not None:
+        start = end = datetime.date(year, month, day)
+    elif month is not None:
+        start = datetime.date(year, month, 1)
+        end = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    else:
+        start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    return start, end
+
+
+def _fast_bounds(value: str) -> tuple[str | None, str | None] | None:
+    """edtf_bounds for plain dates and intervals of them (open ends ".." allowed),
+    which are all this dataset uses; None to let the edtf package decide."""
+    parts = value.split("/")
+    if len(parts) > 2:
+        return None
+    try:
+        bounds = [None if p == ".." and len(parts) == 2 else _simple_bounds(p) for p in parts]
+    except ValueError as exc:
+        raise ValueError(f"not valid EDTF: {value!r}") from exc
+    if any(b is None and p != ".." for b, p in zip(bounds, parts)) or all(b is None for b in bounds):
+        return None
+    start = bounds[0][0] if bounds[0] else None
+    end = bounds[-1][1] if bounds[-1] else None
+    if start and end and start > end:
+        return None  # a reversed interval: the edtf package decides
+    return (start.isoformat() if start else None), (end.isoformat() if end else None)
+
+
+@lru_cache(maxsize=4096)  # values repeat across rows
 def edtf_bounds(value: str) -> tuple[str | None, str | None]:
     """Earliest and latest day of an EDTF value, as ISO dates (None for an open
-    end, "..", which the edtf package reports as infinite); ValueError if invalid."""
+    end, ".."); ValueError if invalid. Plain dates and intervals take a fast path
+    (the edtf package's parser costs about 1.5 ms a value); a test proves both agree."""
+    fast = _fast_bounds(value)
+    return fast if fast is not None else library_edtf_bounds(value)
+
+
+def library_edtf_bounds(value: str) -> tuple[str | None, str | None]:
     try:
         parsed = edtf.parse_edtf(value)
     except Exception as exc:  # the edtf package raises its own exception types

@@ -1,0 +1,144 @@
+"""How cost grows: build and validate synthetic corpora of 10 to 10,000 articles.
+
+    python benchmarks/run.py [--sizes 10 100 1000 10000] [--out benchmarks/results]
+
+For each size, in fresh processes: `python -m ansar_data build --tables-only` (which
+validates before it swaps the files in), `python validate.py`, and `frictionless
+validate` alone on the same output; wall time and peak memory (max RSS) of each, and
+rows per table. Writes results.csv, results.png and machine.txt to --out, and prints
+whether the targets hold (exit 1 if not):
+  10,000 articles: build + validate < 60 s, peak memory < 1 GiB;
+  10x the articles costs at most 11x the time;
+  validate.py takes at most 1.5x the time of frictionless alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import EXTRACTION_TABLES, corpus, write_package_inputs  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+COLUMNS = ["articles", "build_s", "build_peak_mib", "validate_s", "validate_peak_mib",
+           "frictionless_s", "frictionless_peak_mib", "build_plus_validate_s",
+           "validate_over_frictionless", *[f"rows_{t}" for t in EXTRACTION_TABLES], "rows_total"]
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of a command in its own process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {proc.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def run_size(n: int, seed: int, work: Path) -> dict[str, float]:
+    folder = write_package_inputs(work / f"corpus-{n}", corpus(n, seed), REPO)
+    build_s, build_mib = measure([sys.executable, "-m", "ansar_data", "build", "--root", str(folder), "--tables-only"])
+    validate_s, validate_mib = measure([sys.executable, str(REPO / "validate.py"), str(folder)])
+    fl_s, fl_mib = measure([str(BIN / "frictionless"), "validate", str(folder / "datapackage.json")])
+    rows = {f"rows_{t}": sum(1 for _ in open(folder / "data" / f"{t}.csv", encoding="utf-8")) - 1
+            for t in EXTRACTION_TABLES}
+    return {"articles": n, "build_s": round(build_s, 2), "build_peak_mib": round(build_mib),
+            "validate_s": round(validate_s, 2), "validate_peak_mib": round(validate_mib),
+            "frictionless_s": round(fl_s, 2), "frictionless_peak_mib": round(fl_mib),
+            "build_plus_validate_s": round(build_s + validate_s, 2),
+            "validate_over_frictionless": round(validate_s / fl_s, 2),
+            **rows, "rows_total": sum(rows.values())}
+
+
+def check_targets(results: list[dict]) -> list[tuple[str, bool]]:
+    by_size = {r["articles"]: r for r in results}
+    checks = []
+    if 10000 in by_size:
+        r = by_size[10000]
+        checks.append((f"10,000 articles: build + validate {r['build_plus_validate_s']} s < 60 s",
+                       r["build_plus_validate_s"] < 60))
+        peak = max(r["build_peak_mib"], r["validate_peak_mib"])
+        checks.append((f"10,000 articles: peak memory {peak} MiB < 1024 MiB", peak < 1024))
+    for small, large in zip(results, results[1:]):
+        if large["articles"] == 10 * small["articles"]:
+            for key in ("build_s", "validate_s"):
+                ratio = large[key] / small[key]
+                checks.append((f"{key} {small['articles']} -> {large['articles']} articles: "
+                               f"x{ratio:.1f} <= x11", ratio <= 11))
+    for r in results:
+        checks.append((f"{r['articles']} articles: validate.py / frictionless = "
+                       f"{r['validate_over_frictionless']} <= 1.5", r["validate_over_frictionless"] <= 1.5))
+    return checks
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    mem = next((line.split(":", 1)[1].strip() for line in open("/proc/meminfo")
+                if line.startswith("MemTotal")), "?")
+    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("frictionless", "jsonschema-rs", "pyyaml"))
+    return (f"CPU: {cpu}, {os.cpu_count()} cores\nMemory: {mem}\n"
+            f"OS: {platform.platform()}\nPython: {platform.python_version()}\nPackages: {versions}\n")
+
+
+def plot(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["articles"] for r in results]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for key, label in (("build_s", "build (incl. its validation)"), ("validate_s", "validate.py"),
+                       ("frictionless_s", "frictionless validate alone"),
+                       ("build_plus_validate_s", "build + validate.py")):
+        ax.plot(sizes, [r[key] for r in results], marker="o", label=label)
+    ax.axhline(60, color="red", linestyle="--", linewidth=0.8, label="target: 60 s at 10,000")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("articles")
+    ax.set_ylabel("wall time (s)")
+    ax.set_title("Build and validation time by corpus size (2-core machine)")
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", linewidth=0.3)
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 10000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sorted(args.sizes):
+            results.append(run_size(n, args.seed, Path(tmp)))
+            print(", ".join(f"{k}={v}" for k, v in results[-1].items()), flush=True)
+    with open(args.out / "results.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(results)
+    (args.out / "machine.txt").write_text(machine(), encoding="utf-8")
+    plot(results, args.out / "results.png")
+    checks = check_targets(results)
+    for text, ok in checks:
+        print(("PASS " if ok else "MISS ") + text)
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
