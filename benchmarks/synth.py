@@ -80,7 +80,8 @@ def article(n: int, seed: int, malformed: str | None = None) -> Article:
     lines += ["", "==See also=="] + [f"- {s}" for s in see_also]
     text = "\n".join(lines) + "\n"
     if malformed == "stray-infobox-line":
-        text = text.replace(f"\n{header}\n- ", f"\n{header}\nstray text\n- ", 1)
+        first_field = text.index("\n", text.index(f"\n{header}\n- ") + len(header) + 2)
+        text = text[:first_field] + "\nstray text" + text[first_field:]
     elif malformed == "truncated":
         text = text[: len(text) // 2].rstrip("\n")
     elif malformed == "unbalanced-heading":

@@ -1,0 +1,65 @@
+"""The benchmark's corpus and pipeline at small size: a regression test of correctness,
+not of time."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from ansar_data.build import build
+from ansar_data.parse import ParseError, parse_article
+from ansar_data.validate import validate_package
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from synth import corpus, write_package_inputs  # noqa: E402
+
+
+def test_corpus_is_deterministic_and_in_the_sources_format():
+    a, b = corpus(20, seed=7), corpus(20, seed=7)
+    assert [x.text for x in a] == [x.text for x in b]
+    assert [x.text for x in corpus(20, seed=8)] != [x.text for x in a]
+    texts = "".join(x.text for x in a)
+    for feature in ("\nInfobox\n", "==See also==", "== Section", "==Section", "–", "?", "Over ",
+                    "الأنصار", "ئاشان", "(South Yemen)"):
+        assert feature in texts, feature
+
+
+def test_100_articles_build_and_validate(tmp_path):
+    articles = corpus(100, seed=1)
+    folder = write_package_inputs(tmp_path / "corpus", articles, ROOT)
+    build(folder, docs=False)
+    report = validate_package(folder)
+    assert report.valid, report.human()
+    expected = {"sources": 100, "sections": sum(a.sections for a in articles),
+                "infobox_fields": sum(a.infobox_fields for a in articles),
+                "infobox_values": sum(a.infobox_values for a in articles),
+                "see_also": sum(a.see_also for a in articles)}
+    assert {k: report.checked[k] for k in expected} == expected
+    assert {k: report.checked[k + "_json"] for k in expected} == expected
+    assert not (folder / "site").exists()  # a tables-only build
+
+
+@pytest.mark.parametrize("kind,message", [("stray-infobox-line", "stray line in the infobox"),
+                                          ("truncated", "no final newline"),
+                                          ("unbalanced-heading", "malformed heading")])
+def test_malformed_articles_are_rejected(kind, message):
+    bad = [a for a in corpus(12, seed=3, malformed=6) if a.malformed == kind]
+    assert len(bad) == 2
+    for article in bad:
+        with pytest.raises(ParseError, match=message) as info:
+            parse_article(article.text, article.id)
+        assert info.value.source == article.id
+
+
+def test_benchmark_script_at_10_articles(tmp_path):
+    from run import check_targets, run_size
+
+    row = run_size(10, 1, tmp_path)
+    assert row["rows_sources"] == 10
+    assert row["rows_total"] == sum(row[f"rows_{t}"] for t in
+                                    ("sources", "sections", "infobox_fields", "infobox_values", "see_also"))
+    assert row["build_s"] > 0 and row["validate_peak_mib"] > 0
+    texts = [text for text, _ in check_targets([row])]
+    assert texts == [f"10 articles: validate.py / frictionless = {row['validate_over_frictionless']} <= 1.5"]
