@@ -76,8 +76,8 @@ def test_build_that_fails_validation_writes_nothing(repo_copy, monkeypatch):
     import ansar_data.build as build_module
     real = build_module.render
 
-    def corrupt(inputs):
-        files = real(inputs)
+    def corrupt(inputs, docs=True):
+        files = real(inputs, docs)
         files["data/see_also.csv"] = files["data/see_also.csv"].replace(b"Toma Tomas", b"Toma Thomas")
         return files
 
