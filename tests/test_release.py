@@ -188,3 +188,18 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
             "communists.' -> 'The Iraqi government started a crackdown on the communists.'") in notes
     assert "- `sources`: unchanged" in notes
     assert str(yaml.safe_load((repo / "metadata" / "package.yaml").read_text())["released"]) == "2027-01-02"
+
+
+def test_repository_url_is_written_only_when_given(inputs):
+    from ansar_data import citation
+
+    assert inputs.package["repository"] is None  # none was given; none is invented
+    assert "repository-code" not in yaml.safe_load(citation.citation_cff(inputs.package, inputs.sources))
+    meta = {**inputs.package, "repository": "https://example.org/al-ansar-data"}
+    cff = yaml.safe_load(citation.citation_cff(meta, inputs.sources))
+    assert cff["repository-code"] == "https://example.org/al-ansar-data"
+    schema = json.loads((ROOT / "tests" / "vendor" / "cff-schema-1.2.0.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(cff)
+    assert citation.json_ld(meta, inputs.sources, [])["url"] == "https://example.org/al-ansar-data"
+    assert {"identifier": "https://example.org/al-ansar-data", "relation": "isSupplementTo", "scheme": "url"} \
+        in citation.zenodo(meta, inputs.sources)["related_identifiers"]

@@ -1,5 +1,7 @@
-"""Build the package: inputs (sources/, curation/, metadata/) -> data/, schemas/,
-datapackage.json, docs/codebook.md.
+"""Build the package: inputs (sources/, curation/, metadata/, the README's text) ->
+every path in GENERATED: data/, schemas/, datapackage.json, docs/codebook.md,
+docs/figures/, site/index.html, CITATION.cff, .zenodo.json, dataset.jsonld and the
+generated blocks of README.md.
 
 `render` is pure and returns every generated file as bytes; `write_outputs` puts them
 in place only after the new package validated, through a temporary folder, so a
@@ -28,7 +30,7 @@ PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # What the build owns; everything else in the repository is written by hand.
 GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/figures", "site",
              "CITATION.cff", ".zenodo.json", "dataset.jsonld", "README.md")
-PACKAGE_KEYS = ("name", "title", "description", "version", "released", "created", "licenses",
+PACKAGE_KEYS = ("name", "title", "description", "version", "released", "created", "licenses", "repository",
                 "contributors", "keywords", "attribution", "temporal_coverage", "spatial_coverage")
 
 

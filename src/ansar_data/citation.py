@@ -33,6 +33,8 @@ def citation_cff(meta: dict[str, Any], sources: list[Source]) -> str:
     }
     if meta.get("released"):
         cff["date-released"] = str(meta["released"])
+    if meta.get("repository"):
+        cff["repository-code"] = meta["repository"]
     cff.update({
         "license": meta["licenses"][0]["name"],
         "abstract": _abstract(meta),
@@ -59,6 +61,9 @@ def zenodo(meta: dict[str, Any], sources: list[Source]) -> dict[str, Any]:
         "related_identifiers": [{"identifier": s.url, "relation": "isDerivedFrom",
                                  "resource_type": "publication", "scheme": "url"} for s in sources],
     }
+    if meta.get("repository"):
+        out["related_identifiers"].append({"identifier": meta["repository"], "relation": "isSupplementTo",
+                                           "scheme": "url"})
     if meta.get("released"):
         out["publication_date"] = str(meta["released"])
     return out
@@ -85,6 +90,8 @@ def json_ld(meta: dict[str, Any], sources: list[Source], files: list[tuple[str, 
     }
     if meta.get("released"):
         out["datePublished"] = str(meta["released"])
+    if meta.get("repository"):
+        out["url"] = meta["repository"]
     return out
 
 

@@ -163,11 +163,10 @@ def curated_tables(curation: Curation, extracted: dict[str, list[dict[str, Any]]
     out["relations"] = _relations(ctx, entity_ids)
     out["claims"], out["claim_assessments"] = _claims(ctx, entity_ids, event_ids)
     out["disagreements"] = _disagreements(ctx, out, entity_ids, event_ids)
-    for table in ("counts",):
-        for row in out[table]:
-            if row["event"] is not None and row["event"] not in event_ids:
-                ctx.path, ctx.record = str(curation.folder / "counts.yaml"), repr(row["id"])
-                raise ctx.fail("event", f"unknown event {row['event']!r}")
+    for row in out["counts"]:  # counts come before events, so their event ids are checked here
+        if row["event"] is not None and row["event"] not in event_ids:
+            ctx.path, ctx.record = str(curation.folder / "counts.yaml"), repr(row["id"])
+            raise ctx.fail("event", f"unknown event {row['event']!r}")
     out["evidence"] = ctx.evidence
     names = _english_names(out["entity_names"])
     out["infobox_values"] = [{**r, "entity": names.get(r["value"]) if r["datatype"] == "text" else None}
@@ -287,8 +286,7 @@ def fatalities_columns(count: dict[str, Any] | None) -> dict[str, Any]:
 def _events(ctx: _Context, entity_ids: set[str], counts: list[dict]) -> tuple[list[dict], list[dict]]:
     by_id = {c["id"]: c for c in counts}
     events, participants = [], []
-    records = list(_records(ctx, "events"))
-    event_ids = {rec["id"] for rec, _ in records}
+    event_ids = {r.get("id") for r in ctx.curation.records["events"] if isinstance(r, dict)}
     for rec, seen in _records(ctx, "events"):
         eid = _unique_id(ctx, seen, rec["id"])
         count = None
