@@ -30,8 +30,9 @@ PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # What the build owns; everything else in the repository is written by hand.
 GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/figures", "site",
              "CITATION.cff", ".zenodo.json", "dataset.jsonld", "README.md")
-PACKAGE_KEYS = ("name", "title", "description", "version", "released", "created", "licenses", "repository",
-                "contributors", "keywords", "attribution", "temporal_coverage", "spatial_coverage")
+PACKAGE_KEYS = ("name", "title", "description", "version", "released", "created", "licenses",
+                "repository", "contributors", "keywords", "attribution", "temporal_coverage",
+                "spatial_coverage")
 
 
 @dataclass(frozen=True)
