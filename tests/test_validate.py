@@ -55,3 +55,27 @@ def test_missing_descriptor_cannot_run(tmp_path):
     code, _, err = run(tmp_path)
     assert code == 2
     assert "no datapackage.json" in err
+
+
+def test_human_report_caps_errors_per_check(repo_copy):
+    path = repo_copy / "data" / "evidence.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    # shift the offsets of 25 evidence rows: 25 span-mismatch problems in one resource
+    for i in range(1, 26):
+        cells = lines[i].split(",")
+        lines[i] = lines[i].replace(f",{cells[4]},{cells[5]},", f",{int(cells[4]) + 1},{int(cells[5]) + 1},", 1)
+    path.write_text("".join(lines))
+    code, out, _ = run(repo_copy, "--max-errors", "3")
+    assert code == 1
+    evidence = out.split("\nevidence\n")[1].split("\n\n")[0]
+    assert evidence.count("[span-mismatch] row") == 3
+    assert "[span-mismatch] ... and 22 more" in evidence
+
+
+def test_stale_generated_file_is_reported(repo_copy):
+    from ansar_data.build import load_inputs, render, stale_files
+
+    path = repo_copy / "data" / "claims.csv"
+    path.write_text(path.read_text().replace("allegation", "allegations", 1))
+    (repo_copy / "schemas" / "extra.json").write_text("{}\n")
+    assert stale_files(repo_copy, render(load_inputs(repo_copy))) == ["data/claims.csv", "schemas/extra.json"]
