@@ -3,7 +3,6 @@ schema.org Dataset JSON-LD, and the BibTeX/APA block of the README. Pure functio
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -111,7 +110,3 @@ def apa(meta: dict[str, Any]) -> str:
 
 def readme_block(meta: dict[str, Any]) -> str:
     return "\n".join(["", "BibTeX:", "", "```bibtex", bibtex(meta), "```", "", "APA:", "", apa(meta), ""])
-
-
-def dump(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -48,9 +48,6 @@ class Table:
     def field_names(self) -> list[str]:
         return [f["name"] for f in self.fields]
 
-    def field(self, name: str) -> dict[str, Any]:
-        return next(f for f in self.fields if f["name"] == name)
-
 
 @dataclass(frozen=True)
 class Spec:
