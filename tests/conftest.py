@@ -38,10 +38,10 @@ def articles(texts):
     return {sid: parse_article(text, sid) for sid, text in texts.items()}
 
 
-def copy_repo(dest: Path) -> Path:
-    dest.mkdir(parents=True)
+def copy_repo(dest: Path, parts: tuple[str, ...] = PACKAGE_PARTS) -> Path:
     """A copy of the package and its inputs, to corrupt or rebuild without touching ROOT."""
-    for part in PACKAGE_PARTS:
+    dest.mkdir(parents=True)
+    for part in parts:
         src = ROOT / part
         if src.is_dir():
             shutil.copytree(src, dest / part)

@@ -11,12 +11,12 @@ import csv
 import hashlib
 import io
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 MAX_PER_CLASS = 12
+# What validate.py reads; copied per mutant with conftest.copy_repo.
 PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata")
 
 
@@ -29,14 +29,6 @@ class Mutant:
     resource: str | None = None
     row: int | None = None
     field: str | None = None
-
-
-def copy_package(root: Path, dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for part in PARTS:
-        src = root / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / part)
-    return dest
 
 
 # ---- file helpers ----

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from mutations import Mutant, copy_package, generate
+from conftest import ROOT, copy_repo
+from mutations import PARTS, Mutant, generate
 
 SUMMARY = pytest.StashKey[list]()
 
@@ -31,7 +31,7 @@ def _run(index: int) -> tuple[int, int, list[dict]]:
 
     mutant = _MUTANTS[index]
     with tempfile.TemporaryDirectory() as tmp:
-        pkg = copy_package(ROOT, Path(tmp) / "pkg")
+        pkg = copy_repo(Path(tmp) / "pkg", PARTS)
         mutant.apply(pkg)
         out = io.StringIO()
         with contextlib.redirect_stdout(out):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import shutil
 import subprocess
 import tomllib
 import zipfile
@@ -17,7 +16,7 @@ import yaml
 
 from ansar_data.release import (ReleaseRefused, build_zip, changelog_section, diff_records, release,
                                 render_diff)
-from conftest import PACKAGE_PARTS, ROOT
+from conftest import PACKAGE_PARTS, ROOT, copy_repo
 
 REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", ".gitignore")
 TODAY = datetime.date(2026, 11, 21)
@@ -109,11 +108,7 @@ def git(repo, *args):
 
 @pytest.fixture
 def repo(tmp_path):
-    dest = tmp_path / "repo"
-    dest.mkdir()
-    for part in PACKAGE_PARTS + REPO_FILES:
-        src = ROOT / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / part)
+    dest = copy_repo(tmp_path / "repo", PACKAGE_PARTS + REPO_FILES)
     changelog = dest / "CHANGELOG.md"
     changelog.write_text(re.sub(r"## \[Unreleased\]", "## [Unreleased]\n\n## [9.0.0] - 2026-11-21",
                                 changelog.read_text(), count=1))

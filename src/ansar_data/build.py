@@ -53,14 +53,16 @@ def load_inputs(root: Path) -> Inputs:
     if missing:
         raise InputError(str(root / "metadata" / "package.yaml"), "top level", missing[0], "missing")
     texts = {s.id: s.text for s in sources}
+    spec = load_spec(root / "metadata" / "tables.yaml")
     return Inputs(
         readme=(root / "README.md").read_text(encoding="utf-8") if (root / "README.md").is_file() else "",
-        spec=load_spec(root / "metadata" / "tables.yaml"),
+        spec=spec,
         package=package,
         sources=sources,
         articles=[parse_article(s.text, s.id) for s in sources],
         key_rules=extract.key_rules(read_yaml(root / "metadata" / "infobox_keys.yaml"),
-                                    str(root / "metadata" / "infobox_keys.yaml")),
+                                    str(root / "metadata" / "infobox_keys.yaml"),
+                                    list(spec.vocabularies["datatype"].terms)),
         curation=curate.load_curation(root / "curation", texts),
     )
 

@@ -4,7 +4,7 @@ schema.org Dataset JSON-LD, and the BibTeX/APA block of the README. Pure functio
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -103,9 +103,11 @@ def bibtex(meta: dict[str, Any]) -> str:
             f"Licensed CC BY-SA 4.0}}\n}}")
 
 
-def apa(meta: dict[str, Any]) -> str:
+def apa(meta: dict[str, Any], emphasize: Callable[[str], str] = lambda title: f"*{title}*") -> str:
+    """The APA reference; emphasize renders the italic title (Markdown by default)."""
     year = str(meta["released"])[:4] if meta.get("released") else "n.d."
-    return f"{', '.join(_creators(meta))}. ({year}). *{meta['title']}* (Version {meta['version']}) [Data set]."
+    return (f"{', '.join(_creators(meta))}. ({year}). {emphasize(meta['title'])} "
+            f"(Version {meta['version']}) [Data set].")
 
 
 def readme_block(meta: dict[str, Any]) -> str:

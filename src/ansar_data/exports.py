@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .schema import Spec, Table
+from .tables_io import deterministic_zip
 
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "boolean": "INTEGER", "date": "TEXT", "number": "REAL"}
 FIXED_TIME = datetime.datetime(2000, 1, 1)
@@ -108,20 +109,18 @@ def write_parquet(folder: Path, spec: Spec, tables: dict[str, list[dict[str, Any
 
 
 def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every entry's time fixed, and the workbook's "modified" time
+    """The same zip with fixed entry times, and the workbook's "modified" time fixed
     too: openpyxl stamps the current time into both when it saves."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    entries = []
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
         for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o100644 << 16
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\2", content)
-            dst.writestr(fixed, content)
-    return out.getvalue()
+                                 rb"\g<1>" + stamp + rb"\2", content)
+            entries.append((info.filename, content))
+    return deterministic_zip(entries, FIXED_TIME.timetuple()[:6])
 
 
 def write_xlsx(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]], meta: dict[str, Any]) -> None:

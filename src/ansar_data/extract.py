@@ -12,9 +12,6 @@ from .parse import Article, InfoboxField
 from .values import parse_count, parse_date, split_qualifier
 
 SEE_ALSO = "See also"
-DATATYPES = ("text", "date", "count")
-
-
 @dataclass(frozen=True)
 class KeyRule:
     key: str
@@ -22,15 +19,16 @@ class KeyRule:
     split: tuple[str, ...]
 
 
-def key_rules(raw: dict[str, Any], origin: str) -> dict[str, KeyRule]:
-    """Validate metadata/infobox_keys.yaml."""
+def key_rules(raw: dict[str, Any], origin: str, datatypes: list[str]) -> dict[str, KeyRule]:
+    """Validate metadata/infobox_keys.yaml; datatypes are the terms of the spec's
+    `datatype` vocabulary."""
     rules = {}
     for written, rule in raw.items():
         if not isinstance(rule, dict) or set(rule) != {"key", "datatype", "split"}:
             raise InputError(origin, f"key {written!r}", None, "expected {key, datatype, split}")
-        if rule["datatype"] not in DATATYPES:
+        if rule["datatype"] not in datatypes:
             raise InputError(origin, f"key {written!r}", "datatype",
-                             f"{rule['datatype']!r} is not one of {', '.join(DATATYPES)}")
+                             f"{rule['datatype']!r} is not one of {', '.join(datatypes)}")
         rules[str(written)] = KeyRule(rule["key"], rule["datatype"], tuple(rule["split"]))
     return rules
 

@@ -18,11 +18,11 @@ import re
 import shutil
 import subprocess
 import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .tables_io import deterministic_zip
 from .yamlfile import read_yaml
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -91,17 +91,9 @@ def archive_members(root: Path) -> list[str]:
 
 
 def build_zip(root: Path, prefix: str, when: datetime.date) -> bytes:
-    """A zip whose bytes depend only on the files: sorted entries, fixed time,
-    permissions and compression."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for rel in archive_members(root):
-            info = zipfile.ZipInfo(f"{prefix}/{rel}", date_time=(when.year, when.month, when.day, 0, 0, 0))
-            info.external_attr = 0o100644 << 16
-            info.create_system = 3
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, (root / rel).read_bytes(), compresslevel=9)
-    return out.getvalue()
+    """The release archive: sorted entries, the release date as every entry's time."""
+    return deterministic_zip([(f"{prefix}/{rel}", (root / rel).read_bytes()) for rel in archive_members(root)],
+                             (when.year, when.month, when.day, 0, 0, 0))
 
 
 def read_tables(files: dict[str, bytes], descriptor: dict[str, Any]) -> dict[str, tuple[list[str], list[dict]]]:
@@ -207,8 +199,10 @@ def release(root: Path, version: str, today: datetime.date, run_tests: bool = Tr
     sums.write_text(f"{digest}  {archive.name}\n", encoding="utf-8")
 
     previous = previous_release(root, version)
-    old = read_tables(files_at(root, f"v{previous}"), json.loads(files_at(root, f"v{previous}")["datapackage.json"])) \
-        if previous else {}
+    old = {}
+    if previous:
+        old_files = files_at(root, f"v{previous}")
+        old = read_tables(old_files, json.loads(old_files["datapackage.json"]))
     new = read_tables(built, json.loads(built["datapackage.json"]))
     release_notes = dist / "RELEASE_NOTES.md"
     release_notes.write_text(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from typing import Any
 
 from . import citation, codebook
@@ -22,6 +21,12 @@ th{background:#f3f3f3} code{background:#f6f6f6;padding:0 .2rem} pre{background:#
 figure{margin:1rem 0} figure svg{max-width:100%;height:auto}
 nav a{margin-right:1rem}
 """.strip()
+
+
+def _escaped(meta: dict[str, Any]) -> dict[str, Any]:
+    """meta with its text values HTML-escaped, for text composed into HTML."""
+    return {k: html.escape(v) if isinstance(v, str) else v for k, v in meta.items()} | {
+        "contributors": [{**c, "title": html.escape(c["title"])} for c in meta["contributors"]]}
 
 
 def _svg(content: bytes) -> str:
@@ -78,7 +83,7 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
 <h2 id="cite">How to cite</h2>
 <p>Cite the exact version you used.</p>
 <pre>{html.escape(citation.bibtex(meta))}</pre>
-<p>{html.escape(re.sub(r"[*]", "", citation.apa(meta)))}</p>
+<p>{citation.apa(_escaped(meta), lambda title: f"<em>{title}</em>")}</p>
 
 <h2 id="downloads">Downloads</h2>
 <p>The release archive <code>{archive}</code> holds every table as CSV and JSON with

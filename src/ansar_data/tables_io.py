@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from typing import Any
 
 
@@ -42,3 +43,17 @@ def read_csv_text(text: str) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV text, every cell a string."""
     rows = list(csv.reader(io.StringIO(text, newline="")))
     return (rows[0] if rows else []), rows[1:]
+
+
+def deterministic_zip(entries: list[tuple[str, bytes]], date_time: tuple[int, ...]) -> bytes:
+    """A zip whose bytes depend only on the entries: the given order, one fixed time,
+    mode 0644, deflate level 9."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, content in entries:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.external_attr = 0o100644 << 16
+            info.create_system = 3
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, content, compresslevel=9)
+    return out.getvalue()
