@@ -25,8 +25,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import EXTRACTION_TABLES, corpus, write_package_inputs  # noqa: E402
+from synth import EXTRACTION_TABLES, corpus, write_package_inputs  # beside this script
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

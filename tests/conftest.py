@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
+import os
 
 import pytest
+from hypothesis import settings
 
 from ansar_data.build import build_tables, load_inputs, render
 from ansar_data.parse import parse_article
+from helpers import ROOT, copy_repo
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata", "curation", "docs",
-                 "site", "README.md", "CITATION.cff", ".zenodo.json", "dataset.jsonld")
+# Hypothesis: fewer examples on a developer's machine, the full count in CI.
+settings.register_profile("ci", max_examples=2500, deadline=None)
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +26,8 @@ def tables(inputs):
 
 
 @pytest.fixture(scope="session")
-def rendered(inputs):
-    return render(inputs)
+def rendered(inputs, tables):
+    return render(inputs, tables)
 
 
 @pytest.fixture(scope="session")
@@ -38,29 +40,27 @@ def articles(texts):
     return {sid: parse_article(text, sid) for sid, text in texts.items()}
 
 
-def copy_repo(dest: Path, parts: tuple[str, ...] = PACKAGE_PARTS) -> Path:
-    """A copy of the package and its inputs, to corrupt or rebuild without touching ROOT."""
-    dest.mkdir(parents=True)
-    for part in parts:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        elif src.is_file():
-            shutil.copy2(src, dest / part)
-    return dest
-
-
 @pytest.fixture
 def repo_copy(tmp_path):
     return copy_repo(tmp_path / "pkg")
 
 
-def rows_where(rows, **match):
-    return [r for r in rows if all(r[k] == v for k, v in match.items())]
+class SummaryLines:
+    """Prints, at the end of the run, the lines tests record as their "summary"
+    property. Reports reach the controller from every xdist worker, so this works with
+    -n as without."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call":
+            self.lines += [value for key, value in report.user_properties if key == "summary"]
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        for line in self.lines:
+            terminalreporter.write_line(line)
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    from test_mutations import SUMMARY
-
-    for line in config.stash.get(SUMMARY, []):
-        terminalreporter.write_line(line)
+def pytest_configure(config):
+    config.pluginmanager.register(SummaryLines(), "summary-lines")

@@ -11,9 +11,12 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+
+from ansar_data.schema import load_spec
+from helpers import read_csv
 
 MAX_PER_CLASS = 12
 # What validate.py reads; copied per mutant with conftest.copy_repo.
@@ -32,16 +35,18 @@ class Mutant:
 
 
 # ---- file helpers ----
+# A mutant's copy of the package may hard-link the original files, so every edit
+# replaces a file instead of writing into it.
 
-def read_csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.reader(f))
+def replace_file(path: Path, content: bytes) -> None:
+    path.unlink()
+    path.write_bytes(content)
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> None:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
-    path.write_bytes(out.getvalue().encode("utf-8"))
+    replace_file(path, out.getvalue().encode("utf-8"))
 
 
 def edit_cell(rel: str, row: int, column: str, change: Callable[[str], str]) -> Callable[[Path], None]:
@@ -62,7 +67,7 @@ def edit_rows(rel: str, change: Callable[[list[list[str]]], list[list[str]]]) ->
 
 def edit_bytes(rel: str, change: Callable[[bytes], bytes]) -> Callable[[Path], None]:
     def apply(pkg: Path) -> None:
-        (pkg / rel).write_bytes(change((pkg / rel).read_bytes()))
+        replace_file(pkg / rel, change((pkg / rel).read_bytes()))
     return apply
 
 
@@ -70,7 +75,7 @@ def edit_json(rel: str, change: Callable[[object], None]) -> Callable[[Path], No
     def apply(pkg: Path) -> None:
         data = json.loads((pkg / rel).read_text(encoding="utf-8"))
         change(data)
-        (pkg / rel).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        replace_file(pkg / rel, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return apply
 
 
@@ -117,9 +122,11 @@ def load_tables(root: Path) -> tuple[dict, dict[str, Table]]:
 
 
 def spans_of(root: Path) -> dict[str, list[dict]]:
-    import yaml
-    spec = yaml.safe_load((root / "metadata" / "tables.yaml").read_text(encoding="utf-8"))
-    return {t["name"]: t["spans"] for t in spec["tables"] if t.get("spans")}
+    return {t.name: t.spans for t in load_spec(root / "metadata" / "tables.yaml").tables if t.spans}
+
+
+def evidenced_tables(root: Path) -> list[str]:
+    return list(load_spec(root / "metadata" / "tables.yaml").vocabularies["curated_table"].terms)
 
 
 # ---- the classes of corruption ----
@@ -140,7 +147,7 @@ def generate(root: Path) -> list[Mutant]:
     items = []
     for t in tables.values():
         pk = t.schema["primaryKey"]
-        for i, rec in list(t.records())[1:3]:
+        for i, _ in list(t.records())[1:3]:
             prev = dict(zip(t.header, t.rows[i - 2]))
 
             def dup(rows, i=i, pk=pk, prev=prev, header=t.header):
@@ -220,7 +227,7 @@ def generate(root: Path) -> list[Mutant]:
     shifted, altered = [], []
     for name, table_spans in spans.items():
         span = table_spans[0]
-        for i, r in tables[name].records():
+        for i, _ in tables[name].records():
             shifted.append(Mutant("shifted-offset", f"{name} row {i}",
                                   edit_cell(csv_path(name), i, span["start"], lambda v: str(int(v) + 1)),
                                   "span-mismatch", name, i, span["text"]))
@@ -232,7 +239,7 @@ def generate(root: Path) -> list[Mutant]:
 
     # 10. altered source byte
     items = []
-    for row, (i, r) in enumerate(tables["sources"].records(), start=2):
+    for row, (_, r) in enumerate(tables["sources"].records(), start=2):
         data = (root / "sources" / f"{r['id']}.txt").read_bytes()
         for at in (30, len(data) // 2, len(data) - 10):
             pos = next(p for p in range(at, len(data)) if chr(data[p]).isalpha() and data[p] < 128)
@@ -307,7 +314,8 @@ def generate(root: Path) -> list[Mutant]:
     for r in resources:
         if r["format"] == "csv":
             items.append(Mutant("invalid-utf8", r["path"],
-                                edit_bytes(r["path"], lambda d: d.replace(b"\n", b"\n\xff", 2).replace(b"\n\xff", b"\n", 1)),
+                                edit_bytes(r["path"], lambda d: d.replace(b"\n", b"\n\xff", 2)
+                                           .replace(b"\n\xff", b"\n", 1)),
                                 "file-utf8", r["name"], 3))
     add("invalid-utf8", items)
     add("no-final-newline", [
@@ -346,7 +354,8 @@ def generate(root: Path) -> list[Mutant]:
 
     # 23, 25-27. cell-level damage in string fields
     def text_column(t: Table) -> str:
-        return next(f["name"] for f in t.schema["fields"] if f["type"] == "string" and t.rows[2][t.header.index(f["name"])])
+        return next(f["name"] for f in t.schema["fields"]
+                    if f["type"] == "string" and t.rows[2][t.header.index(f["name"])])
     for cls, code, change in (("csv-injection", "csv-injection", lambda v: "=" + v),
                               ("not-nfc", "file-nfc", lambda v: v + " e\u0301"),
                               ("control-character", "cell-control", lambda v: v + "\x07"),
@@ -357,8 +366,7 @@ def generate(root: Path) -> list[Mutant]:
 
     # 28. curated record without evidence
     items = []
-    evidence = tables["evidence"]
-    for table in ("entities", "events", "relations", "counts", "claims", "event_participants"):
+    for table in evidenced_tables(root):
         row, rec = next(iter(tables[table].records()))
 
         def drop(rows, table=table, rid=rec["id"]):

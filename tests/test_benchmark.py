@@ -3,17 +3,13 @@ not of time."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from ansar_data.build import build
 from ansar_data.parse import ParseError, parse_article
 from ansar_data.validate import validate_package
-from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from synth import corpus, write_package_inputs  # noqa: E402
+from helpers import ROOT
+from synth import corpus, write_package_inputs
 
 
 def test_corpus_is_deterministic_and_in_the_sources_format():

@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 

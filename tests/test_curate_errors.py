@@ -14,12 +14,10 @@ from ansar_data.errors import InputError
 
 @pytest.fixture
 def curate(inputs, tables):
-    vocab = {name: set(v.terms) for name, v in inputs.spec.vocabularies.items()}
-
     def run(edit):
         records = copy.deepcopy(inputs.curation.records)
         edit(records)
-        return curated_tables(replace(inputs.curation, records=records), tables, vocab)
+        return curated_tables(inputs.spec, replace(inputs.curation, records=records), tables)
     return run
 
 

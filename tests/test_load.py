@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from ansar_data.exports import write_exports
-from conftest import ROOT
+from helpers import ROOT
 
 IN_CI = os.environ.get("CI") == "true"
 ARABIC = "الأنصار"
@@ -240,7 +240,8 @@ def test_datasette_serves_the_export(exports):
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError("datasette did not answer: " + proc.stderr.read().decode()[-2000:])
+                    raise AssertionError("datasette did not answer: "
+                                         + proc.stderr.read().decode()[-2000:]) from None
                 time.sleep(0.3)
         assert [(r["entity"], r["language"], r["script"]) for r in rows] == [("al-ansar", "ar", "Arab")]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/al-ansar-iraq/events.json?_shape=array&_size=max",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansar_data.parse import ParseError, parse_article
+from helpers import all_spans
 
 ANSAR_INFOBOX = [
     ("Active", "1979–1988"), ("Leaders", "Toma Tomas"), ("Ideology", "Communism, Marxism"),
@@ -62,19 +63,6 @@ def test_see_also_items(articles):
                                        "Iraqi opposition (pre-2003)", "Toma Tomas"]
 
 
-def all_spans(article):
-    yield article.title
-    yield article.infobox.header
-    for f in article.infobox.fields:
-        yield f.key
-        yield f.value
-    yield from article.lead
-    for s in article.sections:
-        yield s.heading
-        yield from s.paragraphs
-        yield from s.list_items
-
-
 @pytest.mark.parametrize("source", ["al-ansar-iraq", "pasht-ashan-massacre"])
 def test_every_span_round_trips(articles, texts, source):
     spans = list(all_spans(articles[source]))
@@ -83,9 +71,19 @@ def test_every_span_round_trips(articles, texts, source):
         assert texts[source][span.start:span.end] == span.text
 
 
-def test_parse_is_pure(texts):
+def test_parse_is_pure_across_processes(texts):
+    """The same text gives the same Article in another process, under another hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys; from ansar_data.parse import parse_article; "
+              "print(repr(parse_article(sys.stdin.read(), 'x')), end='')")
     text = texts["al-ansar-iraq"]
-    assert parse_article(text, "x") == parse_article(text, "x")
+    other = subprocess.run([sys.executable, "-c", script], input=text, capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"}, check=True).stdout
+    assert other == repr(parse_article(text, "x"))
+    assert "InfoboxField(ordinal=10" in other
 
 
 @pytest.mark.parametrize("mutate,line,message", [

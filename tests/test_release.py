@@ -7,6 +7,7 @@ import datetime
 import json
 import re
 import subprocess
+import sys
 import tomllib
 import zipfile
 
@@ -14,9 +15,9 @@ import jsonschema
 import pytest
 import yaml
 
-from ansar_data.release import (ReleaseRefused, build_zip, changelog_section, diff_records, release,
-                                render_diff)
-from conftest import PACKAGE_PARTS, ROOT, copy_repo
+from ansar_data.errors import InputError
+from ansar_data.release import ReleaseRefused, build_zip, changelog_section, diff_records, release, render_diff
+from helpers import PACKAGE_PARTS, ROOT, copy_repo, snapshot
 
 REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", ".gitignore")
 TODAY = datetime.date(2026, 11, 21)
@@ -30,9 +31,9 @@ def test_one_version_everywhere():
     assert json.loads((ROOT / ".zenodo.json").read_text())["version"] == version
     assert json.loads((ROOT / "dataset.jsonld").read_text())["version"] == version
     assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"] == version
-    readme = (ROOT / "README.md").read_text()
-    assert f"version = {{{version}}}" in readme
-    assert f"(Version {version}) [Data set]" in readme
+    cite = (ROOT / "docs" / "citation.md").read_text()
+    assert f"version = {{{version}}}" in cite
+    assert f"(Version {version}) [Data set]" in cite
 
 
 def test_citation_cff_follows_the_cff_schema():
@@ -88,16 +89,24 @@ def test_diff_records():
     assert "  - changed `b` v: '2' -> '3'" in text
 
 
-def test_zip_is_deterministic():
-    a, b = build_zip(ROOT, "pkg", TODAY), build_zip(ROOT, "pkg", TODAY)
-    assert a == b
+def test_zip_is_deterministic_across_processes():
+    import hashlib
     import io
+    import os
+
+    a = build_zip(ROOT, "pkg", TODAY)
+    script = ("import datetime, hashlib; from pathlib import Path; from ansar_data.release import build_zip; "
+              f"print(hashlib.sha256(build_zip(Path({str(ROOT)!r}), 'pkg', datetime.date(2026, 11, 21))).hexdigest())")
+    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "777"}).stdout.strip()
+    assert other == hashlib.sha256(a).hexdigest()
     with zipfile.ZipFile(io.BytesIO(a)) as zf:
         infos = zf.infolist()
     names = [i.filename for i in infos]
     assert names == sorted(names)
     assert "pkg/data/events.csv" in names and "pkg/metadata/tables.yaml" in names
     assert "pkg/CHANGELOG.md" not in names
+    assert "pkg/docs/citation.md" in names
     assert {i.date_time for i in infos} == {(2026, 11, 21, 0, 0, 0)}
     assert {i.external_attr >> 16 for i in infos} == {0o100644}
 
@@ -118,38 +127,67 @@ def repo(tmp_path):
     return dest
 
 
+def tree(repo):
+    """The work tree's files (git's own folder left out: a status refreshes its index)."""
+    return {k: v for k, v in snapshot(repo).items() if not k.startswith(".git/")}
+
+
 def commit(repo, message):
     git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", message)
 
 
 def test_release_refuses(repo):
+    before = tree(repo)
     with pytest.raises(ReleaseRefused, match="is not a version X.Y.Z"):
-        release(repo, "9.0", TODAY, run_tests=False)
+        release(repo, "9.0", TODAY)
     with pytest.raises(ReleaseRefused, match=r"CHANGELOG.md has no section '## \[9.1.0\]'"):
-        release(repo, "9.1.0", TODAY, run_tests=False)
+        release(repo, "9.1.0", TODAY)
+    assert tree(repo) == before
     (repo / "README.md").write_text((repo / "README.md").read_text() + "\nedit\n")
     with pytest.raises(ReleaseRefused, match="uncommitted changes"):
-        release(repo, "9.0.0", TODAY, run_tests=False)
+        release(repo, "9.0.0", TODAY)
     git(repo, "checkout", "README.md")
     path = repo / "data" / "see_also.csv"
     path.write_text(path.read_text().replace("Toma Tomas", "Toma Thomas"))
     commit(repo, "corrupt")
     with pytest.raises(ReleaseRefused, match="the package does not validate"):
-        release(repo, "9.0.0", TODAY, run_tests=False)
+        release(repo, "9.0.0", TODAY)
     assert not (repo / "dist").exists()
 
 
-def test_release_refuses_when_tests_fail(repo):
-    (repo / "tests").mkdir()
-    (repo / "tests" / "test_x.py").write_text("def test_x():\n    assert 1 == 2\n")
-    git(repo, "add", "tests")
-    commit(repo, "a failing test")
-    with pytest.raises(ReleaseRefused, match="the tests fail"):
+def test_release_with_bad_input_changes_nothing(repo):
+    claims = repo / "curation" / "claims.yaml"
+    claims.write_text(claims.read_text().replace("type: allegation", "type: rumour", 1))
+    commit(repo, "a bad term")
+    before = tree(repo)
+    with pytest.raises(InputError, match="'rumour' is not a term of the 'claim_type' vocabulary"):
         release(repo, "9.0.0", TODAY)
+    assert tree(repo) == before  # not stamped: the version is written only after every check
+
+
+def test_release_that_fails_late_restores_the_tree(repo, monkeypatch):
+    import ansar_data.release as release_module
+
+    before = tree(repo)
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(release_module, "build_zip", fail)  # after outputs and stamps are written
+    with pytest.raises(OSError, match="disk full"):
+        release(repo, "9.0.0", TODAY)
+    assert tree(repo) == before
+    assert not (repo / "dist").exists() and not (repo / "exports").exists()
+
+
+def test_cli_release_refusal_exits_1(repo):
+    result = subprocess.run([sys.executable, "-m", "ansar_data", "release", "9.1.0", "--root", str(repo)],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith("release refused, nothing changed: CHANGELOG.md has no section")
 
 
 def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
-    first = release(repo, "9.0.0", TODAY, run_tests=False)
+    first = release(repo, "9.0.0", TODAY)
     meta = yaml.safe_load((repo / "metadata" / "package.yaml").read_text())
     assert (meta["version"], str(meta["released"])) == ("9.0.0", "2026-11-21")
     assert json.loads((repo / "datapackage.json").read_text())["version"] == "9.0.0"
@@ -163,7 +201,7 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
 
     commit(repo, "Release 9.0.0")
     git(repo, "tag", "v9.0.0")
-    again = release(repo, "9.0.0", datetime.date(2027, 1, 1), run_tests=False)  # a later day
+    again = release(repo, "9.0.0", datetime.date(2027, 1, 1))  # a later day
     assert again["archive"].read_bytes() == digest
 
     events = repo / "curation" / "events.yaml"
@@ -171,11 +209,12 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
         "description: The Iraqi government began a crackdown on the communists.",
         "description: The Iraqi government started a crackdown on the communists."))
     changelog = repo / "CHANGELOG.md"
-    changelog.write_text(changelog.read_text().replace("## [9.0.0]", "## [9.1.0] - 2027-01-02\n\n- Wording.\n\n## [9.0.0]"))
+    changelog.write_text(changelog.read_text().replace(
+        "## [9.0.0]", "## [9.1.0] - 2027-01-02\n\n- Wording.\n\n## [9.0.0]"))
     from ansar_data.build import build
     build(repo)
     commit(repo, "reword")
-    second = release(repo, "9.1.0", datetime.date(2027, 1, 2), run_tests=False)
+    second = release(repo, "9.1.0", datetime.date(2027, 1, 2))
     notes = second["notes"].read_text()
     assert "## Changes in the data since 9.0.0" in notes
     assert "- `events`: 0 added, 0 removed, 1 field value(s) changed" in notes

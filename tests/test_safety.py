@@ -9,13 +9,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
 from ansar_data import build as build_module
-from conftest import ROOT
-from test_build import snapshot
+from helpers import ROOT, snapshot
 
 
 def test_yaml_is_only_read_with_safe_load():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import rows_where
+from helpers import rows_where
 
 
 def test_sources_table(tables):

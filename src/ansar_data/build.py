@@ -1,7 +1,7 @@
-"""Build the package: inputs (sources/, curation/, metadata/, the README's text) ->
-every path in GENERATED: data/, schemas/, datapackage.json, docs/codebook.md,
-docs/figures/, site/index.html, CITATION.cff, .zenodo.json, dataset.jsonld and the
-generated blocks of README.md.
+"""Build the package: inputs (sources/, curation/, metadata/) -> every path in
+GENERATED: data/, schemas/, datapackage.json (the package) and docs/codebook.md,
+docs/citation.md, docs/figures/, site/index.html, CITATION.cff, .zenodo.json and
+dataset.jsonld (its documentation).
 
 `render` is pure and returns every generated file as bytes; `write_outputs` puts them
 in place only after the new package validated, through a temporary folder, so a
@@ -14,30 +14,34 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from . import citation, codebook, curate, extract, figures, readme, site
+from . import curate, extract
+from .docs import render_docs
 from .errors import InputError
 from .parse import Article, parse_article
 from .schema import Spec, json_schema, load_spec, table_schema
 from .sources import Source, load_sources
 from .tables_io import dump_json, to_csv, to_json
+from .validate import Report, validate_package
 from .yamlfile import read_yaml
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # What the build owns; everything else in the repository is written by hand.
-GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/figures", "site",
-             "CITATION.cff", ".zenodo.json", "dataset.jsonld", "README.md")
+GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/citation.md",
+             "docs/figures", "site", "CITATION.cff", ".zenodo.json", "dataset.jsonld")
 PACKAGE_KEYS = ("name", "title", "description", "version", "released", "created", "licenses",
                 "repository", "contributors", "keywords", "attribution", "temporal_coverage",
                 "spatial_coverage")
 
+Tables = dict[str, list[dict[str, Any]]]
+
 
 @dataclass(frozen=True)
 class Inputs:
-    readme: str
     spec: Spec
     package: dict[str, Any]
     sources: list[Source]
@@ -46,29 +50,37 @@ class Inputs:
     curation: curate.Curation
 
 
-def load_inputs(root: Path) -> Inputs:
-    sources = load_sources(root / "sources")
-    package = read_yaml(root / "metadata" / "package.yaml")
+def load_package_meta(path: Path) -> dict[str, Any]:
+    package = read_yaml(path)
+    if not isinstance(package, dict):
+        raise InputError(str(path), "top level", None, "expected a mapping")
     missing = [k for k in PACKAGE_KEYS if k not in package]
     if missing:
-        raise InputError(str(root / "metadata" / "package.yaml"), "top level", missing[0], "missing")
+        raise InputError(str(path), "top level", missing[0], "missing")
+    return package
+
+
+def load_inputs(root: Path, package: dict[str, Any] | None = None) -> Inputs:
+    """Read every input; `package` replaces metadata/package.yaml (a release stamps it)."""
+    sources = load_sources(root / "sources")
+    if package is None:
+        package = load_package_meta(root / "metadata" / "package.yaml")
     texts = {s.id: s.text for s in sources}
     spec = load_spec(root / "metadata" / "tables.yaml")
+    keys_path = root / "metadata" / "infobox_keys.yaml"
     return Inputs(
-        readme=(root / "README.md").read_text(encoding="utf-8") if (root / "README.md").is_file() else "",
         spec=spec,
         package=package,
         sources=sources,
         articles=[parse_article(s.text, s.id) for s in sources],
-        key_rules=extract.key_rules(read_yaml(root / "metadata" / "infobox_keys.yaml"),
-                                    str(root / "metadata" / "infobox_keys.yaml"),
+        key_rules=extract.key_rules(read_yaml(keys_path), str(keys_path),
                                     list(spec.vocabularies["datatype"].terms)),
-        curation=curate.load_curation(root / "curation", texts),
+        curation=curate.load_curation(root / "curation", texts, spec),
     )
 
 
-def build_tables(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
-    tables: dict[str, list[dict[str, Any]]] = {
+def build_tables(inputs: Inputs) -> Tables:
+    tables: Tables = {
         "sources": [s.row() for s in inputs.sources],
         "sections": [], "infobox_fields": [], "infobox_values": [], "see_also": [],
     }
@@ -77,8 +89,7 @@ def build_tables(inputs: Inputs) -> dict[str, list[dict[str, Any]]]:
         tables["infobox_fields"] += extract.infobox_field_rows(article, inputs.key_rules)
         tables["infobox_values"] += extract.infobox_value_rows(article, inputs.key_rules)
         tables["see_also"] += extract.see_also_rows(article)
-    vocab = {name: set(v.terms) for name, v in inputs.spec.vocabularies.items()}
-    tables.update(curate.curated_tables(inputs.curation, tables, vocab))
+    tables.update(curate.curated_tables(inputs.spec, inputs.curation, tables))
     return tables
 
 
@@ -86,10 +97,8 @@ def _digest(content: bytes) -> dict[str, Any]:
     return {"bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest()}
 
 
-def render(inputs: Inputs, docs: bool = True) -> dict[str, bytes]:
-    """Every generated file, by path relative to the package root; with docs=False only
-    data/, schemas/ and datapackage.json (what the benchmark measures)."""
-    tables = build_tables(inputs)
+def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
+    """data/, schemas/ and datapackage.json."""
     files: dict[str, bytes] = {}
     resources = []
     for table in inputs.spec.tables:
@@ -125,23 +134,29 @@ def render(inputs: Inputs, docs: bool = True) -> dict[str, bytes]:
         "resources": resources,
     }
     files["datapackage.json"] = dump_json(descriptor)
-    if not docs:
-        return dict(sorted(files.items()))
-    files["docs/codebook.md"] = codebook.render(inputs.spec, tables).encode("utf-8")
-    files["CITATION.cff"] = citation.citation_cff(meta, inputs.sources).encode("utf-8")
-    files[".zenodo.json"] = dump_json(citation.zenodo(meta, inputs.sources))
-    json_ld = citation.json_ld(meta, inputs.sources, [(r["path"], r["mediatype"]) for r in resources])
-    files["dataset.jsonld"] = dump_json(json_ld)
-    figure_files = figures.render(tables)
-    files.update(figure_files)
-    files["site/index.html"] = site.render(meta, inputs.spec, tables, json_ld, figure_files).encode("utf-8")
-    try:
-        text = readme.stamp_block(inputs.readme, "citation", citation.readme_block(meta))
-        text = readme.stamp_block(text, "tables", readme.tables_block(inputs.spec, tables))
-    except ValueError as exc:
-        raise InputError("README.md", "whole file", None, str(exc)) from exc
-    files["README.md"] = text.encode("utf-8")
+    return files
+
+
+def render(inputs: Inputs, tables: Tables | None = None, docs: bool = True,
+           previous: Callable[[str], bytes | None] = lambda path: None) -> dict[str, bytes]:
+    """Every generated file, by path relative to the package root; with docs=False only
+    the package (what the benchmark measures)."""
+    import json
+
+    tables = build_tables(inputs) if tables is None else tables
+    files = render_package(inputs, tables)
+    if docs:
+        resources = json.loads(files["datapackage.json"])["resources"]
+        files.update(render_docs(inputs.spec, inputs.package, inputs.sources, tables, resources, previous))
     return dict(sorted(files.items()))
+
+
+def previous_files(root: Path) -> Callable[[str], bytes | None]:
+    """What a generated path holds now, for reusing figures whose inputs did not change."""
+    def read(rel: str) -> bytes | None:
+        path = root / rel
+        return path.read_bytes() if path.is_file() else None
+    return read
 
 
 def stale_files(root: Path, files: dict[str, bytes]) -> list[str]:
@@ -196,19 +211,34 @@ def write_outputs(root: Path, files: dict[str, bytes],
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def build(root: Path, validate: bool = True, docs: bool = True) -> dict[str, bytes]:
-    from .validate import validate_package
-
-    files = render(load_inputs(root), docs)
-
-    def check(tmp: Path) -> None:
-        report = validate_package(tmp, inputs_dir=root)
-        if not report.valid:
-            raise BuildFailed(report.human())
-
-    write_outputs(root, files, check if validate else None)
-    return files
-
-
 class BuildFailed(RuntimeError):
     """The freshly built package did not validate; nothing was written."""
+
+
+def validated(inputs_dir: Path, reports: list[Report] | None = None) -> Callable[[Path], None]:
+    """A `check` for write_outputs: the new package must validate against inputs_dir
+    (with every check of validate.py); the report is appended to `reports`."""
+    def check(tmp: Path) -> None:
+        report = validate_package(tmp, inputs_dir=inputs_dir)
+        if not report.valid:
+            raise BuildFailed(report.human())
+        if reports is not None:
+            reports.append(report)
+    return check
+
+
+@dataclass(frozen=True)
+class Built:
+    inputs: Inputs
+    tables: Tables
+    files: dict[str, bytes]
+    report: Report | None  # the validation of the new package, before it was swapped in
+
+
+def build(root: Path, validate: bool = True, docs: bool = True) -> Built:
+    inputs = load_inputs(root)
+    tables = build_tables(inputs)
+    files = render(inputs, tables, docs, previous_files(root))
+    reports: list[Report] = []
+    write_outputs(root, files, validated(root, reports) if validate else None)
+    return Built(inputs, tables, files, reports[0] if reports else None)

@@ -17,14 +17,16 @@ import hashlib
 import json
 import re
 import unicodedata
-from functools import cache
+from collections.abc import Iterator
+from functools import cache, lru_cache
 from importlib import resources as package_files
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 
+from .package import Loaded, Package, Problem, safe_path
+from .schema import TYPES
 from .tables_io import cell
-from .validate import Loaded, Package, Problem, safe_path
 from .values import edtf_bounds, edtf_precision
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -33,8 +35,10 @@ INJECTION = ("=", "+", "-", "@")
 
 @cache
 def strict_schema() -> dict[str, Any]:
-    return json.loads(package_files.files("ansar_data").joinpath("strict_descriptor.schema.json")
-                      .read_text(encoding="utf-8"))
+    schema = json.loads(package_files.files("ansar_data").joinpath("strict_descriptor.schema.json")
+                        .read_text(encoding="utf-8"))
+    schema["$defs"]["field"]["properties"]["type"]["enum"] = list(TYPES)  # one registry of types
+    return schema
 
 
 def _where(path: list[Any]) -> str:
@@ -53,41 +57,63 @@ def _unknown_keys(error: jsonschema.ValidationError) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _descriptor_errors(descriptor_json: str) -> tuple[tuple[str, tuple[Any, ...], str | None], ...]:
+    """(message, path, unknown keys) of a descriptor against the strict profile, cached
+    by content like _schema_errors."""
+    return tuple((e.message, tuple(e.absolute_path), _unknown_keys(e))
+                 for e in _strict_errors(json.loads(descriptor_json), strict_schema()))
+
+
 def check_descriptor(pkg: Package) -> Iterator[Problem]:
-    for error in _strict_errors(pkg.descriptor, strict_schema()):
-        path = list(error.absolute_path)
+    for message, path_items, unknown in _descriptor_errors(json.dumps(pkg.descriptor, sort_keys=True)):
+        path = list(path_items)
         resource = None
         if len(path) >= 2 and path[0] == "resources" and isinstance(path[1], int):
             resource = pkg.descriptor["resources"][path[1]].get("name") if isinstance(
                 pkg.descriptor["resources"][path[1]], dict) else None
-        unknown = _unknown_keys(error)
         yield Problem("descriptor-strict",
                       f"unknown key {unknown!r} at {_where(path)}" if unknown
-                      else f"{_where(path)}: {error.message}",
+                      else f"{_where(path)}: {message}",
                       resource, None, unknown or (str(path[-1]) if path else None))
+
+
+@lru_cache(maxsize=256)
+def _schema_errors(schema_json: str) -> tuple[tuple[str, tuple[Any, ...], str | None], ...]:
+    """(message, path, unknown keys) of a Table Schema against the strict profile; cached
+    by content, since one process (the mutation suite) checks the same schemas often."""
+    table_schema = {**strict_schema()["$defs"]["tableSchema"], "$defs": strict_schema()["$defs"]}
+    return tuple((e.message, tuple(e.absolute_path), _unknown_keys(e))
+                 for e in _strict_errors(json.loads(schema_json), table_schema))
+
+
+@lru_cache(maxsize=256)
+def _json_schema_error(schema_json: str) -> str | None:
+    try:
+        jsonschema.Draft202012Validator.check_schema(json.loads(schema_json))
+    except jsonschema.SchemaError as exc:
+        return str(exc)
+    return None
 
 
 def check_schema_files(pkg: Package) -> Iterator[Problem]:
     """Table Schemas against the strict profile; JSON Schemas against Draft 2020-12."""
-    table_schema = {**strict_schema()["$defs"]["tableSchema"], "$defs": strict_schema()["$defs"]}
     seen: set[str] = set()
     for res in pkg.resources.values():
         key = res.descriptor.get("schema")
         if res.schema is not None and key not in seen:
             seen.add(key)
-            for error in _strict_errors(res.schema, table_schema):
-                unknown = _unknown_keys(error)
+            for message, path, unknown in _schema_errors(json.dumps(res.schema, sort_keys=True)):
                 yield Problem("schema-strict", f"{key}: " + (
-                    f"unknown key {unknown!r} at {_where(list(error.absolute_path))}" if unknown
-                    else f"{_where(list(error.absolute_path))}: {error.message}"),
+                    f"unknown key {unknown!r} at {_where(list(path))}" if unknown
+                    else f"{_where(list(path))}: {message}"),
                     res.name, None, unknown or None)
-        json_schema_path = safe_path(pkg.dir, res.descriptor.get("jsonSchema"))
-        if json_schema_path is not None and json_schema_path.is_file():
-            try:
-                jsonschema.Draft202012Validator.check_schema(json.loads(json_schema_path.read_text("utf-8")))
-            except (ValueError, jsonschema.SchemaError) as exc:
-                yield Problem("json-schema-invalid", f"{res.descriptor['jsonSchema']}: {exc}",
-                              res.name, None, "jsonSchema")
+        key = res.descriptor.get("jsonSchema")
+        if key in pkg.json_schemas:
+            schema = pkg.json_schemas[key]
+            error = "not valid JSON" if schema is None else _json_schema_error(json.dumps(schema, sort_keys=True))
+            if error:
+                yield Problem("json-schema-invalid", f"{key}: {error}", res.name, None, "jsonSchema")
 
 
 def check_paths(pkg: Package) -> Iterator[Problem]:
@@ -176,12 +202,17 @@ def check_cells(pkg: Package) -> Iterator[Problem]:
 
 
 def check_frictionless(pkg: Package) -> Iterator[Problem]:
+    """Types, constraints, primary and foreign keys of the CSV resources. The JSON twins
+    are left out: each must equal its CSV record by record (twin-mismatch) and pass its
+    JSON Schema (json-schema), and frictionless reading them costs twice the CSVs."""
     from frictionless import Package as FrictionlessPackage
     from frictionless import system
 
+    descriptor = {**pkg.descriptor, "resources": [
+        r for r in pkg.descriptor.get("resources", []) if not (isinstance(r, dict) and r.get("format") == "json")]}
     try:
         with system.use_context(trusted=False):
-            report = FrictionlessPackage(str(pkg.dir / "datapackage.json")).validate()
+            report = FrictionlessPackage(descriptor, basepath=str(pkg.dir)).validate()
     except Exception as exc:  # frictionless raises its own exception types on a bad descriptor
         yield Problem("frictionless/package-error", str(exc))
         return
@@ -199,11 +230,11 @@ def check_json_tables(pkg: Package) -> Iterator[Problem]:
     import jsonschema_rs
 
     for res in pkg.resources.values():
-        path = safe_path(pkg.dir, res.descriptor.get("jsonSchema"))
-        if not res.is_json or not res.readable or path is None or not path.is_file():
+        schema = pkg.json_schemas.get(res.descriptor.get("jsonSchema"))
+        if not res.is_json or not res.readable or schema is None:
             continue
         try:
-            validator = jsonschema_rs.validator_for(json.loads(path.read_text(encoding="utf-8")))
+            validator = jsonschema_rs.validator_for(schema)
         except (ValueError, jsonschema_rs.ValidationError):
             continue  # reported by check_schema_files
         if validator.is_valid(res.records):
@@ -259,36 +290,26 @@ def check_keys_and_vocabularies(pkg: Package) -> Iterator[Problem]:
                                   res.name, i + 2, f.get("name"))
 
 
-def _source_texts(pkg: Package) -> dict[str, str]:
-    texts = {}
-    for path in sorted((pkg.inputs_dir / "sources").glob("*.txt")):
-        try:
-            texts[path.stem] = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError:
-            pass  # reported by check_sources
-    return texts
-
-
 def check_sources(pkg: Package) -> Iterator[Problem]:
     res = pkg.resources.get("sources")
     if res is None or not res.readable:
         return
     for i, record in enumerate(res.records):
-        path = pkg.inputs_dir / "sources" / f"{record.get('id')}.txt"
-        if not path.is_file():
-            yield Problem("source-file", f"no file {path}", "sources", i + 2, "id")
+        source = pkg.sources.get(record.get("id"))
+        if source is None or source.data is None:
+            yield Problem("source-file", f"no entry for {record.get('id')!r} in sources/sources.yaml"
+                          if source is None else f"no file {source.path}", "sources", i + 2, "id")
             continue
-        data = path.read_bytes()
-        actual = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
-                  "length": len(data.decode("utf-8", "replace"))}
+        actual = {"sha256": hashlib.sha256(source.data).hexdigest(), "bytes": len(source.data),
+                  "length": len(source.data.decode("utf-8", "replace"))}
         for key, value in actual.items():
             if record.get(key) != value:
-                yield Problem("source-" + key, f"table says {record.get(key)!r}, file {path.name} "
+                yield Problem("source-" + key, f"table says {record.get(key)!r}, file {source.path.name} "
                               f"has {value!r}", "sources", i + 2, key)
 
 
 def check_spans(pkg: Package) -> Iterator[Problem]:
-    texts = _source_texts(pkg)
+    texts = pkg.texts()
     for res in pkg.csv_tables():
         for span in res.table.spans:
             for i, record in enumerate(res.records):
@@ -387,17 +408,36 @@ def check_orphans(pkg: Package) -> Iterator[Problem]:
                           "entities", i + 2, "id")
 
 
+# Which count column each fatality column of an event copies. Written here, apart from
+# the build's curate.fatalities_columns, so the check does not re-run the code it checks.
+FATALITY_COPIES = {"fatalities_best": "number", "fatalities_certainty": "number_certainty",
+                   "fatalities_text": "text"}
+
+
+def _expected_fatalities(count: dict[str, Any] | None) -> dict[str, Any]:
+    if count is None:
+        return dict.fromkeys(("fatalities_low", "fatalities_low_exclusive", "fatalities_high",
+                              *FATALITY_COPIES))
+    out = {key: count.get(column) for key, column in FATALITY_COPIES.items()}
+    # UCDP-style bounds: a bound the count states, else an exact number is both bounds.
+    exact = count.get("number") if count.get("number_certainty") == "exact" else None
+    has_min = count.get("number_min") is not None
+    out["fatalities_low"] = count.get("number_min") if has_min else exact
+    out["fatalities_low_exclusive"] = (count.get("number_min_exclusive") if has_min
+                                       else False if exact is not None else None)
+    out["fatalities_high"] = count.get("number_max") if count.get("number_max") is not None else exact
+    return out
+
+
 def check_fatalities(pkg: Package) -> Iterator[Problem]:
     """Event fatality columns are a copy of the count the event names."""
-    from .curate import fatalities_columns
-
     events, counts = pkg.resources.get("events"), pkg.resources.get("counts")
     if events is None or counts is None or not events.readable or not counts.readable:
         return
     by_id = {r.get("id"): r for r in counts.records}
     for i, record in enumerate(events.records):
-        for key, want in fatalities_columns(by_id.get(record.get("fatalities_count"))).items():
-            if key != "fatalities_count" and record.get(key) != want:
+        for key, want in _expected_fatalities(by_id.get(record.get("fatalities_count"))).items():
+            if record.get(key) != want:
                 yield Problem("fatalities-copy", f"{key} is {record.get(key)!r} but count "
                               f"{record.get('fatalities_count')!r} gives {want!r}", "events", i + 2, key)
 

@@ -4,13 +4,25 @@ schema.org Dataset JSON-LD, and the BibTeX/APA block of the README. Pure functio
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import yaml
 
 from .sources import Source
 
-LICENSE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
+
+def license_label(meta: dict[str, Any]) -> str:
+    """The data license's short name: "CC BY-SA 4.0" for the SPDX id "CC-BY-SA-4.0"."""
+    name = str(meta["licenses"][0]["name"])
+    if name.startswith("CC-") and name.count("-") >= 2:
+        kind, version = name[3:].rsplit("-", 1)
+        return f"CC {kind} {version}"
+    return name
+
+
+def license_url(meta: dict[str, Any]) -> str:
+    return str(meta["licenses"][0].get("path", ""))
 
 
 def _creators(meta: dict[str, Any]) -> list[str]:
@@ -77,11 +89,11 @@ def json_ld(meta: dict[str, Any], sources: list[Source], files: list[tuple[str, 
         "name": meta["title"],
         "description": _abstract(meta),
         "version": meta["version"],
-        "license": LICENSE_URL,
+        "license": license_url(meta),
         "creator": [{"@type": "Organization", "name": name} for name in _creators(meta)],
         "keywords": list(meta["keywords"]),
         "isBasedOn": [{"@type": "CreativeWork", "name": s.title, "url": s.url,
-                       "license": LICENSE_URL} for s in sources],
+                       "license": license_url(meta)} for s in sources],
         "temporalCoverage": meta["temporal_coverage"],
         "spatialCoverage": {"@type": "Place", "name": meta["spatial_coverage"]},
         "distribution": [{"@type": "DataDownload", "encodingFormat": media, "contentUrl": path}
@@ -100,7 +112,7 @@ def bibtex(meta: dict[str, Any]) -> str:
     return (f"@misc{{{key},\n  author = {{{{{' and '.join(_creators(meta))}}}}},\n"
             f"  title = {{{meta['title']}}},\n  year = {{{year}}},\n"
             f"  version = {{{meta['version']}}},\n  note = {{Dataset, version {meta['version']}. "
-            f"Licensed CC BY-SA 4.0}}\n}}")
+            f"Licensed {license_label(meta)}}}\n}}")
 
 
 def apa(meta: dict[str, Any], emphasize: Callable[[str], str] = lambda title: f"*{title}*") -> str:
@@ -110,5 +122,11 @@ def apa(meta: dict[str, Any], emphasize: Callable[[str], str] = lambda title: f"
             f"(Version {meta['version']}) [Data set].")
 
 
-def readme_block(meta: dict[str, Any]) -> str:
-    return "\n".join(["", "BibTeX:", "", "```bibtex", bibtex(meta), "```", "", "APA:", "", apa(meta), ""])
+def citation_md(meta: dict[str, Any]) -> str:
+    """docs/citation.md: how to cite this version, as BibTeX and APA."""
+    return "\n".join([
+        "# How to cite", "",
+        "Generated from `metadata/package.yaml` by the build; do not edit by hand. "
+        "Cite the exact version you used; `CITATION.cff`, `.zenodo.json` and `dataset.jsonld` "
+        "carry the same version.", "",
+        "BibTeX:", "", "```bibtex", bibtex(meta), "```", "", "APA:", "", apa(meta), ""])

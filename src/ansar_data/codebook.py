@@ -35,8 +35,9 @@ def _constraints(f: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _example(rows: list[dict[str, Any]], name: str) -> str:
-    value = next((r[name] for r in rows if r.get(name) not in (None, "")), None)
+def _example(rows: list[dict[str, Any]], f: dict[str, Any]) -> str:
+    name = f["name"]
+    value = f.get("example", next((r[name] for r in rows if r.get(name) not in (None, "")), None))
     if value is None:
         return ""
     text = cell(value)
@@ -54,10 +55,24 @@ def model(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> list[TableDoc]
                  f"{', '.join(fk['reference']['fields'])}" for fk in t.foreign_keys]
         keys += [f"Quote check: `{s['text']}` equals the source text at `{s['start']}`..`{s['end']}`"
                  for s in t.spans]
-        fields = [[f"`{f['name']}`", f["type"], _constraints(f), f["description"], _example(rows, f["name"])]
+        fields = [[f"`{f['name']}`", f["type"], _constraints(f), _description(f), _example(rows, f)]
                   for f in t.fields]
         docs.append(TableDoc(t.name, t.title, t.row, len(rows), keys, fields))
     return docs
+
+
+def _description(f: dict[str, Any]) -> str:
+    if "derived" not in f:
+        return f["description"]
+    return f"{f['description']} Derived by the build: {f['derived']}" + (
+        " (or written in the curation file)." if f.get("input") == "optional" else ".")
+
+
+def tables_summary(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
+    lines = ["| table | rows | one row is |", "| --- | ---: | --- |"]
+    lines += [f"| [{t.name}](#{t.name.replace('_', '-')}) | {len(tables.get(t.name, []))} | {t.row} |"
+              for t in spec.tables]
+    return "\n".join(lines)
 
 
 def _row_sentence(row: str) -> str:
@@ -67,8 +82,7 @@ def _row_sentence(row: str) -> str:
 def render(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
     """docs/codebook.md"""
     docs = model(spec, tables)
-    lines = ["# Codebook", "", INTRO, "",
-             "Tables: " + ", ".join(f"[{d.name}](#{d.name.replace('_', '-')})" for d in docs), ""]
+    lines = ["# Codebook", "", INTRO, "", tables_summary(spec, tables), ""]
     for d in docs:
         lines += [f"## {d.name}", "", f"**{d.title}.** Each row: {_row_sentence(d.row)}", ""]
         lines += [f"- {k}" for k in d.keys]

@@ -1,6 +1,12 @@
-"""Curated knowledge from curation/*.yaml -> entities, entity_names, events,
-event_participants, relations, counts, claims, claim_assessments, disagreements
-and evidence.
+"""Curated knowledge from curation/*.yaml -> the curated tables of metadata/tables.yaml
+(entities, entity_names, events, event_participants, relations, counts, claims,
+claim_assessments, disagreements) and evidence.
+
+Which YAML keys a record may have, which are required, and their types and
+vocabularies come from the table's entry in tables.yaml; every row is made by one
+constructor, `make_row`, from the record's own fields and the values this module
+derives (a date's bounds, a count's number, an id). Adding an optional field to a
+curated table needs no code: declare it in tables.yaml and write it in the YAML.
 
 Every curated record carries `evidence`: a list of items, either
 ``{SOURCE_ID: "verbatim quote"}`` or ``{source: SOURCE_ID, quote: "...", context: "..."}``.
@@ -10,30 +16,18 @@ The build finds each quote in its source; a quote found more than once needs a
 
 from __future__ import annotations
 
+import datetime
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, SpecError
+from .schema import TYPES, Spec, Table
 from .values import edtf_bounds, edtf_precision, parse_count
 from .yamlfile import read_yaml
 
-# file -> (record keys required, record keys allowed besides them)
-FILES: dict[str, tuple[set[str], set[str]]] = {
-    "entities": ({"id", "type", "description", "names"}, {"evidence"}),
-    "events": ({"id", "title", "type", "description", "evidence"},
-               {"edtf", "entity", "place", "place_precision", "parent", "parent_relation", "fatalities",
-                "participants"}),
-    "relations": ({"subject", "predicate", "evidence"}, {"id", "object", "literal", "valid"}),
-    "counts": ({"id", "property", "of_whom", "text", "source", "evidence"},
-               {"event", "entity", "attributed_to"}),
-    "claims": ({"id", "claimant", "type", "statement", "evidence", "assessments"}, {"event"}),
-    "disagreements": ({"id", "aspect", "table", "record_a", "record_b", "description"}, {"topic"}),
-}
-NAME_KEYS = ({"name", "language", "script", "kind", "evidence"}, set())
-PARTICIPANT_KEYS = ({"entity", "role", "evidence"}, set())
-ASSESSMENT_KEYS = ({"source", "stance", "description", "evidence"}, set())
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -41,13 +35,13 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 class Curation:
     """Raw records per curation file, and the folder they came from."""
     folder: Path
-    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    records: dict[str, list[Any]] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
 
 
-def load_curation(folder: Path, texts: dict[str, str]) -> Curation:
+def load_curation(folder: Path, texts: dict[str, str], spec: Spec) -> Curation:
     records = {}
-    for name in FILES:
+    for name in spec.curation_files:
         path = folder / f"{name}.yaml"
         data = read_yaml(path) if path.is_file() else []
         if not isinstance(data, list):
@@ -56,118 +50,201 @@ def load_curation(folder: Path, texts: dict[str, str]) -> Curation:
     return Curation(folder, records, texts)
 
 
-class _Context:
-    """Collects rows and evidence while naming the file and record of any error."""
-
-    def __init__(self, curation: Curation, vocab: dict[str, set[str]]) -> None:
-        self.curation = curation
-        self.vocab = vocab
-        self.evidence: list[dict[str, Any]] = []
-        self.path = ""
-        self.record = ""
+@dataclass(frozen=True)
+class Loc:
+    """Where a record is: its file and its id (or position), for error messages."""
+    path: str
+    record: str
 
     def fail(self, fld: str | None, message: str) -> InputError:
         return InputError(self.path, f"record {self.record}", fld, message)
 
-    def check_keys(self, rec: Any, keys: tuple[set[str], set[str]], where: str = "") -> None:
-        if not isinstance(rec, dict):
-            raise self.fail(where or None, "expected a mapping")
-        required, optional = keys
-        for key in sorted(required - set(rec)):
-            raise self.fail(where + key, "missing")
-        for key in sorted(set(rec) - required - optional):
-            raise self.fail(where + key, "unknown key")
 
-    def term(self, rec: dict, key: str, vocabulary: str, where: str = "") -> Any:
-        value = rec.get(key)
-        if value is not None and value not in self.vocab[vocabulary]:
-            raise self.fail(where + key, f"{value!r} is not a term of the {vocabulary!r} vocabulary")
-        return value
+def _scalar(value: Any, ftype: str) -> Any:
+    """A YAML value as the field's type, or raise TypeError. A string field takes a
+    YAML integer or date as written ("150", "1983-05-01"): YAML reads those unquoted."""
+    if ftype in ("string", "date"):
+        if isinstance(value, bool):
+            raise TypeError
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+    if not isinstance(value, TYPES[ftype].python) or (ftype != "boolean" and isinstance(value, bool)):
+        raise TypeError
+    return value
 
-    def add_evidence(self, table: str, record_id: str, items: Any, where: str = "evidence",
-                     must_quote: str | None = None) -> None:
+
+def read_inputs(table: Table, rec: Any, loc: Loc, vocab: dict[str, set[str]],
+                where: str = "") -> dict[str, Any]:
+    """The record's fields as tables.yaml declares them: unknown and missing keys,
+    values of the wrong type and terms outside their vocabulary are InputErrors."""
+    if not isinstance(rec, dict):
+        raise loc.fail(where.rstrip(".") or None, "expected a mapping")
+    keys = table.input_keys()
+    for key in sorted(k for k, required in keys.items() if required and rec.get(k) is None):
+        raise loc.fail(where + key, "missing")
+    for key in sorted(set(map(str, rec)) - set(keys)):
+        raise loc.fail(where + key, "unknown key")
+    values = {}
+    for f in table.input_fields():
+        value = rec.get(f["name"])
+        if value is not None:
+            try:
+                value = _scalar(value, f["type"])
+            except TypeError:
+                raise loc.fail(where + f["name"], f"expected a {f['type']}, got {value!r}") from None
+            if f.get("vocabulary") and value not in vocab[f["vocabulary"]]:
+                raise loc.fail(where + f["name"], f"{value!r} is not a term of the "
+                                                  f"{f['vocabulary']!r} vocabulary")
+        values[f["name"]] = value
+    return values
+
+
+def make_row(table: Table, inputs: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
+    """One row in the table's field order: input fields as read, derived fields as
+    computed (an `input: optional` field takes the input when given)."""
+    row = {}
+    for f in table.fields:
+        name = f["name"]
+        if "derived" not in f:
+            row[name] = inputs[name]
+        elif inputs.get(name) is not None:
+            row[name] = inputs[name]
+        elif name in derived:
+            row[name] = derived[name]
+        else:
+            raise SpecError(f"field {table.name}.{name} is marked derived in tables.yaml, "
+                            f"but the build derives no value for it")
+    return row
+
+
+def _list(rec: dict[str, Any], key: str, loc: Loc, where: str = "") -> list[Any]:
+    value = rec.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise loc.fail(where + key, "expected a list")
+    return value
+
+
+class _Curator:
+    """Builds the curated rows and collects their evidence."""
+
+    def __init__(self, spec: Spec, curation: Curation) -> None:
+        self.spec = spec
+        self.curation = curation
+        self.vocab = {name: set(v.terms) for name, v in spec.vocabularies.items()}
+        self.evidence: list[dict[str, Any]] = []
+
+    def records(self, name: str) -> Iterator[tuple[Any, Loc]]:
+        path = str(self.curation.folder / f"{name}.yaml")
+        for number, rec in enumerate(self.curation.records.get(name, []), start=1):
+            rid = rec.get("id") if isinstance(rec, dict) else None
+            yield rec, Loc(path, repr(rid) if isinstance(rid, str) else f"#{number}")
+
+    def read(self, table: str, rec: Any, loc: Loc, where: str = "") -> dict[str, Any]:
+        return read_inputs(self.spec.table(table), rec, loc, self.vocab, where)
+
+    def row(self, table: str, inputs: dict[str, Any], **derived: Any) -> dict[str, Any]:
+        return make_row(self.spec.table(table), inputs, derived)
+
+    def add_evidence(self, loc: Loc, table: str, record_id: str, items: Any, where: str = "evidence",
+                     must_quote: str | None = None) -> list[dict[str, Any]]:
         if not isinstance(items, list) or not items:
-            raise self.fail(where, "needs at least one evidence item")
+            raise loc.fail(where, "needs at least one evidence item")
         spans = []
         for n, item in enumerate(items):
-            source, quote, context = self._evidence_item(item, f"{where}[{n}]")
-            start = self.locate(source, quote, context, f"{where}[{n}]")
-            spans.append((source, start, start + len(quote), quote))
-        if must_quote is not None and must_quote not in [s[3] for s in spans]:
-            raise self.fail(where, f"no evidence quote is exactly the name {must_quote!r}")
-        for ordinal, (source, start, end, quote) in enumerate(spans, start=1):
-            self.evidence.append({"table": table, "record_id": record_id, "ordinal": ordinal,
-                                  "source": source, "char_start": start, "char_end": end,
-                                  "quote": quote})
+            source, quote, context = self._evidence_item(loc, item, f"{where}[{n}]")
+            start = self._locate(loc, source, quote, context, f"{where}[{n}]")
+            spans.append({"table": table, "record_id": record_id, "ordinal": n + 1, "source": source,
+                          "char_start": start, "char_end": start + len(quote), "quote": quote})
+        if must_quote is not None and must_quote not in [s["quote"] for s in spans]:
+            raise loc.fail(where, f"no evidence quote is exactly the name {must_quote!r}")
+        self.evidence.extend(spans)
+        return spans
 
-    def _evidence_item(self, item: Any, where: str) -> tuple[str, str, str | None]:
+    def _evidence_item(self, loc: Loc, item: Any, where: str) -> tuple[str, str, str | None]:
         if isinstance(item, dict) and len(item) == 1 and "source" not in item:
             ((source, quote),) = item.items()
             context = None
         elif isinstance(item, dict) and {"source", "quote"} <= set(item) <= {"source", "quote", "context"}:
             source, quote, context = item["source"], item["quote"], item.get("context")
         else:
-            raise self.fail(where, "expected {SOURCE: quote} or {source, quote, context}")
-        if source not in self.curation.texts:
-            raise self.fail(where, f"unknown source {source!r}")
+            raise loc.fail(where, "expected {SOURCE: quote} or {source, quote, context}")
+        if not isinstance(source, str) or source not in self.curation.texts:
+            raise loc.fail(where, f"unknown source {source!r}")
         if not isinstance(quote, str) or not quote:
-            raise self.fail(where, "the quote must be a non-empty string")
+            raise loc.fail(where, "the quote must be a non-empty string")
+        if context is not None and not isinstance(context, str):
+            raise loc.fail(where + ".context", "the context must be a string")
         return source, quote, context
 
-    def locate(self, source: str, quote: str, context: str | None, where: str) -> int:
+    def _locate(self, loc: Loc, source: str, quote: str, context: str | None, where: str) -> int:
         text = self.curation.texts[source]
-        base = 0
         if context is not None:
-            base = self._find_once(text, context, source, where + ".context", "context")
-            if self._count(context, quote) != 1:
-                raise self.fail(where + ".quote", f"the quote {quote!r} occurs "
-                                f"{self._count(context, quote)} times in its context, not once")
+            base = _find_once(loc, text, context, source, where + ".context", "context")
+            if _count(context, quote) != 1:
+                raise loc.fail(where + ".quote", f"the quote {quote!r} occurs "
+                               f"{_count(context, quote)} times in its context, not once")
             return base + context.index(quote)
-        return self._find_once(text, quote, source, where + ".quote", "quote")
-
-    @staticmethod
-    def _count(text: str, needle: str) -> int:
-        return sum(1 for _ in re.finditer(f"(?={re.escape(needle)})", text))
-
-    def _find_once(self, text: str, needle: str, source: str, where: str, what: str) -> int:
-        count = self._count(text, needle)
-        if count == 0:
-            raise self.fail(where, f"{what} not found in {source}: {needle!r}")
-        if count > 1:
-            raise self.fail(where, f"{what} occurs {count} times in {source}; add a `context` "
-                                   f"that occurs once: {needle!r}")
-        return text.index(needle)
+        return _find_once(loc, text, quote, source, where + ".quote", "quote")
 
 
-def _dates(ctx: _Context, value: Any, fld: str) -> dict[str, Any]:
+def _count(text: str, needle: str) -> int:
+    return sum(1 for _ in re.finditer(f"(?={re.escape(needle)})", text))
+
+
+def _find_once(loc: Loc, text: str, needle: str, source: str, where: str, what: str) -> int:
+    count = _count(text, needle)
+    if count == 0:
+        raise loc.fail(where, f"{what} not found in {source}: {needle!r}")
+    if count > 1:
+        raise loc.fail(where, f"{what} occurs {count} times in {source}; add a `context` "
+                              f"that occurs once: {needle!r}")
+    return text.index(needle)
+
+
+def _dates(loc: Loc, value: str | None, fld: str) -> tuple[str | None, str | None, str | None]:
+    """Earliest day, latest day and precision of an EDTF value."""
     if value is None:
-        return {"edtf": None, "date_start": None, "date_end": None, "date_precision": None}
+        return None, None, None
     try:
-        start, end = edtf_bounds(str(value))
+        start, end = edtf_bounds(value)
     except ValueError as exc:
-        raise ctx.fail(fld, str(exc)) from exc
-    return {"edtf": str(value), "date_start": start, "date_end": end,
-            "date_precision": edtf_precision(str(value))}
+        raise loc.fail(fld, str(exc)) from exc
+    return start, end, edtf_precision(value)
 
 
-def curated_tables(curation: Curation, extracted: dict[str, list[dict[str, Any]]],
-                   vocab: dict[str, set[str]]) -> dict[str, list[dict[str, Any]]]:
+def _unique_id(loc: Loc, seen: set[str], record_id: str, slug: bool = True) -> str:
+    if slug and not SLUG_RE.match(record_id):
+        raise loc.fail("id", f"{record_id!r} is not a lower-case slug like 'pasht-ashan'")
+    if record_id in seen:
+        raise loc.fail("id", f"{record_id!r} is used twice")
+    seen.add(record_id)
+    return record_id
+
+
+def _ref(loc: Loc, value: Any, known: set[str], fld: str, what: str = "entity") -> Any:
+    if value is not None and value not in known:
+        raise loc.fail(fld, f"unknown {what} {value!r}")
+    return value
+
+
+def curated_tables(spec: Spec, curation: Curation,
+                   extracted: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Rows of the curated tables, plus infobox_values and see_also linked to entities."""
-    ctx = _Context(curation, vocab)
+    c = _Curator(spec, curation)
     out: dict[str, list[dict[str, Any]]] = {}
-    out["entities"], out["entity_names"] = _entities(ctx)
+    out["entities"], out["entity_names"] = _entities(c)
     entity_ids = {e["id"] for e in out["entities"]}
-    out["counts"] = _counts(ctx, entity_ids)
-    out["events"], out["event_participants"] = _events(ctx, entity_ids, out["counts"])
-    event_ids = {e["id"] for e in out["events"]}
-    out["relations"] = _relations(ctx, entity_ids)
-    out["claims"], out["claim_assessments"] = _claims(ctx, entity_ids, event_ids)
-    out["disagreements"] = _disagreements(ctx, out, entity_ids, event_ids)
-    for row in out["counts"]:  # counts come before events, so their event ids are checked here
-        if row["event"] is not None and row["event"] not in event_ids:
-            ctx.path, ctx.record = str(curation.folder / "counts.yaml"), repr(row["id"])
-            raise ctx.fail("event", f"unknown event {row['event']!r}")
-    out["evidence"] = ctx.evidence
+    event_ids = {r.get("id") for r in curation.records.get("events", []) if isinstance(r, dict)}
+    out["counts"] = _counts(c, entity_ids, event_ids)
+    out["events"], out["event_participants"] = _events(c, entity_ids, event_ids, out["counts"])
+    out["relations"] = _relations(c, entity_ids)
+    out["claims"], out["claim_assessments"] = _claims(c, entity_ids, event_ids)
+    out["disagreements"] = _disagreements(c, out, entity_ids, event_ids)
+    out["evidence"] = c.evidence
     names = _english_names(out["entity_names"])
     out["infobox_values"] = [{**r, "entity": names.get(r["value"]) if r["datatype"] == "text" else None}
                              for r in extracted["infobox_values"]]
@@ -184,86 +261,51 @@ def _english_names(rows: list[dict[str, Any]]) -> dict[str, str]:
     return {name: next(iter(ids)) for name, ids in owners.items() if len(ids) == 1}
 
 
-def _records(ctx: _Context, name: str):
-    ctx.path = str(ctx.curation.folder / f"{name}.yaml")
-    seen: set[str] = set()
-    for number, rec in enumerate(ctx.curation.records[name], start=1):
-        ctx.record = repr(rec["id"]) if isinstance(rec, dict) and "id" in rec else f"#{number}"
-        ctx.check_keys(rec, FILES[name])
-        yield rec, seen
-
-
-def _unique_id(ctx: _Context, seen: set[str], record_id: str, slug: bool = True) -> str:
-    if slug and not SLUG_RE.match(record_id):
-        raise ctx.fail("id", f"{record_id!r} is not a lower-case slug like 'pasht-ashan'")
-    if record_id in seen:
-        raise ctx.fail("id", f"{record_id!r} is used twice")
-    seen.add(record_id)
-    return record_id
-
-
-def _ref(ctx: _Context, value: Any, known: set[str], fld: str, what: str = "entity") -> Any:
-    if value is not None and value not in known:
-        raise ctx.fail(fld, f"unknown {what} {value!r}")
-    return value
-
-
-def _entities(ctx: _Context) -> tuple[list[dict], list[dict]]:
-    entities, names = [], []
-    for rec, seen in _records(ctx, "entities"):
-        eid = _unique_id(ctx, seen, rec["id"])
+def _entities(c: _Curator) -> tuple[list[dict], list[dict]]:
+    entities, names, seen = [], [], set()
+    for rec, loc in c.records("entities"):
+        values = c.read("entities", rec, loc)
+        eid = _unique_id(loc, seen, values["id"])
         canonical = []
-        for n, name in enumerate(rec["names"] or [], start=1):
+        for n, name in enumerate(_list(rec, "names", loc), start=1):
             where = f"names[{n - 1}]."
-            ctx.check_keys(name, NAME_KEYS, where)
-            ctx.term(name, "kind", "name_kind", where)
-            ctx.term(name, "script", "script", where)
-            if name["kind"] == "canonical":
-                canonical.append(name["name"])
+            name_values = c.read("entity_names", name, loc, where)
             row_id = f"{eid}/{n}"
-            names.append({"id": row_id, "entity": eid, "name": name["name"],
-                          "language": name["language"], "script": name["script"],
-                          "kind": name["kind"]})
-            ctx.add_evidence("entity_names", row_id, name["evidence"], where + "evidence",
-                             must_quote=name["name"])
+            names.append(c.row("entity_names", name_values, id=row_id, entity=eid))
+            spans = c.add_evidence(loc, "entity_names", row_id, name["evidence"], where + "evidence",
+                                   must_quote=name_values["name"])
+            if name_values["kind"] == "canonical":
+                canonical.append((name_values["name"], name["evidence"], spans))
         if len(canonical) != 1:
-            raise ctx.fail("names", f"needs exactly one name of kind 'canonical', has {len(canonical)}")
-        entities.append({"id": eid, "type": ctx.term(rec, "type", "entity_type"),
-                         "name": canonical[0], "description": rec["description"]})
+            raise loc.fail("names", f"needs exactly one name of kind 'canonical', has {len(canonical)}")
+        entities.append(c.row("entities", values, name=canonical[0][0]))
         # An entity is attested by the quotes of its canonical name, and by any of its own.
-        name_evidence = next(n["evidence"] for n in rec["names"] if n["kind"] == "canonical")
-        ctx.add_evidence("entities", eid, [*name_evidence, *(rec.get("evidence") or [])])
+        c.add_evidence(loc, "entities", eid, [*canonical[0][1], *_list(rec, "evidence", loc)])
     return entities, names
 
 
-COUNT_COLUMNS = ("number", "number_min", "number_min_exclusive", "number_max",
-                 "number_max_exclusive", "number_certainty")
-
-
-def _counts(ctx: _Context, entity_ids: set[str]) -> list[dict]:
-    rows = []
-    for rec, seen in _records(ctx, "counts"):
-        cid = _unique_id(ctx, seen, rec["id"])
-        count = parse_count(str(rec["text"]))
+def _counts(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> list[dict]:
+    rows, seen = [], set()
+    for rec, loc in c.records("counts"):
+        values = c.read("counts", rec, loc)
+        cid = _unique_id(loc, seen, values["id"])
+        count = parse_count(values["text"])
         if count is None:
-            raise ctx.fail("text", f"{rec['text']!r} does not read as a count")
-        if rec["source"] not in ctx.curation.texts:
-            raise ctx.fail("source", f"unknown source {rec['source']!r}")
-        if (rec.get("event") is None) == (rec.get("entity") is None):
-            raise ctx.fail("event", "give either an event or an entity")
-        rows.append({"id": cid, "event": rec.get("event"),
-                     "entity": _ref(ctx, rec.get("entity"), entity_ids, "entity"),
-                     "property": ctx.term(rec, "property", "count_property"),
-                     "of_whom": rec["of_whom"], "text": str(rec["text"]),
-                     "number": count.number, "number_min": count.number_min,
-                     "number_min_exclusive": count.number_min_exclusive,
-                     "number_max": count.number_max, "number_max_exclusive": count.number_max_exclusive,
-                     "number_certainty": count.certainty, "source": rec["source"],
-                     "attributed_to": _ref(ctx, rec.get("attributed_to"), entity_ids, "attributed_to")})
-        ctx.add_evidence("counts", cid, rec["evidence"])
-        if not any(e["quote"].find(str(rec["text"])) >= 0 and e["source"] == rec["source"]
-                   for e in ctx.evidence if e["table"] == "counts" and e["record_id"] == cid):
-            raise ctx.fail("evidence", f"no quote from {rec['source']} contains the count {rec['text']!r}")
+            raise loc.fail("text", f"{values['text']!r} does not read as a count")
+        if values["source"] not in c.curation.texts:
+            raise loc.fail("source", f"unknown source {values['source']!r}")
+        if (values["event"] is None) == (values["entity"] is None):
+            raise loc.fail("event", "give either an event or an entity")
+        _ref(loc, values["event"], event_ids, "event", "event")
+        _ref(loc, values["entity"], entity_ids, "entity")
+        _ref(loc, values["attributed_to"], entity_ids, "attributed_to")
+        rows.append(c.row("counts", values, number=count.number, number_min=count.number_min,
+                          number_min_exclusive=count.number_min_exclusive, number_max=count.number_max,
+                          number_max_exclusive=count.number_max_exclusive,
+                          number_certainty=count.certainty))
+        spans = c.add_evidence(loc, "counts", cid, rec["evidence"])
+        if not any(values["text"] in s["quote"] and s["source"] == values["source"] for s in spans):
+            raise loc.fail("evidence", f"no quote from {values['source']} contains the count {values['text']!r}")
     return rows
 
 
@@ -271,8 +313,7 @@ def fatalities_columns(count: dict[str, Any] | None) -> dict[str, Any]:
     """An event's fatality columns, from the count it names (UCDP-style low/best/high)."""
     if count is None:
         return {"fatalities_low": None, "fatalities_low_exclusive": None, "fatalities_best": None,
-                "fatalities_high": None, "fatalities_certainty": None, "fatalities_text": None,
-                "fatalities_count": None}
+                "fatalities_high": None, "fatalities_certainty": None, "fatalities_text": None}
     exact = count["number"] if count["number_certainty"] == "exact" else None
     return {"fatalities_low": count["number_min"] if count["number_min"] is not None else exact,
             "fatalities_low_exclusive": count["number_min_exclusive"] if count["number_min"] is not None
@@ -280,101 +321,93 @@ def fatalities_columns(count: dict[str, Any] | None) -> dict[str, Any]:
             "fatalities_best": count["number"],
             "fatalities_high": count["number_max"] if count["number_max"] is not None else exact,
             "fatalities_certainty": count["number_certainty"],
-            "fatalities_text": count["text"], "fatalities_count": count["id"]}
+            "fatalities_text": count["text"]}
 
 
-def _events(ctx: _Context, entity_ids: set[str], counts: list[dict]) -> tuple[list[dict], list[dict]]:
-    by_id = {c["id"]: c for c in counts}
-    events, participants = [], []
-    event_ids = {r.get("id") for r in ctx.curation.records["events"] if isinstance(r, dict)}
-    for rec, seen in _records(ctx, "events"):
-        eid = _unique_id(ctx, seen, rec["id"])
+def _events(c: _Curator, entity_ids: set[str], event_ids: set[str],
+            counts: list[dict]) -> tuple[list[dict], list[dict]]:
+    by_id = {row["id"]: row for row in counts}
+    events, participants, seen = [], [], set()
+    for rec, loc in c.records("events"):
+        values = c.read("events", rec, loc)
+        eid = _unique_id(loc, seen, values["id"])
         count = None
-        if rec.get("fatalities") is not None:
-            count = by_id.get(rec["fatalities"])
+        if values["fatalities_count"] is not None:
+            count = by_id.get(values["fatalities_count"])
             if count is None or count["event"] != eid or count["property"] != "killed":
-                raise ctx.fail("fatalities", f"{rec['fatalities']!r} is not a 'killed' count of this event")
-        if (rec.get("parent") is None) != (rec.get("parent_relation") is None):
-            raise ctx.fail("parent_relation", "give parent and parent_relation together")
-        if (rec.get("place") is None) != (rec.get("place_precision") is None):
-            raise ctx.fail("place_precision", "give place and place_precision together")
-        events.append({"id": eid, "title": rec["title"], "type": ctx.term(rec, "type", "event_type"),
-                       **_dates(ctx, rec.get("edtf"), "edtf"),
-                       "entity": _ref(ctx, rec.get("entity"), entity_ids, "entity"),
-                       "place": _ref(ctx, rec.get("place"), entity_ids, "place"),
-                       "place_precision": ctx.term(rec, "place_precision", "place_precision"),
-                       **fatalities_columns(count),
-                       "parent": _ref(ctx, rec.get("parent"), event_ids, "parent", "event"),
-                       "parent_relation": ctx.term(rec, "parent_relation", "parent_relation"),
-                       "description": rec["description"]})
-        ctx.add_evidence("events", eid, rec["evidence"])
+                raise loc.fail("fatalities_count", f"{values['fatalities_count']!r} is not a 'killed' "
+                                                   f"count of this event")
+        if (values["parent"] is None) != (values["parent_relation"] is None):
+            raise loc.fail("parent_relation", "give parent and parent_relation together")
+        if (values["place"] is None) != (values["place_precision"] is None):
+            raise loc.fail("place_precision", "give place and place_precision together")
+        _ref(loc, values["entity"], entity_ids, "entity")
+        _ref(loc, values["place"], entity_ids, "place")
+        _ref(loc, values["parent"], event_ids, "parent", "event")
+        start, end, precision = _dates(loc, values["edtf"], "edtf")
+        events.append(c.row("events", values, date_start=start, date_end=end, date_precision=precision,
+                            **fatalities_columns(count)))
+        c.add_evidence(loc, "events", eid, rec["evidence"])
         seen_roles: set[str] = set()
-        for n, p in enumerate(rec.get("participants") or []):
+        for n, p in enumerate(_list(rec, "participants", loc)):
             where = f"participants[{n}]."
-            ctx.check_keys(p, PARTICIPANT_KEYS, where)
-            pid = f"{eid}/{p['role']}/{p['entity']}"
-            _unique_id(ctx, seen_roles, pid, slug=False)
-            participants.append({"id": pid, "event": eid,
-                                 "entity": _ref(ctx, p["entity"], entity_ids, where + "entity"),
-                                 "role": ctx.term(p, "role", "participant_role", where)})
-            ctx.add_evidence("event_participants", pid, p["evidence"], where + "evidence")
+            p_values = c.read("event_participants", p, loc, where)
+            pid = f"{eid}/{p_values['role']}/{p_values['entity']}"
+            _unique_id(loc, seen_roles, pid, slug=False)
+            _ref(loc, p_values["entity"], entity_ids, where + "entity")
+            participants.append(c.row("event_participants", p_values, id=pid, event=eid))
+            c.add_evidence(loc, "event_participants", pid, p["evidence"], where + "evidence")
     return events, participants
 
 
-def _relations(ctx: _Context, entity_ids: set[str]) -> list[dict]:
-    rows = []
-    for rec, seen in _records(ctx, "relations"):
-        if (rec.get("object") is None) == (rec.get("literal") is None):
-            raise ctx.fail("object", "give either an object entity or a literal")
-        target = rec.get("object") or re.sub(r"[^a-z0-9]+", "-", str(rec["literal"]).lower()).strip("-")
-        rid = _unique_id(ctx, seen, rec.get("id") or f"{rec['subject']}/{rec['predicate']}/{target}",
+def _relations(c: _Curator, entity_ids: set[str]) -> list[dict]:
+    rows, seen = [], set()
+    for rec, loc in c.records("relations"):
+        values = c.read("relations", rec, loc)
+        if (values["object"] is None) == (values["literal"] is None):
+            raise loc.fail("object", "give either an object entity or a literal")
+        target = values["object"] or re.sub(r"[^a-z0-9]+", "-", values["literal"].lower()).strip("-")
+        rid = _unique_id(loc, seen, values["id"] or f"{values['subject']}/{values['predicate']}/{target}",
                          slug=False)
-        ctx.record = repr(rid)
-        valid = _dates(ctx, rec.get("valid"), "valid")
-        rows.append({"id": rid, "subject": _ref(ctx, rec["subject"], entity_ids, "subject"),
-                     "predicate": ctx.term(rec, "predicate", "predicate"),
-                     "object": _ref(ctx, rec.get("object"), entity_ids, "object"),
-                     "literal": rec.get("literal"), "valid_edtf": valid["edtf"],
-                     "valid_start": valid["date_start"], "valid_end": valid["date_end"]})
-        ctx.add_evidence("relations", rid, rec["evidence"])
+        loc = Loc(loc.path, repr(rid))
+        _ref(loc, values["subject"], entity_ids, "subject")
+        _ref(loc, values["object"], entity_ids, "object")
+        start, end, _ = _dates(loc, values["valid_edtf"], "valid_edtf")
+        rows.append(c.row("relations", values, id=rid, valid_start=start, valid_end=end))
+        c.add_evidence(loc, "relations", rid, rec["evidence"])
     return rows
 
 
-def _claims(ctx: _Context, entity_ids: set[str], event_ids: set[str]) -> tuple[list[dict], list[dict]]:
-    claims, assessments = [], []
-    for rec, seen in _records(ctx, "claims"):
-        cid = _unique_id(ctx, seen, rec["id"])
-        claims.append({"id": cid, "event": _ref(ctx, rec.get("event"), event_ids, "event", "event"),
-                       "claimant": _ref(ctx, rec["claimant"], entity_ids, "claimant"),
-                       "type": ctx.term(rec, "type", "claim_type"), "statement": rec["statement"]})
-        ctx.add_evidence("claims", cid, rec["evidence"])
-        for n, a in enumerate(rec["assessments"] or []):
+def _claims(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> tuple[list[dict], list[dict]]:
+    claims, assessments, seen = [], [], set()
+    for rec, loc in c.records("claims"):
+        values = c.read("claims", rec, loc)
+        cid = _unique_id(loc, seen, values["id"])
+        _ref(loc, values["event"], event_ids, "event", "event")
+        _ref(loc, values["claimant"], entity_ids, "claimant")
+        claims.append(c.row("claims", values))
+        c.add_evidence(loc, "claims", cid, rec["evidence"])
+        for n, a in enumerate(_list(rec, "assessments", loc)):
             where = f"assessments[{n}]."
-            ctx.check_keys(a, ASSESSMENT_KEYS, where)
-            if a["source"] not in ctx.curation.texts:
-                raise ctx.fail(where + "source", f"unknown source {a['source']!r}")
-            aid = f"{cid}/{a['source']}"
-            assessments.append({"id": aid, "claim": cid, "source": a["source"],
-                                "stance": ctx.term(a, "stance", "stance", where),
-                                "description": a["description"]})
-            ctx.add_evidence("claim_assessments", aid, a["evidence"], where + "evidence")
+            a_values = c.read("claim_assessments", a, loc, where)
+            if a_values["source"] not in c.curation.texts:
+                raise loc.fail(where + "source", f"unknown source {a_values['source']!r}")
+            aid = f"{cid}/{a_values['source']}"
+            assessments.append(c.row("claim_assessments", a_values, id=aid, claim=cid))
+            c.add_evidence(loc, "claim_assessments", aid, a["evidence"], where + "evidence")
     return claims, assessments
 
 
-def _disagreements(ctx: _Context, tables: dict[str, list[dict]], entity_ids: set[str],
+def _disagreements(c: _Curator, tables: dict[str, list[dict]], entity_ids: set[str],
                    event_ids: set[str]) -> list[dict]:
-    rows = []
-    for rec, seen in _records(ctx, "disagreements"):
-        did = _unique_id(ctx, seen, rec["id"])
-        if rec["table"] not in tables or rec["table"] == "disagreements":
-            raise ctx.fail("table", f"{rec['table']!r} is not a curated table")
-        ids = {r["id"] for r in tables[rec["table"]]}
+    rows, seen = [], set()
+    for rec, loc in c.records("disagreements"):
+        values = c.read("disagreements", rec, loc)
+        _unique_id(loc, seen, values["id"])
+        ids = {r["id"] for r in tables.get(values["table"], [])}
         for key in ("record_a", "record_b"):
-            _ref(ctx, rec[key], ids, key, f"{rec['table']} record")
-        rows.append({"id": did, "aspect": ctx.term(rec, "aspect", "disagreement_aspect"),
-                     "event": rec["topic"] if rec.get("topic") in event_ids else None,
-                     "entity": _ref(ctx, rec.get("topic"), entity_ids | event_ids, "topic",
-                                    "entity or event") if rec.get("topic") not in event_ids else None,
-                     "table": rec["table"], "record_a": rec["record_a"], "record_b": rec["record_b"],
-                     "description": rec["description"]})
+            _ref(loc, values[key], ids, key, f"{values['table']} record")
+        _ref(loc, values["event"], event_ids, "event", "event")
+        _ref(loc, values["entity"], entity_ids, "entity")
+        rows.append(c.row("disagreements", values))
     return rows

@@ -1,4 +1,4 @@
-"""The one error type for bad input: it names the file, the place in it and the field."""
+"""The error types for bad input. Each names the file, the place in it and the field."""
 
 from __future__ import annotations
 
@@ -8,3 +8,7 @@ class InputError(ValueError):
         self.path, self.where, self.field, self.message = path, where, field, message
         parts = [f"{path}: {where}"] + ([f"field {field!r}"] if field else []) + [message]
         super().__init__(": ".join(parts))
+
+
+class SpecError(ValueError):
+    """metadata/tables.yaml does not describe the tables correctly."""

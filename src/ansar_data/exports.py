@@ -13,10 +13,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .schema import Spec, Table
+from .citation import license_label, license_url
+from .schema import TYPES, Spec, Table
 from .tables_io import deterministic_zip
 
-SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "boolean": "INTEGER", "date": "TEXT", "number": "REAL"}
 FIXED_TIME = datetime.datetime(2000, 1, 1)
 
 
@@ -28,7 +28,7 @@ def create_table_sql(table: Table) -> list[str]:
     """CREATE TABLE with the schema's primary and foreign keys, and an index per foreign key."""
     columns = []
     for f in table.fields:
-        col = f"{_quote(f['name'])} {SQL_TYPES[f['type']]}"
+        col = f"{_quote(f['name'])} {TYPES[f['type']].sql}"
         if f.get("required"):
             col += " NOT NULL"
         if f["type"] == "boolean":
@@ -68,14 +68,16 @@ def write_sqlite(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]]
         con.close()
 
 
-def datasette_metadata(spec: Spec, meta: dict[str, Any], database: str) -> dict[str, Any]:
+def datasette_metadata(spec: Spec, meta: dict[str, Any], sources: list[dict[str, Any]],
+                       database: str) -> dict[str, Any]:
+    """Datasette's metadata.json; sources are rows of the sources table."""
     return {
         "title": meta["title"],
         "description": " ".join(meta["description"].split()),
-        "license": "CC BY-SA 4.0",
-        "license_url": "https://creativecommons.org/licenses/by-sa/4.0/",
-        "source": "English Wikipedia: Al-Ansar (Iraq); Pasht Ashan massacre",
-        "source_url": "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)",
+        "license": license_label(meta),
+        "license_url": license_url(meta),
+        "source": "English Wikipedia: " + "; ".join(s["title"] for s in sources),
+        "source_url": sources[0]["url"] if sources else "",
         "databases": {database: {"tables": {
             t.name: {"title": t.title, "description": t.row,
                      "columns": {f["name"]: f["description"] for f in t.fields}}
@@ -86,8 +88,7 @@ def datasette_metadata(spec: Spec, meta: dict[str, Any], database: str) -> dict[
 def arrow_table(table: Table, rows: list[dict[str, Any]]):
     import pyarrow as pa
 
-    types = {"string": pa.string(), "integer": pa.int64(), "boolean": pa.bool_(),
-             "date": pa.date32(), "number": pa.float64()}
+    types = {name: getattr(pa, t.arrow)() for name, t in TYPES.items()}
     fields, arrays = [], []
     for f in table.fields:
         values = [row[f["name"]] for row in rows]
@@ -164,8 +165,9 @@ def write_exports(folder: Path, spec: Spec, tables: dict[str, list[dict[str, Any
     folder.mkdir(parents=True, exist_ok=True)
     name = meta["name"]
     write_sqlite(folder / f"{name}.sqlite", spec, tables)
-    (folder / "metadata.json").write_text(
-        json.dumps(datasette_metadata(spec, meta, name), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    datasette = datasette_metadata(spec, meta, tables["sources"], name)
+    (folder / "metadata.json").write_text(json.dumps(datasette, ensure_ascii=False, indent=2) + "\n",
+                                          encoding="utf-8")
     write_parquet(folder / "parquet", spec, tables)
     write_xlsx(folder / f"{name}.xlsx", spec, tables, meta)
     return sorted(p for p in folder.rglob("*") if p.is_file())

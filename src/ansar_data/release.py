@@ -1,35 +1,42 @@
-"""Cut a release: `python -m ansar_data release X.Y.Z`.
+"""Cut a release: `ansar-data release X.Y.Z`.
 
-Refuses unless the git tree is clean, CHANGELOG.md has a section for X.Y.Z, the
-package validates and the tests pass. Then stamps the version (and, when the
-version changes, today's date) into metadata/package.yaml and pyproject.toml,
-rebuilds, and writes dist/: a deterministic zip of the package, SHA256SUMS and
-release notes with a record-level diff against the previous release tag. It prints
-the git commands to run; it neither commits, tags nor pushes.
+Refuses unless the git tree is clean, CHANGELOG.md has a section for X.Y.Z and the
+package validates. Then, in memory and in a temporary folder, stamps the version (and,
+when the version changes, today's date), renders and validates the new package and
+writes the exports; only when all of that has passed does it change the tree:
+metadata/package.yaml, pyproject.toml, the generated files, exports/ and dist/ (a
+deterministic zip of the package, SHA256SUMS and release notes with a record-level
+diff against the previous release tag). If a step of that last phase fails, the tree
+is restored. The tests are CI's job, not the release's. It prints the git commands to
+run; it neither commits, tags nor pushes.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
-import io
+import json
+import os
 import re
 import shutil
 import subprocess
-import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .tables_io import deterministic_zip
-from .yamlfile import read_yaml
+from .build import GENERATED, build_tables, load_inputs, previous_files, render, validated, write_outputs
+from .exports import write_exports
+from .tables_io import deterministic_zip, read_csv_records
+from .validate import validate_package
+from .yamlfile import parse_yaml
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # What a user downloads: the data with everything needed to read, cite and re-validate it.
 ARCHIVE_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json",
-                 "dataset.jsonld", "docs/codebook.md", "metadata/tables.yaml")
+                 "dataset.jsonld", "docs/codebook.md", "docs/citation.md", "metadata/tables.yaml")
 ARCHIVE_DIRS = ("data", "schemas", "sources", "docs/figures", "site", "exports")
+STAMPED = ("metadata/package.yaml", "pyproject.toml")
 
 
 class ReleaseRefused(RuntimeError):
@@ -66,21 +73,18 @@ def changelog_section(changelog: str, version: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def stamp(root: Path, version: str, today: datetime.date) -> None:
-    """Write version and release date into metadata/package.yaml and pyproject.toml,
-    keeping the files' comments. The date changes only with the version, so
+def stamp_texts(texts: dict[str, str], version: str, today: datetime.date) -> dict[str, str]:
+    """metadata/package.yaml and pyproject.toml with the version and release date
+    written in, keeping the files' comments. The date changes only with the version, so
     re-running a release of the same commit gives the same archive."""
-    path = root / "metadata" / "package.yaml"
-    meta = read_yaml(path)
-    text = path.read_text(encoding="utf-8")
-    if str(meta["version"]) != version or not meta.get("released"):
+    meta = parse_yaml(texts["metadata/package.yaml"], "metadata/package.yaml")
+    text = texts["metadata/package.yaml"]
+    if str(meta.get("version")) != version or not meta.get("released"):
         text = re.sub(r"^released:.*$", f"released: {today.isoformat()}", text, count=1, flags=re.M)
     text = re.sub(r"^version:.*$", f"version: {version}", text, count=1, flags=re.M)
-    path.write_text(text, encoding="utf-8")
-    pyproject = root / "pyproject.toml"
-    pyproject.write_text(re.sub(r'^version = ".*"$', f'version = "{version}"',
-                                pyproject.read_text(encoding="utf-8"), count=1, flags=re.M),
-                         encoding="utf-8")
+    pyproject = re.sub(r'^version = ".*"$', f'version = "{version}"', texts["pyproject.toml"],
+                       count=1, flags=re.M)
+    return {"metadata/package.yaml": text, "pyproject.toml": pyproject}
 
 
 def archive_members(root: Path) -> list[str]:
@@ -98,15 +102,12 @@ def build_zip(root: Path, prefix: str, when: datetime.date) -> bytes:
 
 def read_tables(files: dict[str, bytes], descriptor: dict[str, Any]) -> dict[str, tuple[list[str], list[dict]]]:
     """CSV tables by name -> (primary key, records), from file contents by path."""
-    import json
-
     out = {}
     for res in descriptor["resources"]:
         if res["format"] != "csv" or res["path"] not in files or res["schema"] not in files:
             continue
         key = json.loads(files[res["schema"]])["primaryKey"]
-        rows = list(csv.DictReader(io.StringIO(files[res["path"]].decode("utf-8"))))
-        out[res["name"]] = (key, rows)
+        out[res["name"]] = (key, read_csv_records(files[res["path"]].decode("utf-8")))
     return out
 
 
@@ -158,14 +159,32 @@ def files_at(root: Path, ref: str) -> dict[str, bytes]:
             for n in names}
 
 
-def release(root: Path, version: str, today: datetime.date, run_tests: bool = True) -> dict[str, Path]:
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """The files a release may change, to restore them if it fails half-way."""
+    files = {rel: (root / rel).read_bytes() for rel in STAMPED}
+    for top in GENERATED:
+        path = root / top
+        paths = sorted(path.rglob("*")) if path.is_dir() else [path] if path.is_file() else []
+        files.update({p.relative_to(root).as_posix(): p.read_bytes() for p in paths if p.is_file()})
+    return files
+
+
+def _restore(root: Path, snapshot: dict[str, bytes], exports_existed: bool) -> None:
+    write_outputs(root, {k: v for k, v in snapshot.items() if k not in STAMPED})
+    for rel in STAMPED:
+        (root / rel).write_bytes(snapshot[rel])
+    if not exports_existed:
+        shutil.rmtree(root / "exports", ignore_errors=True)
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+
+
+def release(root: Path, version: str, today: datetime.date) -> dict[str, Path]:
     """Check, stamp, build and write dist/. Returns the written files by kind."""
-    import json
-
-    from .build import build, build_tables, load_inputs
-    from .exports import write_exports
-    from .validate import validate_package
-
     if not SEMVER.match(version):
         raise ReleaseRefused(f"{version!r} is not a version X.Y.Z")
     if _git(root, "status", "--porcelain"):
@@ -176,51 +195,44 @@ def release(root: Path, version: str, today: datetime.date, run_tests: bool = Tr
     report = validate_package(root)
     if not report.valid:
         raise ReleaseRefused("the package does not validate:\n" + report.human())
-    if run_tests:
-        tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                               cwd=root, capture_output=True, text=True)
-        if tests.returncode != 0:
-            raise ReleaseRefused("the tests fail:\n" + tests.stdout[-3000:])
-    stamp(root, version, today)
-    built = build(root)
-    meta = read_yaml(root / "metadata" / "package.yaml")
-    inputs = load_inputs(root)
-    shutil.rmtree(root / "exports", ignore_errors=True)  # not in git: always written fresh
-    write_exports(root / "exports", inputs.spec, build_tables(inputs), meta)
+
+    # Everything that can fail, without touching the tree.
+    stamped = stamp_texts({rel: (root / rel).read_text(encoding="utf-8") for rel in STAMPED}, version, today)
+    meta = parse_yaml(stamped["metadata/package.yaml"], "metadata/package.yaml")
+    inputs = load_inputs(root, package=meta)
+    tables = build_tables(inputs)
+    files = render(inputs, tables, previous=previous_files(root))
     released = datetime.date.fromisoformat(str(meta["released"]))
-
     name = f"{meta['name']}-{version}"
-    dist = root / "dist"
-    dist.mkdir(exist_ok=True)
-    archive = dist / f"{name}.zip"
-    archive.write_bytes(build_zip(root, name, released))
-    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    sums = dist / "SHA256SUMS"
-    sums.write_text(f"{digest}  {archive.name}\n", encoding="utf-8")
-
     previous = previous_release(root, version)
     old = {}
     if previous:
         old_files = files_at(root, f"v{previous}")
         old = read_tables(old_files, json.loads(old_files["datapackage.json"]))
-    new = read_tables(built, json.loads(built["datapackage.json"]))
-    release_notes = dist / "RELEASE_NOTES.md"
-    release_notes.write_text(
-        f"# {meta['title']} {version} ({released.isoformat()})\n\n{notes}\n\n"
-        + render_diff(diff_packages(old, new), previous)
-        + f"\n## Archive\n\n`{archive.name}` sha256 `{digest}`\n", encoding="utf-8")
+    diff = render_diff(diff_packages(old, read_tables(files, json.loads(files["datapackage.json"]))), previous)
+    with tempfile.TemporaryDirectory(prefix=".release-", dir=root) as staging:
+        exports = Path(staging) / "exports"
+        write_exports(exports, inputs.spec, tables, meta)
+
+        snapshot = _snapshot(root)
+        exports_existed = (root / "exports").exists()
+        try:
+            write_outputs(root, files, validated(root))
+            for rel, text in stamped.items():
+                _write_atomic(root / rel, text.encode("utf-8"))
+            shutil.rmtree(root / "exports", ignore_errors=True)
+            shutil.copytree(exports, root / "exports")
+            archive_bytes = build_zip(root, name, released)
+            digest = hashlib.sha256(archive_bytes).hexdigest()
+            dist = root / "dist"
+            dist.mkdir(exist_ok=True)
+            archive, sums, release_notes = dist / f"{name}.zip", dist / "SHA256SUMS", dist / "RELEASE_NOTES.md"
+            _write_atomic(archive, archive_bytes)
+            _write_atomic(sums, f"{digest}  {archive.name}\n".encode())
+            _write_atomic(release_notes, (
+                f"# {meta['title']} {version} ({released.isoformat()})\n\n{notes}\n\n" + diff
+                + f"\n## Archive\n\n`{archive.name}` sha256 `{digest}`\n").encode("utf-8"))
+        except BaseException:
+            _restore(root, snapshot, exports_existed)
+            raise
     return {"archive": archive, "sums": sums, "notes": release_notes}
-
-
-def main(root: Path, version: str, run_tests: bool = True) -> int:
-    try:
-        out = release(root, version, datetime.date.today(), run_tests)
-    except ReleaseRefused as exc:
-        print(f"release refused: {exc}", file=sys.stderr)
-        return 1
-    print(out["sums"].read_text(encoding="utf-8").strip())
-    print(f"wrote {out['archive']}, {out['sums']}, {out['notes']}")
-    print("now run:")
-    print(f'  git commit -am "Release {version}" && git tag -a v{version} -m "Release {version}"')
-    print(f"  git push && git push origin v{version}")
-    return 0

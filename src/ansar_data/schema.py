@@ -1,27 +1,64 @@
-"""Table descriptions from metadata/tables.yaml, and the schemas derived from them.
+"""The registry of the package's tables, read from metadata/tables.yaml, and the
+schemas derived from it.
 
-Each table is described once; the Table Schema (Frictionless v2) and the JSON
-Schema (Draft 2020-12) of its JSON twin are both computed here, so they cannot drift.
+Each table, field, type and vocabulary is described once; the Table Schema
+(Frictionless v2), the JSON Schema (Draft 2020-12) of a JSON twin, the SQL, Arrow
+and Stata column types, the YAML keys a curation file accepts and the list of
+curated tables are all computed here, so they cannot drift.
 """
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from .errors import SpecError
+from .yamlfile import parse_yaml, read_yaml
 
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 CONSTRAINT_KEYS = ("required", "unique", "pattern", "minimum", "maximum")
-JSON_TYPES = {"string": "string", "integer": "integer", "number": "number",
-              "boolean": "boolean", "date": "string"}
-FIELD_KEYS = {"name", "type", "format", "description", "vocabulary", *CONSTRAINT_KEYS}
+
+
+def _cell_text(value: str) -> str:
+    return value
+
+
+def _cell_integer(value: str) -> int:
+    return int(value)
+
+
+def _cell_boolean(value: str) -> bool:
+    return {"true": True, "false": False}[value]
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """Everything that depends on a Table Schema type, in one row."""
+    json: str                           # JSON Schema type of the JSON twin
+    sql: str                            # SQLite column type
+    arrow: str                          # pyarrow type factory name
+    python: tuple[type, ...]            # accepted Python values in curated YAML
+    from_cell: Callable[[str], Any]     # CSV cell -> value; ValueError/KeyError if it is not one
+
+
+TYPES: dict[str, FieldType] = {
+    "string": FieldType("string", "TEXT", "string", (str,), _cell_text),
+    "integer": FieldType("integer", "INTEGER", "int64", (int,), _cell_integer),
+    "number": FieldType("number", "REAL", "float64", (int, float), float),
+    "boolean": FieldType("boolean", "INTEGER", "bool_", (bool,), _cell_boolean),
+    "date": FieldType("string", "TEXT", "date32", (str, datetime.date), _cell_text),
+}
+FIELD_KEYS = {"name", "type", "format", "description", "vocabulary", "example", "derived", "input",
+              *CONSTRAINT_KEYS}
 TABLE_KEYS = {"name", "title", "row", "primaryKey", "foreignKeys", "uniqueKeys", "spans", "fields",
-              "ordered", "dates"}
-
-
-class SpecError(ValueError):
-    """metadata/tables.yaml does not describe the tables correctly."""
+              "ordered", "dates", "curation"}
+CURATION_KEYS = {"file", "within", "list", "keys"}
+VOCABULARY_KEYS = {"description", "terms", "terms_from"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +66,17 @@ class Vocabulary:
     name: str
     description: str
     terms: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Curation:
+    """Where a curated table's records are written: a file of curation/ (`file`), or a
+    list inside the records of another table (`within` + `list`); `keys` are the YAML
+    keys that are not fields (evidence, nested lists), each `required` or `optional`."""
+    file: str | None
+    within: str | None
+    list: str | None
+    keys: dict[str, bool]  # key -> required
 
 
 @dataclass(frozen=True)
@@ -43,10 +91,21 @@ class Table:
     spans: list[dict[str, str]] = field(default_factory=list)
     ordered: list[list[str]] = field(default_factory=list)
     dates: list[dict[str, str]] = field(default_factory=list)
+    curation: Curation | None = None
 
     @property
     def field_names(self) -> list[str]:
         return [f["name"] for f in self.fields]
+
+    def input_fields(self) -> list[dict[str, Any]]:
+        """Fields a curator writes in YAML: those the build does not derive, and those
+        marked `input: optional` (derived only when not given)."""
+        return [f for f in self.fields if "derived" not in f or f.get("input") == "optional"]
+
+    def input_keys(self) -> dict[str, bool]:
+        """Every YAML key a record of this table may have -> whether it is required."""
+        keys = {f["name"]: bool(f.get("required")) and "derived" not in f for f in self.input_fields()}
+        return {**keys, **(self.curation.keys if self.curation else {})}
 
 
 @dataclass(frozen=True)
@@ -60,37 +119,119 @@ class Spec:
                 return table
         raise KeyError(name)
 
+    @property
+    def curated(self) -> list[Table]:
+        return [t for t in self.tables if t.curation is not None]
+
+    @property
+    def curation_files(self) -> list[str]:
+        return [t.curation.file for t in self.curated if t.curation.file]
+
 
 def load_spec(path: Path) -> Spec:
-    from .yamlfile import read_yaml
+    if not path.is_file():
+        read_yaml(path)  # raises the InputError that names the file
+    content = path.read_bytes()
+    try:
+        raw = _cached_yaml(content)
+    except ValueError:
+        raw = _yaml_of(content, str(path))  # raises again, naming the file
+    return parse_spec(raw, str(path))
 
-    return parse_spec(read_yaml(path), str(path))
+
+@lru_cache(maxsize=8)
+def _cached_yaml(content: bytes) -> Any:
+    # Cached by content: a process that validates many copies of a package (the
+    # mutation suite) reads one tables.yaml many times. parse_spec does not change it.
+    return _yaml_of(content, "tables.yaml")
 
 
-def parse_spec(raw: dict[str, Any], origin: str) -> Spec:
-    note = raw.get("offsets_note", "")
-    vocabularies = {
-        name: Vocabulary(name, v["description"], {str(k): str(t) for k, t in v["terms"].items()})
-        for name, v in raw["vocabularies"].items()
-    }
+def _yaml_of(content: bytes, origin: str) -> Any:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{origin}: byte {exc.start}: not valid UTF-8") from exc
+    return parse_yaml(text, origin)
+
+
+def _mapping(value: Any, origin: str, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SpecError(f"{origin}: {where}: expected a mapping")
+    return value
+
+
+def _vocabularies(raw: Any, origin: str, tables: list[dict[str, Any]]) -> dict[str, Vocabulary]:
+    out = {}
+    for name, v in _mapping(raw, origin, "vocabularies").items():
+        v = _mapping(v, origin, f"vocabulary {name!r}")
+        unknown = set(v) - VOCABULARY_KEYS
+        if unknown or "description" not in v:
+            raise SpecError(f"{origin}: vocabulary {name!r}: needs a description and terms "
+                            f"(unknown keys {sorted(unknown)})")
+        if v.get("terms_from") == "evidenced tables":
+            terms = {t["name"]: t["title"] for t in tables if isinstance(t, dict)
+                     and "evidence" in ((t.get("curation") or {}).get("keys") or {})}
+        else:
+            terms = _mapping(v.get("terms"), origin, f"vocabulary {name!r}: terms")
+        out[str(name)] = Vocabulary(str(name), str(v["description"]),
+                                    {str(k): str(t) for k, t in terms.items()})
+    return out
+
+
+def _curation(raw: Any, origin: str, table: str) -> Curation | None:
+    if raw is None:
+        return None
+    raw = _mapping(raw, origin, f"table {table!r}: curation")
+    unknown = set(raw) - CURATION_KEYS
+    if unknown or (raw.get("file") is None) == (raw.get("within") is None):
+        raise SpecError(f"{origin}: table {table!r}: curation needs `file` or `within` + `list` "
+                        f"(unknown keys {sorted(unknown)})")
+    keys = _mapping(raw.get("keys") or {}, origin, f"table {table!r}: curation.keys")
+    if any(v not in ("required", "optional") for v in keys.values()):
+        raise SpecError(f"{origin}: table {table!r}: curation.keys take 'required' or 'optional'")
+    return Curation(raw.get("file"), raw.get("within"), raw.get("list"),
+                    {str(k): v == "required" for k, v in keys.items()})
+
+
+def parse_spec(raw: Any, origin: str) -> Spec:
+    raw = _mapping(raw, origin, "top level")
+    raw_tables = raw.get("tables")
+    if not isinstance(raw_tables, list) or not raw_tables:
+        raise SpecError(f"{origin}: `tables` must be a non-empty list")
+    note = str(raw.get("offsets_note", ""))
+    vocabularies = _vocabularies(raw.get("vocabularies"), origin, raw_tables)
     tables = []
-    for t in raw["tables"]:
+    for n, t in enumerate(raw_tables):
+        t = _mapping(t, origin, f"table #{n + 1}")
         unknown = set(t) - TABLE_KEYS
         if unknown:
             raise SpecError(f"{origin}: table {t.get('name')!r}: unknown keys {sorted(unknown)}")
+        missing = {"name", "title", "row", "primaryKey", "fields"} - set(t)
+        if missing:
+            raise SpecError(f"{origin}: table {t.get('name')!r}: missing keys {sorted(missing)}")
+        if not isinstance(t["fields"], list) or not t["fields"]:
+            raise SpecError(f"{origin}: table {t['name']!r}: `fields` must be a non-empty list")
         fields = []
         for f in t["fields"]:
+            f = _mapping(f, origin, f"table {t['name']!r}: field")
             unknown = set(f) - FIELD_KEYS
             if unknown:
                 raise SpecError(f"{origin}: table {t['name']!r}: field {f.get('name')!r}: "
                                 f"unknown keys {sorted(unknown)}")
+            if not isinstance(f.get("name"), str) or not isinstance(f.get("description"), str):
+                raise SpecError(f"{origin}: table {t['name']!r}: field {f.get('name')!r}: "
+                                f"needs a name and a description")
+            if f.get("type") not in TYPES:
+                raise SpecError(f"{origin}: table {t['name']!r}: field {f['name']!r}: type "
+                                f"{f.get('type')!r} is not one of {', '.join(TYPES)}")
             if f.get("vocabulary") and f["vocabulary"] not in vocabularies:
                 raise SpecError(f"{origin}: table {t['name']!r}: field {f['name']!r}: "
                                 f"unknown vocabulary {f['vocabulary']!r}")
             fields.append({**f, "description": f["description"].replace("{offsets}", note)})
         table = Table(t["name"], t["title"], t["row"], fields, t["primaryKey"],
                       t.get("foreignKeys", []), t.get("uniqueKeys", []), t.get("spans", []),
-                      t.get("ordered", []), t.get("dates", []))
+                      t.get("ordered", []), t.get("dates", []),
+                      _curation(t.get("curation"), origin, t["name"]))
         for key in [table.primary_key, *table.unique_keys, *table.ordered,
                     *(list(d.values()) for d in table.dates),
                     *(fk["fields"] for fk in table.foreign_keys),
@@ -132,7 +273,7 @@ def json_schema(table: Table, spec: Spec) -> dict[str, Any]:
     properties = {}
     for f in table.fields:
         prop: dict[str, Any] = {"description": f["description"]}
-        json_type = JSON_TYPES[f["type"]]
+        json_type = TYPES[f["type"]].json
         prop["type"] = json_type if f.get("required") else [json_type, "null"]
         if f["type"] == "date":
             prop["format"] = "date"

@@ -74,7 +74,7 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
 <body>
 <h1>{html.escape(meta['title'])}</h1>
 <p class="version">Version {version}{released} · data licensed
-<a href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</a></p>
+<a href="{html.escape(citation.license_url(meta))}">{html.escape(citation.license_label(meta))}</a></p>
 <nav><a href="#cite">Cite</a><a href="#downloads">Downloads</a><a href="#figures">Figures</a>
 <a href="#tables">Tables</a><a href="#codebook">Codebook</a></nav>
 <p>{html.escape(' '.join(meta['description'].split()))}</p>

@@ -1,15 +1,19 @@
-"""Load the source articles listed in sources/sources.yaml and verify their hashes."""
+"""The source articles: sources/sources.yaml lists them, with the file of each. This
+module is the one place that knows where a source's text lives; the build and the
+validator both find the files through it."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 from .yamlfile import read_yaml
 
 REQUIRED = ("id", "file", "title", "url", "language", "license", "sha256")
+INDEX = "sources.yaml"
 
 
 @dataclass(frozen=True)
@@ -24,27 +28,43 @@ class Source:
     text: str
     bytes: int
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "url": self.url, "language": self.language,
                 "license": self.license, "sha256": self.sha256, "bytes": self.bytes,
                 "length": len(self.text)}
 
 
-def load_sources(folder: Path) -> list[Source]:
-    """Read sources.yaml and every file it lists; refuse a file whose sha256 differs."""
-    meta_path = folder / "sources.yaml"
+def read_index(folder: Path) -> list[dict[str, str]]:
+    """The entries of sources.yaml, each with every REQUIRED key as a non-empty string
+    and a `file` inside the folder; InputError otherwise."""
+    meta_path = folder / INDEX
     entries = read_yaml(meta_path)
     if not isinstance(entries, list):
         raise InputError(str(meta_path), "top level", None, "expected a list of sources")
-    sources = []
     for number, entry in enumerate(entries, start=1):
         where = f"entry {number}"
         for key in REQUIRED:
             if not isinstance(entry, dict) or not isinstance(entry.get(key), str) or not entry[key]:
                 raise InputError(str(meta_path), where, key, "missing or not a string")
-        path = folder / entry["file"]
+        file = entry["file"]
+        if "/" in file or "\\" in file or file.startswith(".") or file == INDEX:
+            raise InputError(str(meta_path), where, "file",
+                             f"{file!r} must be the name of a file in {folder}, not a path")
+    return entries
+
+
+def source_path(folder: Path, entry: dict[str, str]) -> Path:
+    return folder / entry["file"]
+
+
+def load_sources(folder: Path) -> list[Source]:
+    """Read sources.yaml and every file it lists; refuse a file whose sha256 differs."""
+    meta_path = folder / INDEX
+    sources = []
+    for number, entry in enumerate(read_index(folder), start=1):
+        path = source_path(folder, entry)
         if not path.is_file():
-            raise InputError(str(meta_path), where, "file", f"no such file: {path}")
+            raise InputError(str(meta_path), f"entry {number}", "file", f"no such file: {path}")
         data = path.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != entry["sha256"]:

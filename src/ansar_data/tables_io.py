@@ -45,6 +45,12 @@ def read_csv_text(text: str) -> tuple[list[str], list[list[str]]]:
     return (rows[0] if rows else []), rows[1:]
 
 
+def read_csv_records(text: str) -> list[dict[str, str]]:
+    """The records of a CSV text as dicts by header, every cell a string."""
+    header, rows = read_csv_text(text)
+    return [dict(zip(header, row)) for row in rows]
+
+
 def deterministic_zip(entries: list[tuple[str, bytes]], date_time: tuple[int, ...]) -> bytes:
     """A zip whose bytes depend only on the entries: the given order, one fixed time,
     mode 0644, deflate level 9."""

@@ -12,23 +12,16 @@ import argparse
 import json
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .schema import Spec, Table, load_spec
-from .tables_io import read_csv_text
+from .checks import CHECKS
+from .package import CannotRun, Problem, load_package
 
 MAX_PER_CHECK = 10
-
-
-@dataclass(frozen=True)
-class Problem:
-    code: str
-    message: str
-    resource: str | None = None
-    row: int | None = None
-    field: str | None = None
+__all__ = ["CannotRun", "Problem", "Report", "validate_package", "main"]
 
 
 @dataclass
@@ -67,143 +60,52 @@ class Report:
                 "checked": self.checked, "errors": [asdict(p) for p in self.problems]}
 
 
-class CannotRun(Exception):
-    """The package cannot be validated at all (exit code 2)."""
-
-
-@dataclass
-class Loaded:
-    """One resource as read from disk: raw bytes, and if readable, its typed records."""
-    name: str
-    descriptor: dict[str, Any]
-    path: Path
-    data: bytes
-    table: Table | None = None
-    schema: dict[str, Any] | None = None
-    header: list[str] = field(default_factory=list)
-    records: list[dict[str, Any]] = field(default_factory=list)
-    readable: bool = False
-
-    @property
-    def is_json(self) -> bool:
-        return self.descriptor.get("format") == "json"
-
-
-@dataclass
-class Package:
-    """Everything the checks read, loaded once."""
-    dir: Path
-    inputs_dir: Path
-    descriptor: dict[str, Any]
-    spec: Spec
-    resources: dict[str, Loaded]
-
-    def csv_tables(self) -> list[Loaded]:
-        return [r for r in self.resources.values() if not r.is_json and r.readable and r.table]
-
-
-def safe_path(package_dir: Path, value: Any) -> Path | None:
-    """The file a descriptor path names, or None when it is not a relative path inside
-    the package (absolute, '..', URL)."""
-    if not isinstance(value, str) or not value or "\\" in value or ":" in value.split("/")[0]:
-        return None
-    if value.startswith("/") or ".." in value.split("/"):
-        return None
-    path = (package_dir / value).resolve()
-    return path if path.is_relative_to(package_dir.resolve()) else None
-
-
-def _typed(value: str, ftype: str) -> Any:
-    if value == "":
-        return None
-    try:
-        if ftype == "integer":
-            return int(value)
-        if ftype == "boolean":
-            return {"true": True, "false": False}[value]
-    except (ValueError, KeyError):
-        return value  # left as text; the schema checks report it
-    return value
-
-
-def _load(package_dir: Path, resource: dict[str, Any], spec: Spec) -> Loaded | None:
-    path = safe_path(package_dir, resource.get("path"))
-    if path is None or not path.is_file():
-        return None
-    res = Loaded(str(resource.get("name", "?")), resource, path, path.read_bytes())
-    schema_path = safe_path(package_dir, resource.get("schema"))
-    if schema_path is not None and schema_path.is_file():
-        try:
-            res.schema = json.loads(schema_path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            pass
-    try:
-        res.table = spec.table(res.name.removesuffix("_json"))
-        text = res.data.decode("utf-8")
-    except (KeyError, UnicodeDecodeError):
-        return res
-    types = {f["name"]: f["type"] for f in res.table.fields}
-    if res.is_json:
-        try:
-            records = json.loads(text)
-        except ValueError:
-            return res
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            return res
-        res.records = records
-        res.header = list(records[0]) if records else res.table.field_names
-    else:
-        res.header, rows = read_csv_text(text.lstrip("\ufeff"))
-        res.records = [{h: _typed(v, types.get(h, "string")) for h, v in zip(res.header, row)}
-                       for row in rows]
-    res.readable = True
-    return res
-
-
-def validate_package(package_dir: Path, inputs_dir: Path | None = None) -> Report:
+def validate_package(package_dir: Path, inputs_dir: Path | None = None,
+                     skip: Collection[str] = ()) -> Report:
     """Check the package in package_dir; sources/ and metadata/ are read from
-    inputs_dir (default: the package itself)."""
-    from .checks import CHECKS
-
-    inputs_dir = inputs_dir or package_dir
-    descriptor_path = package_dir / "datapackage.json"
-    if not descriptor_path.is_file():
-        raise CannotRun(f"no datapackage.json in {package_dir}")
-    try:
-        spec = load_spec(inputs_dir / "metadata" / "tables.yaml")
-    except (OSError, ValueError) as exc:
-        raise CannotRun(str(exc)) from exc
+    inputs_dir (default: the package itself). `skip` names checks (function names in
+    checks.CHECKS) not to run, for tests that target one check."""
     report = Report()
     try:
-        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
-        if not isinstance(descriptor, dict):
-            raise ValueError("the top level is not an object")
+        pkg = load_package(package_dir, inputs_dir)
     except (ValueError, UnicodeDecodeError) as exc:
         report.problems.append(Problem("descriptor-json", f"datapackage.json is not valid JSON: {exc}"))
         return report
-    resources = {}
-    for resource in descriptor.get("resources", []) if isinstance(descriptor.get("resources"), list) else []:
-        if isinstance(resource, dict) and (loaded := _load(package_dir, resource, spec)):
-            resources[loaded.name] = loaded
-            report.checked[loaded.name] = len(loaded.records)
-    package = Package(package_dir, inputs_dir, descriptor, spec, resources)
+    report.checked = {name: len(res.records) for name, res in pkg.resources.items()}
     for check in CHECKS:
-        report.problems.extend(check(package))
+        if check.__name__ not in skip:
+            report.problems.extend(check(pkg))
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="validate.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("package", nargs="?", default=".", help="package folder (default: .)")
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `validate`, shared by validate.py and `ansar-data validate`."""
+    parser.add_argument("package", nargs="?", default=".", type=Path,
+                        help="package folder (default: .)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--max-errors", type=int, default=MAX_PER_CHECK,
-                        help="errors shown per check and resource in the human report")
-    args = parser.parse_args(argv)
+    parser.add_argument("--max-errors", type=positive_int, default=MAX_PER_CHECK, metavar="N",
+                        help=f"errors shown per check and resource in the human report (default {MAX_PER_CHECK})")
+
+
+def run(args: argparse.Namespace) -> int:
     try:
-        report = validate_package(Path(args.package))
+        report = validate_package(args.package)
     except CannotRun as exc:
         print(f"could not run: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if args.json
           else report.human(args.max_errors))
     return 0 if report.valid else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="validate.py", description=(__doc__ or "").split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

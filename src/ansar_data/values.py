@@ -10,8 +10,6 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-import edtf
-
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
 _MONTH = "(?P<{0}>" + "|".join(MONTHS) + ")"
@@ -113,6 +111,8 @@ def edtf_bounds(value: str) -> tuple[str | None, str | None]:
 
 
 def library_edtf_bounds(value: str) -> tuple[str | None, str | None]:
+    import edtf  # 0.1 s to import (pyparsing grammar); only the forms off the fast path need it
+
     try:
         parsed = edtf.parse_edtf(value)
     except Exception as exc:  # the edtf package raises its own exception types

@@ -16,11 +16,20 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def read_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(str(path), "whole file", None, f"cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"byte {exc.start}", None, "not valid UTF-8") from exc
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, origin: str) -> Any:
+    """YAML text as plain data; origin names it in errors."""
+    try:
+        return yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "whole file"
-        raise InputError(str(path), where, None,
+        raise InputError(origin, where, None,
                          f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc

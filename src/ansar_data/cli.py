@@ -1,0 +1,104 @@
+"""The command line: `ansar-data COMMAND` (or `python -m ansar_data COMMAND`).
+
+    build     regenerate every generated file from the inputs, validated before it is swapped in
+    check     fail if the committed generated files differ from a fresh build
+    validate  validate a package folder (as validate.py does)
+    release   cut release X.Y.Z into dist/
+
+Exit codes: 0 success, 1 invalid data (a package or build that does not validate,
+stale files, a refused release), 2 could not run (bad usage, unreadable or malformed input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from pathlib import Path
+
+from . import validate
+from .build import BuildFailed, build, load_inputs, render, stale_files
+from .errors import InputError, SpecError
+from .parse import ParseError
+from .release import ReleaseRefused, release
+
+INPUT_ERRORS = (InputError, ParseError, SpecError)
+
+
+def _root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", type=Path, default=Path("."), help="repository root (default: .)")
+
+
+def parser(prog: str) -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog=prog, description=(__doc__ or "").split("\n\n")[0])
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = commands.add_parser("build", help="regenerate the generated files from the inputs",
+                            description="Regenerate data/, schemas/, datapackage.json, docs and "
+                                        "citation files from the inputs; the new package is validated "
+                                        "before it replaces the old one.")
+    _root(p)
+    # For the benchmark only: build the package without docs, figures and site.
+    p.add_argument("--tables-only", action="store_true", help=argparse.SUPPRESS)
+    p = commands.add_parser("check", help="fail if committed generated files differ from a fresh build",
+                            description="List generated files whose committed bytes differ from a "
+                                        "fresh build (exit 1), or say they are up to date (exit 0).")
+    _root(p)
+    p = commands.add_parser("validate", help="validate a package folder",
+                            description=(validate.__doc__ or "").split("\n\n")[0])
+    validate.add_arguments(p)
+    p = commands.add_parser("release", help="cut release X.Y.Z into dist/",
+                            description="Check, stamp the version and date, rebuild, and write "
+                                        "dist/ (archive, SHA256SUMS, release notes).")
+    p.add_argument("version", metavar="X.Y.Z")
+    _root(p)
+    return top
+
+
+def _build(args: argparse.Namespace) -> int:
+    try:
+        built = build(args.root, docs=not args.tables_only)
+    except INPUT_ERRORS as exc:
+        print(f"could not build, nothing written:\n{exc}", file=sys.stderr)
+        return 2
+    except BuildFailed as exc:
+        print(f"the new package does not validate, nothing written:\n{exc}", file=sys.stderr)
+        return 1
+    print(f"built {len(built.files)} files; validated before they replaced the old ones: "
+          f"{built.report.human() if built.report else 'not validated'}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        stale = stale_files(args.root, render(load_inputs(args.root)))
+    except INPUT_ERRORS as exc:
+        print(f"could not check:\n{exc}", file=sys.stderr)
+        return 2
+    for path in stale:
+        print(f"stale: {path}")
+    print("generated files are up to date" if not stale else
+          f"{len(stale)} generated file(s) differ from a fresh build; run the build command")
+    return 1 if stale else 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    try:
+        out = release(args.root, args.version, datetime.date.today())
+    except ReleaseRefused as exc:
+        print(f"release refused, nothing changed: {exc}", file=sys.stderr)
+        return 1
+    except INPUT_ERRORS as exc:
+        print(f"could not release, nothing changed:\n{exc}", file=sys.stderr)
+        return 2
+    print(out["sums"].read_text(encoding="utf-8").strip())
+    print(f"wrote {out['archive']}, {out['sums']}, {out['notes']}")
+    print("now run:")
+    print(f'  git commit -am "Release {args.version}" && git tag -a v{args.version} -m "Release {args.version}"')
+    print(f"  git push && git push origin v{args.version}")
+    return 0
+
+
+def main(argv: list[str] | None = None, prog: str = "ansar-data") -> int:
+    args = parser(prog).parse_args(argv)
+    run = {"build": _build, "check": _check, "validate": validate.run, "release": _release}
+    return run[args.command](args)

@@ -1,0 +1,31 @@
+"""The documentation files of the package, generated from the metadata and the
+tables: docs/codebook.md, docs/citation.md, the citation files (CITATION.cff,
+.zenodo.json, dataset.jsonld), the figures and the landing page site/index.html."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import citation, codebook, figures, site
+from .schema import Spec
+from .sources import Source
+from .tables_io import dump_json
+
+
+def render_docs(spec: Spec, meta: dict[str, Any], sources: list[Source],
+                tables: dict[str, list[dict[str, Any]]], resources: list[dict[str, Any]],
+                previous: Callable[[str], bytes | None] = lambda path: None) -> dict[str, bytes]:
+    """Every documentation file by path; `resources` are the descriptor's resources,
+    `previous` what a path held before (figures whose inputs did not change are reused)."""
+    files: dict[str, bytes] = {}
+    files["docs/codebook.md"] = codebook.render(spec, tables).encode("utf-8")
+    files["docs/citation.md"] = citation.citation_md(meta).encode("utf-8")
+    files["CITATION.cff"] = citation.citation_cff(meta, sources).encode("utf-8")
+    files[".zenodo.json"] = dump_json(citation.zenodo(meta, sources))
+    json_ld = citation.json_ld(meta, sources, [(r["path"], r["mediatype"]) for r in resources])
+    files["dataset.jsonld"] = dump_json(json_ld)
+    figure_files = figures.render(tables, meta["title"], previous)
+    files.update(figure_files)
+    files["site/index.html"] = site.render(meta, spec, tables, json_ld, figure_files).encode("utf-8")
+    return files

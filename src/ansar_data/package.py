@@ -1,0 +1,182 @@
+"""The package as the validator sees it: the descriptor, every resource's bytes and
+records, the Table Schemas and JSON Schemas, the spec and the source texts, each
+read from disk once. Reads only; never writes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .schema import TYPES, Spec, Table, load_spec
+from .sources import read_index, source_path
+from .tables_io import read_csv_text
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    resource: str | None = None
+    row: int | None = None
+    field: str | None = None
+
+
+class CannotRun(Exception):
+    """The package cannot be validated at all (exit code 2)."""
+
+
+@dataclass
+class Loaded:
+    """One resource as read from disk: raw bytes, and if readable, its typed records."""
+    name: str
+    descriptor: dict[str, Any]
+    path: Path
+    data: bytes
+    table: Table | None = None
+    schema: dict[str, Any] | None = None
+    header: list[str] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    readable: bool = False
+
+    @property
+    def is_json(self) -> bool:
+        return self.descriptor.get("format") == "json"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A source named in sources/sources.yaml: its file, bytes and text (None when
+    the file is missing or not UTF-8)."""
+    id: str
+    path: Path
+    data: bytes | None
+    text: str | None
+
+
+@dataclass
+class Package:
+    """Everything the checks read, loaded once."""
+    dir: Path
+    inputs_dir: Path
+    descriptor: dict[str, Any]
+    spec: Spec
+    resources: dict[str, Loaded]
+    json_schemas: dict[str, Any]        # descriptor path -> parsed JSON (None if unreadable)
+    sources: dict[str, SourceFile]
+
+    def csv_tables(self) -> list[Loaded]:
+        return [r for r in self.resources.values() if not r.is_json and r.readable and r.table]
+
+    def texts(self) -> dict[str, str]:
+        return {s.id: s.text for s in self.sources.values() if s.text is not None}
+
+
+def safe_path(package_dir: Path, value: Any) -> Path | None:
+    """The file a descriptor path names, or None when it is not a relative path inside
+    the package (absolute, '..', URL, or a link that leads out). package_dir must be
+    resolved (load_package resolves it)."""
+    if not isinstance(value, str) or not value or "\\" in value or ":" in value.split("/")[0]:
+        return None
+    if value.startswith("/") or ".." in value.split("/"):
+        return None
+    path = (package_dir / value).resolve()
+    return path if path.is_relative_to(package_dir) else None
+
+
+def typed_cell(value: str, ftype: str) -> Any:
+    """A CSV cell as its field's type; None when empty; the text itself when it does not
+    read as the type (the schema checks report it)."""
+    if value == "":
+        return None
+    try:
+        return TYPES.get(ftype, TYPES["string"]).from_cell(value)
+    except (ValueError, KeyError):
+        return value
+
+
+def _read_json(path: Path | None) -> Any:
+    if path is None or not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _load(package_dir: Path, resource: dict[str, Any], spec: Spec) -> Loaded | None:
+    path = safe_path(package_dir, resource.get("path"))
+    if path is None or not path.is_file():
+        return None
+    res = Loaded(str(resource.get("name", "?")), resource, path, path.read_bytes())
+    res.schema = _read_json(safe_path(package_dir, resource.get("schema")))
+    try:
+        res.table = spec.table(res.name.removesuffix("_json"))
+        text = res.data.decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return res
+    types = {f["name"]: f["type"] for f in res.table.fields}
+    if res.is_json:
+        try:
+            records = json.loads(text)
+        except ValueError:
+            return res
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            return res
+        res.records = records
+        res.header = list(records[0]) if records else res.table.field_names
+    else:
+        res.header, rows = read_csv_text(text.lstrip("\ufeff"))
+        res.records = [{h: typed_cell(v, types.get(h, "string")) for h, v in zip(res.header, row)}
+                       for row in rows]
+    res.readable = True
+    return res
+
+
+def _sources(folder: Path) -> dict[str, SourceFile]:
+    try:
+        entries = read_index(folder)
+    except InputError as exc:
+        raise CannotRun(str(exc)) from exc
+    out = {}
+    for entry in entries:
+        path = source_path(folder, entry)
+        data = path.read_bytes() if path.is_file() else None
+        try:
+            text = data.decode("utf-8") if data is not None else None
+        except UnicodeDecodeError:
+            text = None
+        out[entry["id"]] = SourceFile(entry["id"], path, data, text)
+    return out
+
+
+def load_package(package_dir: Path, inputs_dir: Path | None = None) -> Package:
+    """Read the package in package_dir; sources/ and metadata/ come from inputs_dir
+    (default: the package itself). CannotRun when there is nothing to check against;
+    ValueError when datapackage.json is not a JSON object."""
+    package_dir = package_dir.resolve()
+    inputs_dir = (inputs_dir or package_dir).resolve()
+    descriptor_path = package_dir / "datapackage.json"
+    if not descriptor_path.is_file():
+        raise CannotRun(f"no datapackage.json in {package_dir}")
+    try:
+        spec = load_spec(inputs_dir / "metadata" / "tables.yaml")
+    except (OSError, ValueError) as exc:
+        raise CannotRun(str(exc)) from exc
+    sources = _sources(inputs_dir / "sources")
+    descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    if not isinstance(descriptor, dict):
+        raise ValueError("the top level is not an object")
+    resources, json_schemas = {}, {}
+    listed = descriptor.get("resources")
+    for resource in listed if isinstance(listed, list) else []:
+        if not isinstance(resource, dict):
+            continue
+        if (loaded := _load(package_dir, resource, spec)):
+            resources[loaded.name] = loaded
+        key = resource.get("jsonSchema")
+        if isinstance(key, str) and key not in json_schemas:
+            json_schemas[key] = _read_json(safe_path(package_dir, key))
+    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, sources)

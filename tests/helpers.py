@@ -1,0 +1,62 @@
+"""Helpers shared by the tests: the repository root, copies of it, and readers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ansar_data.tables_io import read_csv_text
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata", "curation", "docs",
+                 "site", "README.md", "CITATION.cff", ".zenodo.json", "dataset.jsonld")
+
+
+def copy_repo(dest: Path, parts: tuple[str, ...] = PACKAGE_PARTS, link: bool = False) -> Path:
+    """A copy of the package and its inputs, to corrupt or rebuild without touching ROOT.
+    link=True hard-links the files (fast); a test must then replace a file, never write
+    into it (see mutations.replace_file)."""
+    dest.mkdir(parents=True)
+    copy = _link if link else shutil.copy2
+    for part in parts:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, copy_function=copy)
+        elif src.is_file():
+            copy(src, dest / part)
+    return dest
+
+
+def _link(src: str, dst: str) -> None:
+    try:
+        Path(dst).hardlink_to(src)
+    except OSError:  # another filesystem
+        shutil.copy2(src, dst)
+
+
+def rows_where(rows, **match):
+    return [r for r in rows if all(r[k] == v for k, v in match.items())]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    """Header and rows of a CSV file, as lists of strings."""
+    header, rows = read_csv_text(path.read_text(encoding="utf-8"))
+    return [header, *rows]
+
+
+def all_spans(article):
+    yield article.title
+    yield article.infobox.header
+    for f in article.infobox.fields:
+        yield f.key
+        yield f.value
+    yield from article.lead
+    for s in article.sections:
+        yield s.heading
+        yield from s.paragraphs
+        yield from s.list_items

@@ -1,0 +1,113 @@
+"""The command line: one subcommand per command with its own options and help, unknown
+options refused, exit codes 0/1/2 as the README states, and the right program name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ansar_data import cli
+from helpers import ROOT
+
+
+def run_main(capsys, *argv):
+    try:
+        code = cli.main(list(map(str, argv)))
+    except SystemExit as exc:  # argparse: usage errors and --help
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_unknown_option_is_an_error(capsys):
+    code, _, err = run_main(capsys, "build", "--no-validate")
+    assert code == 2
+    assert "unrecognized arguments: --no-validate" in err
+
+
+def test_no_command_is_an_error(capsys):
+    code, _, err = run_main(capsys)
+    assert code == 2
+    assert "the following arguments are required: COMMAND" in err
+
+
+def test_validate_takes_a_package_dir_like_validate_py(capsys):
+    code, out, _ = run_main(capsys, "validate", ROOT)
+    assert code == 0 and out.startswith("VALID: 30 resources, ")
+    code, out, _ = run_main(capsys, "validate", ROOT, "--json", "--max-errors", "3")
+    assert code == 0 and '"valid": true' in out
+
+
+def test_validate_help_shows_its_options(capsys):
+    code, out, _ = run_main(capsys, "validate", "--help")
+    assert code == 0
+    assert "--json" in out and "--max-errors N" in out and "PACKAGE" in out.upper()
+
+
+def test_max_errors_must_be_positive(capsys):
+    for value in ("0", "-1"):
+        code, _, err = run_main(capsys, "validate", ROOT, "--max-errors", value)
+        assert code == 2
+        assert "must be a positive whole number" in err
+
+
+def test_benchmark_flag_is_not_in_user_help(capsys):
+    code, out, _ = run_main(capsys, "build", "--help")
+    assert code == 0 and "--root" in out
+    assert "--tables-only" not in out
+
+
+def test_validate_of_a_folder_without_package_exits_2(capsys, tmp_path):
+    code, _, err = run_main(capsys, "validate", tmp_path)
+    assert code == 2 and "no datapackage.json" in err
+
+
+def test_bad_input_exits_2_and_names_the_file(capsys, repo_copy):
+    claims = repo_copy / "curation" / "claims.yaml"
+    claims.write_text(claims.read_text().replace("type: allegation", "type: rumour", 1))
+    code, _, err = run_main(capsys, "build", "--root", repo_copy)
+    assert code == 2
+    assert err.startswith("could not build, nothing written:")
+    assert "curation/claims.yaml: record 'massacre-provoked-allegation': field 'type'" in err
+    code, _, err = run_main(capsys, "check", "--root", repo_copy)
+    assert code == 2 and err.startswith("could not check:")
+
+
+def test_build_that_does_not_validate_exits_1(capsys, repo_copy, monkeypatch):
+    import ansar_data.build as build_module
+
+    real = build_module.render
+
+    def corrupt(*args, **kwargs):
+        files = real(*args, **kwargs)
+        files["data/see_also.csv"] = files["data/see_also.csv"].replace(b"Toma Tomas", b"Toma Thomas")
+        return files
+    monkeypatch.setattr(build_module, "render", corrupt)
+    code, _, err = run_main(capsys, "build", "--root", repo_copy)
+    assert code == 1
+    assert err.startswith("the new package does not validate, nothing written:")
+    assert "[span-mismatch]" in err
+
+
+def test_stale_files_exit_1(capsys, repo_copy):
+    path = repo_copy / "data" / "claims.csv"
+    path.write_text(path.read_text().replace("allegation", "allegations", 1))
+    code, out, _ = run_main(capsys, "check", "--root", repo_copy)
+    assert code == 1
+    assert out.splitlines() == ["stale: data/claims.csv",
+                                "1 generated file(s) differ from a fresh build; run the build command"]
+
+
+@pytest.mark.parametrize("command,prog", [
+    ([sys.executable, "-m", "ansar_data"], "python -m ansar_data"),
+    ([str(Path(sys.executable).parent / "ansar-data")], "ansar-data"),
+])
+def test_the_program_names_itself(command, prog):
+    if not Path(command[0]).exists():
+        pytest.fail(f"{command[0]} is missing: pip install -e . installs it")
+    result = subprocess.run([*command, "validate", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"usage: {prog} validate ")

@@ -1,0 +1,73 @@
+"""metadata/tables.yaml is the one place for each fact about the schema: adding a field
+to a curated table needs no code, and every list of tables and types derives from it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansar_data.build import build
+from ansar_data.checks import strict_schema
+from ansar_data.curate import make_row
+from ansar_data.errors import InputError, SpecError
+from ansar_data.schema import TYPES
+from ansar_data.validate import validate_package
+from helpers import read_csv
+
+
+def test_an_optional_field_added_in_yaml_alone_is_built_validated_and_documented(repo_copy):
+    spec = repo_copy / "metadata" / "tables.yaml"
+    text = spec.read_text()
+    anchor = "        description: What is claimed, in our own neutral words.\n"
+    assert text.count(anchor) == 1
+    spec.write_text(text.replace(anchor, anchor + (
+        "      - name: notes\n"
+        "        type: string\n"
+        "        description: A curator's note on the claim.\n")))
+    claims = repo_copy / "curation" / "claims.yaml"
+    text = claims.read_text()
+    first = text.index("- id: ")
+    line_end = text.index("\n", first) + 1
+    claims.write_text(text[:line_end] + "  notes: Checked against both articles.\n" + text[line_end:])
+
+    build(repo_copy)
+    assert validate_package(repo_copy).valid
+    header, *rows = read_csv(repo_copy / "data" / "claims.csv")
+    assert header[-1] == "notes"
+    assert [r[-1] for r in rows] == ["Checked against both articles.", "", ""]
+    twin = json.loads((repo_copy / "data" / "claims.json").read_text())
+    assert [r["notes"] for r in twin] == ["Checked against both articles.", None, None]
+    codebook = (repo_copy / "docs" / "codebook.md").read_text()
+    assert "| `notes` | string |  | A curator's note on the claim. |" in codebook
+
+    claims.write_text(claims.read_text().replace("  notes: Checked", "  notes: [Checked", 1)
+                      .replace("both articles.\n", "both articles.]\n", 1))
+    with pytest.raises(InputError) as info:
+        build(repo_copy)
+    assert (info.value.field, info.value.message) == (
+        "notes", "expected a string, got ['Checked against both articles.']")
+
+
+def test_yaml_keys_come_from_the_spec(inputs):
+    events = inputs.spec.table("events")
+    keys = events.input_keys()
+    assert keys["id"] is True and keys["evidence"] is True
+    assert keys["edtf"] is False and keys["participants"] is False
+    assert "date_start" not in keys and "fatalities_best" not in keys  # derived
+    relations = inputs.spec.table("relations").input_keys()
+    assert relations["id"] is False  # derived unless given
+    assert inputs.spec.curation_files == ["entities", "events", "relations", "counts", "claims",
+                                          "disagreements"]
+
+
+def test_a_derived_field_the_build_does_not_derive_is_a_spec_error(inputs):
+    table = inputs.spec.table("counts")
+    values = {f["name"]: None for f in table.input_fields()}
+    with pytest.raises(SpecError, match="field counts.number is marked derived in tables.yaml"):
+        make_row(table, values, {})
+
+
+def test_type_names_are_written_once():
+    assert strict_schema()["$defs"]["field"]["properties"]["type"]["enum"] == list(TYPES)
+    assert {t.sql for t in TYPES.values()} <= {"TEXT", "INTEGER", "REAL"}
