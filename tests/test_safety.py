@@ -60,7 +60,8 @@ def test_killed_build_leaves_outputs_intact(repo_copy):
         def pause(tmp):
             print("written", flush=True)
             time.sleep(60)
-        b.write_outputs(Path({str(repo_copy)!r}), b.render(b.load_inputs(Path({str(repo_copy)!r}))), pause)
+        root = Path({str(repo_copy)!r})
+        b.write_outputs(root, b.render(b.load_inputs(root), previous=b.previous_files(root)), pause)
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
