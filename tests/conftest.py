@@ -10,7 +10,7 @@ from ansar_data.parse import parse_article
 from helpers import ROOT, copy_repo
 
 # Hypothesis: fewer examples on a developer's machine, the full count in CI.
-settings.register_profile("ci", max_examples=2500, deadline=None)
+settings.register_profile("ci", max_examples=1000, deadline=None)
 settings.register_profile("dev", max_examples=300, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
 
+from ansar_data.validate import main
 from helpers import ROOT
 
 
-def run(*args):
+def script(*args):
+    """validate.py itself, in its own process."""
     result = subprocess.run([sys.executable, str(ROOT / "validate.py"), *map(str, args)],
                             capture_output=True, text=True, timeout=120)
     return result.returncode, result.stdout, result.stderr
 
 
+def run(*args):
+    """validate.py's main, in this process (what the script calls)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(map(str, args)))
+    return code, out.getvalue(), err.getvalue()
+
+
 def test_package_is_valid():
-    code, out, _ = run(ROOT)
+    code, out, _ = script(ROOT)
     assert code == 0, out
     assert out.startswith("VALID: 30 resources")
 
@@ -52,7 +64,7 @@ def test_human_report_groups_by_resource(repo_copy):
 
 
 def test_missing_descriptor_cannot_run(tmp_path):
-    code, _, err = run(tmp_path)
+    code, _, err = script(tmp_path)
     assert code == 2
     assert "no datapackage.json" in err
 
