@@ -34,6 +34,19 @@ def _link(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
+def corrupt_render(monkeypatch) -> None:
+    """Make the build render a see_also.csv whose quote no longer matches its source."""
+    import ansar_data.build as build_module
+
+    real = build_module.render
+
+    def corrupt(*args, **kwargs):
+        files = real(*args, **kwargs)
+        files["data/see_also.csv"] = files["data/see_also.csv"].replace(b"Toma Tomas", b"Toma Thomas")
+        return files
+    monkeypatch.setattr(build_module, "render", corrupt)
+
+
 def rows_where(rows, **match):
     return [r for r in rows if all(r[k] == v for k, v in match.items())]
 

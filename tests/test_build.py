@@ -12,7 +12,7 @@ import pytest
 
 from ansar_data.build import BuildFailed, build, load_inputs, stale_files
 from ansar_data.errors import InputError
-from helpers import ROOT, snapshot
+from helpers import ROOT, corrupt_render, snapshot
 
 
 def test_committed_files_equal_a_fresh_build(rendered):
@@ -91,15 +91,7 @@ def test_unknown_datatype_is_refused(repo_copy):
 
 def test_build_that_fails_validation_writes_nothing(repo_copy, monkeypatch):
     before = snapshot(repo_copy)
-    import ansar_data.build as build_module
-    real = build_module.render
-
-    def corrupt(*args, **kwargs):
-        files = real(*args, **kwargs)
-        files["data/see_also.csv"] = files["data/see_also.csv"].replace(b"Toma Tomas", b"Toma Thomas")
-        return files
-
-    monkeypatch.setattr(build_module, "render", corrupt)
+    corrupt_render(monkeypatch)
     with pytest.raises(BuildFailed, match="span-mismatch"):
         build(repo_copy)
     assert snapshot(repo_copy) == before

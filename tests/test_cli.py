@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ansar_data import cli
-from helpers import ROOT
+from helpers import ROOT, corrupt_render
 
 
 def run_main(capsys, *argv):
@@ -70,25 +70,17 @@ def test_bad_input_exits_2_and_names_the_file(capsys, repo_copy):
     claims.write_text(claims.read_text().replace("type: allegation", "type: rumour", 1))
     code, _, err = run_main(capsys, "build", "--root", repo_copy)
     assert code == 2
-    assert err.startswith("could not build, nothing written:")
+    assert err.startswith("could not build, nothing changed:")
     assert "curation/claims.yaml: record 'massacre-provoked-allegation': field 'type'" in err
     code, _, err = run_main(capsys, "check", "--root", repo_copy)
-    assert code == 2 and err.startswith("could not check:")
+    assert code == 2 and err.startswith("could not check, nothing changed:")
 
 
 def test_build_that_does_not_validate_exits_1(capsys, repo_copy, monkeypatch):
-    import ansar_data.build as build_module
-
-    real = build_module.render
-
-    def corrupt(*args, **kwargs):
-        files = real(*args, **kwargs)
-        files["data/see_also.csv"] = files["data/see_also.csv"].replace(b"Toma Tomas", b"Toma Thomas")
-        return files
-    monkeypatch.setattr(build_module, "render", corrupt)
+    corrupt_render(monkeypatch)
     code, _, err = run_main(capsys, "build", "--root", repo_copy)
     assert code == 1
-    assert err.startswith("the new package does not validate, nothing written:")
+    assert err.startswith("the new package does not validate, nothing changed:")
     assert "[span-mismatch]" in err
 
 

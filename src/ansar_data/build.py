@@ -11,6 +11,7 @@ failed or interrupted build leaves the previous outputs as they were.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -141,8 +142,6 @@ def render(inputs: Inputs, tables: Tables | None = None, docs: bool = True,
            previous: Callable[[str], bytes | None] = lambda path: None) -> dict[str, bytes]:
     """Every generated file, by path relative to the package root; with docs=False only
     the package (what the benchmark measures)."""
-    import json
-
     tables = build_tables(inputs) if tables is None else tables
     files = render_package(inputs, tables)
     if docs:

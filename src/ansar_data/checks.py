@@ -49,8 +49,9 @@ def _strict_errors(instance: Any, schema: dict[str, Any]) -> list[tuple[str, tup
     """(message, path, unknown keys) of every error, by path. jsonschema-rs: it imports
     and validates several times faster than the jsonschema package."""
     errors = jsonschema_rs.Draft202012Validator(schema).iter_errors(instance)
+    # Only an unknown-keys error (additionalProperties) has `unexpected`: the keys it names.
     out = [(e.message, tuple(e.instance_path),
-            ", ".join(sorted(e.kind.unexpected)) if type(e.kind).__name__ == "AdditionalProperties" else None)
+            ", ".join(sorted(e.kind.unexpected)) if getattr(e.kind, "unexpected", None) else None)
            for e in errors]
     return sorted(out, key=lambda e: list(map(str, e[1])))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from . import validate
@@ -54,26 +55,31 @@ def parser(prog: str) -> argparse.ArgumentParser:
     return top
 
 
-def _build(args: argparse.Namespace) -> int:
+def _guarded(what: str, action: Callable[[], int]) -> int:
+    """Run a command; a failure is a message and an exit code, never a traceback:
+    invalid data 1, could not run 2."""
     try:
-        built = build(args.root, docs=not args.tables_only)
+        return action()
     except INPUT_ERRORS as exc:
-        print(f"could not build, nothing written:\n{exc}", file=sys.stderr)
+        print(f"could not {what}, nothing changed:\n{exc}", file=sys.stderr)
         return 2
     except BuildFailed as exc:
-        print(f"the new package does not validate, nothing written:\n{exc}", file=sys.stderr)
+        print(f"the new package does not validate, nothing changed:\n{exc}", file=sys.stderr)
         return 1
+    except ReleaseRefused as exc:
+        print(f"release refused, nothing changed: {exc}", file=sys.stderr)
+        return 1
+
+
+def _build(args: argparse.Namespace) -> int:
+    built = build(args.root, docs=not args.tables_only)
     print(f"built {len(built.files)} files; validated before they replaced the old ones: "
           f"{built.report.human() if built.report else 'not validated'}")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    try:
-        stale = stale_files(args.root, render(load_inputs(args.root)))
-    except INPUT_ERRORS as exc:
-        print(f"could not check:\n{exc}", file=sys.stderr)
-        return 2
+    stale = stale_files(args.root, render(load_inputs(args.root)))
     for path in stale:
         print(f"stale: {path}")
     print("generated files are up to date" if not stale else
@@ -82,14 +88,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    try:
-        out = release(args.root, args.version, datetime.date.today())
-    except ReleaseRefused as exc:
-        print(f"release refused, nothing changed: {exc}", file=sys.stderr)
-        return 1
-    except INPUT_ERRORS as exc:
-        print(f"could not release, nothing changed:\n{exc}", file=sys.stderr)
-        return 2
+    out = release(args.root, args.version, datetime.date.today())
     print(out["sums"].read_text(encoding="utf-8").strip())
     print(f"wrote {out['archive']}, {out['sums']}, {out['notes']}")
     print("now run:")
@@ -101,4 +100,4 @@ def _release(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None, prog: str = "ansar-data") -> int:
     args = parser(prog).parse_args(argv)
     run = {"build": _build, "check": _check, "validate": validate.run, "release": _release}
-    return run[args.command](args)
+    return _guarded(args.command, lambda: run[args.command](args))

@@ -69,7 +69,7 @@ class Vocabulary:
 
 
 @dataclass(frozen=True)
-class Curation:
+class CurationSpec:
     """Where a curated table's records are written: a file of curation/ (`file`), or a
     list inside the records of another table (`within` + `list`); `keys` are the YAML
     keys that are not fields (evidence, nested lists), each `required` or `optional`."""
@@ -91,7 +91,7 @@ class Table:
     spans: list[dict[str, str]] = field(default_factory=list)
     ordered: list[list[str]] = field(default_factory=list)
     dates: list[dict[str, str]] = field(default_factory=list)
-    curation: Curation | None = None
+    curation: CurationSpec | None = None
 
     @property
     def field_names(self) -> list[str]:
@@ -178,7 +178,7 @@ def _vocabularies(raw: Any, origin: str, tables: list[dict[str, Any]]) -> dict[s
     return out
 
 
-def _curation(raw: Any, origin: str, table: str) -> Curation | None:
+def _curation(raw: Any, origin: str, table: str) -> CurationSpec | None:
     if raw is None:
         return None
     raw = _mapping(raw, origin, f"table {table!r}: curation")
@@ -189,7 +189,7 @@ def _curation(raw: Any, origin: str, table: str) -> Curation | None:
     keys = _mapping(raw.get("keys") or {}, origin, f"table {table!r}: curation.keys")
     if any(v not in ("required", "optional") for v in keys.values()):
         raise SpecError(f"{origin}: table {table!r}: curation.keys take 'required' or 'optional'")
-    return Curation(raw.get("file"), raw.get("within"), raw.get("list"),
+    return CurationSpec(raw.get("file"), raw.get("within"), raw.get("list"),
                     {str(k): v == "required" for k, v in keys.items()})
 
 
