@@ -170,7 +170,7 @@ def generate(root: Path) -> list[Mutant]:
             value = "999" if ftype == "integer" else "no-such-record"
             items.append(Mutant("dangling-foreign-key", f"{t.name}.{column} row {row}",
                                 edit_cell(csv_path(t.name), row, column, lambda v, value=value: value),
-                                "frictionless/foreign-key", t.name, row))
+                                "foreign-key", t.name, row))
     add("dangling-foreign-key", items)
 
     # 3. unknown vocabulary term

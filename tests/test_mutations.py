@@ -2,7 +2,7 @@
 the expected error code and location.
 
 Speed: a mutant's copy of the package hard-links the files it does not change, and
-frictionless (about 1 s a package) runs only where it is the check a mutant targets,
+frictionless (about 0.5 s a package) runs only where it is the check a mutant targets,
 plus once for the first mutant of every class, so that each class is also shown to
 be caught by the whole validator, as `validate.py` runs it.
 """

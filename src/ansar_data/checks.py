@@ -5,7 +5,7 @@ descriptor-json, descriptor-strict, schema-strict, json-schema-invalid,
 resource-path, resource-missing, resource-bytes, resource-hash,
 file-bom, file-utf8, file-crlf, file-final-newline, file-nfc,
 header-mismatch, cell-control, cell-whitespace, csv-injection,
-frictionless/<type>, json-schema, twin-mismatch, unique-key, vocabulary,
+frictionless/<type>, foreign-key, json-schema, twin-mismatch, unique-key, vocabulary,
 source-file, source-sha256, source-bytes, source-length, span-range, span-mismatch,
 range-order, edtf-invalid, date-order, date-edtf-mismatch, date-without-edtf,
 evidence-target, evidence-missing, entity-unused, fatalities-copy, disagreement-target.
@@ -198,15 +198,27 @@ def check_cells(pkg: Package) -> Iterator[Problem]:
                                   f"would run as a formula", res.name, i + 2, name)
 
 
+def _without_foreign_keys(resource: Any, pkg: Package) -> Any:
+    """The resource with its Table Schema inlined minus foreignKeys (check_foreign_keys
+    does them: frictionless's lookup tables cost half a second of its second)."""
+    if not isinstance(resource, dict) or not isinstance(resource.get("schema"), str):
+        return resource
+    loaded = next((r for r in pkg.resources.values() if r.descriptor is resource), None)
+    if loaded is None or not isinstance(loaded.schema, dict):
+        return resource
+    return {**resource, "schema": {k: v for k, v in loaded.schema.items() if k != "foreignKeys"}}
+
+
 def check_frictionless(pkg: Package) -> Iterator[Problem]:
-    """Types, constraints, primary and foreign keys of the CSV resources. The JSON twins
-    are left out: each must equal its CSV record by record (twin-mismatch) and pass its
+    """Types, constraints and primary keys of the CSV resources. The JSON twins are
+    left out: each must equal its CSV record by record (twin-mismatch) and pass its
     JSON Schema (json-schema), and frictionless reading them costs twice the CSVs."""
     from frictionless import Package as FrictionlessPackage
     from frictionless import system
 
     descriptor = {**pkg.descriptor, "resources": [
-        r for r in pkg.descriptor.get("resources", []) if not (isinstance(r, dict) and r.get("format") == "json")]}
+        _without_foreign_keys(r, pkg) for r in pkg.descriptor.get("resources", [])
+        if not (isinstance(r, dict) and r.get("format") == "json")]}
     try:
         with system.use_context(trusted=False):
             report = FrictionlessPackage(descriptor, basepath=str(pkg.dir)).validate()
@@ -219,6 +231,36 @@ def check_frictionless(pkg: Package) -> Iterator[Problem]:
                           getattr(error, "row_number", None), getattr(error, "field_name", None))
     for error in report.errors:
         yield Problem(f"frictionless/{error.type}", error.message)
+
+
+def check_foreign_keys(pkg: Package) -> Iterator[Problem]:
+    """Every foreignKey of every Table Schema, on the typed records: a key with an
+    empty part is not checked (as in frictionless), and "resource": "" is the table itself."""
+    by_path = {r.descriptor.get("path"): r for r in pkg.resources.values()}
+    for res in pkg.resources.values():
+        if res.is_json or not res.readable or not isinstance(res.schema, dict):
+            continue
+        for fk in res.schema.get("foreignKeys", []):
+            if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
+                continue  # reported by schema-strict
+            fields, ref = fk.get("fields"), fk["reference"]
+            fields = [fields] if isinstance(fields, str) else fields
+            ref_fields = ref.get("fields")
+            ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields
+            target = res if ref.get("resource") == "" else pkg.resources.get(ref.get("resource"))
+            if target is None:
+                target = by_path.get(ref.get("resource"))
+            if target is None or not target.readable:
+                yield Problem("foreign-key", f"no resource {ref.get('resource')!r} to refer to",
+                              res.name, None, ",".join(fields or []))
+                continue
+            keys = {tuple(r.get(f) for f in ref_fields) for r in target.records}
+            for i, record in enumerate(res.records):
+                value = tuple(record.get(f) for f in fields)
+                if None in value or value in keys:
+                    continue
+                yield Problem("foreign-key", f"{dict(zip(fields, value))} is not a "
+                              f"{target.name} {','.join(ref_fields)}", res.name, i + 2, ",".join(fields))
 
 
 def check_json_tables(pkg: Package) -> Iterator[Problem]:
@@ -451,6 +493,6 @@ def check_disagreements(pkg: Package) -> Iterator[Problem]:
 
 
 CHECKS = (check_descriptor, check_schema_files, check_paths, check_digests, check_files,
-          check_cells, check_frictionless, check_json_tables, check_twins,
+          check_cells, check_frictionless, check_foreign_keys, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
           check_evidence, check_orphans, check_fatalities, check_disagreements)
