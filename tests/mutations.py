@@ -11,16 +11,21 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ansar_data.package import typed_cell
 from ansar_data.schema import load_spec
+from ansar_data.tables_io import cell, read_csv_records, to_csv, to_json
+from ansar_data.values import edtf_bounds, parse_count
 from helpers import read_csv
 
 MAX_PER_CLASS = 12
 # What validate.py reads; copied per mutant with conftest.copy_repo.
 PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata")
+ROOT_SOURCES = Path(__file__).resolve().parent.parent / "sources"
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,9 @@ class Mutant:
     resource: str | None = None
     row: int | None = None
     field: str | None = None
+    # The codes besides `code` the corrupted package may raise; None: not checked. The
+    # value-level classes update the JSON twin and the hashes, so nothing else fires.
+    alone: tuple[str, ...] | None = None
 
 
 # ---- file helpers ----
@@ -77,6 +85,38 @@ def edit_json(rel: str, change: Callable[[object], None]) -> Callable[[Path], No
         change(data)
         replace_file(pkg / rel, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return apply
+
+
+def edit_records(name: str, change: Callable[[list[dict[str, str]]], None]) -> Callable[[Path], None]:
+    """Change the records of one table (as strings) and rewrite its CSV, its JSON twin
+    and both hashes in datapackage.json, as a careless editor with the tools would."""
+    def apply(pkg: Path) -> None:
+        descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+        schema = json.loads((pkg / f"schemas/{name}.tableschema.json").read_text(encoding="utf-8"))
+        fields = [f["name"] for f in schema["fields"]]
+        types = {f["name"]: f["type"] for f in schema["fields"]}
+        records = read_csv_records((pkg / f"data/{name}.csv").read_text(encoding="utf-8"))
+        change(records)
+        typed = [{f: typed_cell(r[f], types[f]) for f in fields} for r in records]
+        contents = {f"data/{name}.csv": to_csv(records, fields), f"data/{name}.json": to_json(typed, fields)}
+        for path, content in contents.items():
+            replace_file(pkg / path, content)
+            res = next(r for r in descriptor["resources"] if r["path"] == path)
+            res["hash"] = "sha256:" + hashlib.sha256(content).hexdigest()
+            if "bytes" in res:
+                res["bytes"] = len(content)
+        replace_file(pkg / "datapackage.json",
+                     (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    return apply
+
+
+def set_where(match: dict[str, str], **values: str) -> Callable[[list[dict[str, str]]], None]:
+    def change(records: list[dict[str, str]]) -> None:
+        hits = [r for r in records if all(r[k] == v for k, v in match.items())]
+        assert hits, f"no record {match}"
+        for r in hits:
+            r.update(values)
+    return change
 
 
 def rename_key(obj: dict, old: str, new: str) -> None:
@@ -386,4 +426,148 @@ def generate(root: Path) -> list[Mutant]:
                edit_cell("data/events.csv", i, "fatalities_text", lambda v: v + " or so"),
                "fatalities-copy", "events", i, "fatalities_text")
         for i, r in tables["events"].records() if r["fatalities_text"]])
+
+    # 31-41. values that their quotes, texts or rules no longer give (JSON twin and
+    # hashes updated, so only the value-level check can catch them)
+    add_value_level(tables, add)
     return mutants
+
+
+def _times_ten(text: str) -> str:
+    match = re.search(r"\d{1,3}(?:,\d{3})+|\d+", text)
+    number = int(match[0].replace(",", "")) * 10
+    return text[:match.start()] + (f"{number:,}" if "," in match[0] else str(number)) + text[match.end():]
+
+
+def _count_columns(text: str) -> dict[str, str]:
+    count = parse_count(text)
+    return {"text": text, **{k: cell(getattr(count, a)) for k, a in (
+        ("number", "number"), ("number_min", "number_min"), ("number_min_exclusive", "number_min_exclusive"),
+        ("number_max", "number_max"), ("number_max_exclusive", "number_max_exclusive"),
+        ("number_certainty", "certainty"))}}
+
+
+def add_value_level(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+    evidence = list(tables["evidence"].records())
+    inferences = list(tables["inferences"].records())
+    inferred = {(r["table"], r["record_id"], r["field"]) for _, r in inferences}
+    sources = {r["id"] for _, r in tables["sources"].records()}
+    texts = {s: (ROOT_SOURCES / f"{s}.txt").read_text(encoding="utf-8") for s in sources}
+
+    add("count-text-not-in-quote", [
+        Mutant("count-text-not-in-quote", f"counts {r['id']}",
+               edit_records("counts", set_where({"id": r["id"]}, **_count_columns(_times_ten(r["text"])))),
+               "quote-contains", "counts", i, "text", ("fatalities-copy",))
+        for i, r in tables["counts"].records()])
+    items = []
+    for i, r in tables["counts"].records():
+        column = "number" if r["number"] else "number_min"
+        items.append(Mutant("count-misparse", f"counts {r['id']} {column}",
+                            edit_records("counts", set_where({"id": r["id"]}, **{column: str(int(r[column]) + 1)})),
+                            "count-parse", "counts", i, column, ("fatalities-copy",)))
+    add("count-misparse", items)
+    items = []
+    for i, r in tables["infobox_values"].records():
+        key = {"source": r["source"], "field_ordinal": r["field_ordinal"], "ordinal": r["ordinal"]}
+        if r["datatype"] == "count":
+            column = "number" if r["number"] else "number_min"
+            change = {column: str(int(r[column]) * 2)}
+        elif r["datatype"] == "text":
+            column, change = "value", {"value": r["value"] + " area"}
+        else:
+            continue
+        items.append(Mutant("infobox-misparse", f"infobox_values row {i} {column}",
+                            edit_records("infobox_values", set_where(key, **change)),
+                            "infobox-parse", "infobox_values", i, column, ()))
+    add("infobox-misparse", items)
+    add("name-not-its-quote", [
+        Mutant("name-not-its-quote", f"entity_names {r['id']}",
+               edit_records("entity_names", set_where({"id": r["id"]}, name=r["name"] + " Brigade")),
+               "quote-equals", "entity_names", i, "name", ())
+        for i, r in tables["entity_names"].records() if r["kind"] != "canonical"])
+    entities = list(tables["entities"].records())
+    add("canonical-name-swapped", [
+        Mutant("canonical-name-swapped", f"entities {r['id']}",
+               edit_records("entities", set_where({"id": r["id"]}, name=entities[(n + 1) % len(entities)][1]["name"])),
+               "canonical-name", "entities", i, "name", ("quote-equals",))
+        for n, (i, r) in enumerate(entities)])
+    items = []
+    for i, r in evidence:
+        if r["table"] not in ("counts", "claim_assessments"):
+            continue
+        other = next(s for s in sorted(sources) if s != r["source"])
+        k = max((k for k in range(1, len(r["quote"]) + 1) if r["quote"][:k] in texts[other]), default=0)
+        if k == 0:
+            continue
+        quote = r["quote"][:k].strip()
+        start = texts[other].index(quote)
+        key = {"table": r["table"], "record_id": r["record_id"], "ordinal": r["ordinal"]}
+        items.append(Mutant("evidence-other-source", f"evidence row {i} -> {other}",
+                            edit_records("evidence", set_where(key, source=other, char_start=str(start),
+                                                               char_end=str(start + len(quote)), quote=quote)),
+                            "evidence-source", "evidence", i, "source", ("quote-contains",)))
+    add("evidence-other-source", items)
+    items = []
+    for table, column, start, end in (("events", "edtf", "date_start", "date_end"),
+                                      ("relations", "valid_edtf", "valid_start", "valid_end")):
+        for i, r in tables[table].records():
+            if re.fullmatch(r"\d{4}", r[column]) and (table, r["id"], column) not in inferred:
+                later = str(int(r[column]) + 1)
+                bounds = edtf_bounds(later)
+                items.append(Mutant("date-not-in-quote", f"{table} {r['id']}",
+                                    edit_records(table, set_where({"id": r["id"]}, **{
+                                        column: later, start: bounds[0], end: bounds[1]})),
+                                    "quote-date", table, i, column, ("inference-mismatch",)))
+    add("date-not-in-quote", items)
+    items = []
+    rows = {r["id"]: i for i, r in tables["events"].records()}
+    for _, inf in inferences:
+        if inf["rule"] == "parent_date":
+            i = rows[inf["record_id"]]
+            edtf = dict(tables["events"].records())[i]["edtf"]
+            year, month = edtf.split("-")
+            later = f"{year}-{int(month) % 12 + 1:02d}"
+            bounds = edtf_bounds(later)
+            items.append(Mutant("inference-not-its-rule", f"events {inf['record_id']}",
+                                edit_records("events", set_where({"id": inf["record_id"]}, edtf=later,
+                                                                 date_start=bounds[0], date_end=bounds[1])),
+                                "inference-mismatch", "events", i, "edtf", ()))
+    add("inference-not-its-rule", items)
+    items = []
+    for _, inf in inferences:
+        row = next(i for i, r in tables[inf["table"]].records() if r["id"] == inf["record_id"])
+        key = {k: inf[k] for k in ("table", "record_id", "field")}
+        items.append(Mutant("inference-dropped", f"{inf['table']} {inf['record_id']} {inf['field']}",
+                            edit_records("inferences", lambda recs, key=key: recs.remove(
+                                next(r for r in recs if all(r[k] == v for k, v in key.items())))),
+                            "field-unsupported", inf["table"], row, inf["field"], ()))
+    add("inference-dropped", items)
+    items = []
+    listed: dict[tuple[str, str, str], list[int]] = {}
+    for i, r in evidence:
+        for f in r["fields"].split():
+            listed.setdefault((r["table"], r["record_id"], f), []).append(i)
+    for (table, rid, f), where in listed.items():
+        i = where[0]
+        ev = dict(evidence)[i]
+        if len(where) != 1 or ev["fields"] == f:
+            continue
+        row = next(n for n, r in tables[table].records() if r["id"] == rid)
+        key = {"table": table, "record_id": rid, "ordinal": ev["ordinal"]}
+        rest = " ".join(x for x in ev["fields"].split() if x != f)
+        items.append(Mutant("evidence-field-dropped", f"{table} {rid} {f}",
+                            edit_records("evidence", set_where(key, fields=rest)),
+                            "field-unsupported", table, row, f, ()))
+    add("evidence-field-dropped", items)
+    add("evidence-field-unknown", [
+        Mutant("evidence-field-unknown", f"evidence row {i}",
+               edit_records("evidence", set_where({k: r[k] for k in ("table", "record_id", "ordinal")},
+                                                  fields=r["fields"] + " description")),
+               "evidence-field", "evidence", i, "fields", ())
+        for i, r in evidence])
+    add("inference-target-missing", [
+        Mutant("inference-target-missing", f"inferences row {i}",
+               edit_records("inferences", set_where({k: r[k] for k in ("table", "record_id", "field")},
+                                                    record_id="no-such-record")),
+               "inference-target", "inferences", i, "record_id", ("field-unsupported",))
+        for i, r in inferences])

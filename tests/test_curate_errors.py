@@ -75,8 +75,8 @@ def test_name_needs_a_quote_that_is_the_name(curate):
     def edit(r):
         find(r, "entities", "kdp")["names"][2]["evidence"] = [{"al-ansar-iraq": "Allies: KDP"}]
     err = error_of(curate, edit)
-    assert (err.where, err.field) == ("record 'kdp'", "names[2].evidence")
-    assert err.message == "no evidence quote is exactly the name 'KDP'"
+    assert (err.where, err.field) == ("record 'kdp'", "names[2].name")
+    assert err.message == "no evidence quote is exactly 'KDP'; quote one, or give an `inferred` rule"
 
 
 def test_unknown_vocabulary_term(curate):
@@ -107,7 +107,8 @@ def test_count_must_be_in_its_quote(curate):
     def edit(r):
         find(r, "counts", "setback-1987-killed")["text"] = "160"
     err = error_of(curate, edit)
-    assert err.message == "no quote from al-ansar-iraq contains the count '160'"
+    assert (err.field, err.message) == ("text", "no evidence quote contains '160'; quote one, or give an "
+                                            "`inferred` rule")
 
 
 def test_bad_edtf(curate):

@@ -30,7 +30,7 @@ def run(*args):
 def test_package_is_valid():
     code, out, _ = script(ROOT)
     assert code == 0, out
-    assert out.startswith("VALID: 30 resources")
+    assert out.startswith("VALID: 32 resources")
 
 
 def test_frictionless_cli_reports_valid():
@@ -75,7 +75,7 @@ def test_human_report_caps_errors_per_check(repo_copy):
     # shift the offsets of 25 evidence rows: 25 span-mismatch problems in one resource
     for i in range(1, 26):
         cells = lines[i].split(",")
-        lines[i] = lines[i].replace(f",{cells[4]},{cells[5]},", f",{int(cells[4]) + 1},{int(cells[5]) + 1},", 1)
+        lines[i] = lines[i].replace(f",{cells[5]},{cells[6]},", f",{int(cells[5]) + 1},{int(cells[6]) + 1},", 1)
     path.write_text("".join(lines))
     code, out, _ = run(repo_copy, "--max-errors", "3")
     assert code == 1

@@ -8,7 +8,9 @@ header-mismatch, cell-control, cell-whitespace, csv-injection,
 frictionless/<type>, foreign-key, json-schema, twin-mismatch, unique-key, vocabulary,
 source-file, source-sha256, source-bytes, source-length, span-range, span-mismatch,
 range-order, edtf-invalid, date-order, date-edtf-mismatch, date-without-edtf,
-evidence-target, evidence-missing, entity-unused, fatalities-copy, disagreement-target.
+evidence-target, evidence-missing, evidence-field, quote-equals, quote-contains, quote-date,
+field-unsupported, evidence-source, inference-target, inference-mismatch, count-parse,
+infobox-parse, canonical-name, entity-unused, fatalities-copy, disagreement-target.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from typing import Any
 import jsonschema_rs
 
 from .package import Loaded, Package, Problem, safe_path
+from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
 from .schema import TYPES
 from .tables_io import cell
-from .values import edtf_bounds, edtf_precision
+from .values import edtf_bounds, edtf_precision, parse_count, typed_value
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 INJECTION = ("=", "+", "-", "@")
@@ -428,6 +431,129 @@ def check_evidence(pkg: Package) -> Iterator[Problem]:
                               table, i + 2, "id")
 
 
+def _records_by_id(pkg: Package) -> dict[str, dict[Any, tuple[int, dict[str, Any]]]]:
+    """Curated table -> record id -> (row number, record)."""
+    return {t: {r.get("id"): (i + 2, r) for i, r in enumerate(pkg.resources[t].records)}
+            for t in _curated(pkg) if t in pkg.resources and pkg.resources[t].readable}
+
+
+def _readable(pkg: Package, name: str) -> list[dict[str, Any]]:
+    res = pkg.resources.get(name)
+    return res.records if res is not None and res.readable else []
+
+
+RULE_CODES = {"equals-quote": "quote-equals", "in-quote": "quote-contains", "date-in-quote": "quote-date"}
+
+
+def check_field_evidence(pkg: Package) -> Iterator[Problem]:
+    """Field-level provenance. Each field an evidence row lists is a non-empty factual
+    field of its record (evidence-field) whose value the quote gives by the field's rule
+    (quote-equals, quote-contains, quote-date: reported on the record's value); every
+    non-empty factual field is listed by an evidence row or inferred (field-unsupported)."""
+    records = _records_by_id(pkg)
+    covered, evidenced = set(), set()
+    for i, ev in enumerate(_readable(pkg, "evidence")):
+        table, rid = ev.get("table"), ev.get("record_id")
+        found = records.get(table, {}).get(rid)
+        if found is None:
+            continue  # evidence-target
+        row, record = found
+        evidenced.add((table, rid))
+        rules = pkg.spec.table(table).evidence_rules
+        for f in (ev.get("fields") or "").split():
+            covered.add((table, rid, f))
+            if f not in rules or record.get(f) is None:
+                yield Problem("evidence-field", f"{f!r} is not a non-empty factual field of {table} "
+                              f"{rid!r}", "evidence", i + 2, "fields")
+            elif not supports(rules[f], record[f], ev.get("quote") or ""):
+                yield Problem(RULE_CODES[rules[f]], f"evidence row {i + 2}: "
+                              f"{why_not(rules[f], record[f], ev.get('quote') or '')}", table, row, f)
+    covered |= {(r.get("table"), r.get("record_id"), r.get("field")) for r in _readable(pkg, "inferences")}
+    for table, recs in records.items():
+        rules = pkg.spec.table(table).evidence_rules
+        for rid, (row, record) in recs.items():
+            for f, rule in rules.items():
+                if (record.get(f) is not None and (table, rid) in evidenced
+                        and (table, rid, f) not in covered):
+                    yield Problem("field-unsupported", f"{record[f]!r} ({rule}) has no evidence row "
+                                  f"that lists {f} and no inference", table, row, f)
+
+
+def check_evidence_source(pkg: Package) -> Iterator[Problem]:
+    """A record that names its source is evidenced from that source."""
+    records = _records_by_id(pkg)
+    for i, ev in enumerate(_readable(pkg, "evidence")):
+        found = records.get(ev.get("table"), {}).get(ev.get("record_id"))
+        if found is None or "source" not in pkg.spec.table(ev["table"]).field_names:
+            continue
+        if ev.get("source") != found[1].get("source"):
+            yield Problem("evidence-source", f"quotes {ev.get('source')!r}, but {ev['table']} "
+                          f"{ev['record_id']!r} names source {found[1].get('source')!r}", "evidence", i + 2, "source")
+
+
+def check_inferences(pkg: Package) -> Iterator[Problem]:
+    """Each inference re-applied: its rule, from its record, gives the value."""
+    records = _records_by_id(pkg)
+    events = {r.get("id"): r for r in _readable(pkg, "events")}
+    for i, inf in enumerate(_readable(pkg, "inferences")):
+        table, rid, f, rule = inf.get("table"), inf.get("record_id"), inf.get("field"), inf.get("rule")
+        found = records.get(table, {}).get(rid)
+        if found is None or rule not in INFERENCE_FIELDS:
+            yield Problem("inference-target", f"no {table} record {rid!r}" if found is None
+                          else f"unknown rule {rule!r}", "inferences", i + 2, "record_id")
+            continue
+        record, other = found[1], events.get(inf.get("from_record"))
+        target = INFERENCE_FIELDS[rule][1]
+        if f not in pkg.spec.table(table).evidence_rules or target not in (None, f):
+            yield Problem("inference-target", f"rule {rule} cannot fill {table}.{f}", "inferences", i + 2, "field")
+        elif other is None or (rule.startswith("parent_") and record.get("parent") != inf.get("from_record")):
+            yield Problem("inference-mismatch", f"{inf.get('from_record')!r} is not "
+                          f"{'the parent of ' if rule.startswith('parent_') else 'an event for '}{rid!r}",
+                          "inferences", i + 2, "from_record")
+        elif record.get(f) not in inferred_values(rule, other):
+            yield Problem("inference-mismatch", f"{table} {rid!r} {f} is {record.get(f)!r}, but {rule} from "
+                          f"{inf.get('from_record')!r} gives {sorted(inferred_values(rule, other))}",
+                          table, found[0], f)
+
+
+COUNT_COLUMNS = {"number": "number", "number_min": "number_min", "number_min_exclusive": "number_min_exclusive",
+                 "number_max": "number_max", "number_max_exclusive": "number_max_exclusive",
+                 "number_certainty": "certainty"}
+
+
+def check_counts(pkg: Package) -> Iterator[Problem]:
+    """A count's number, bounds and certainty are what its text reads as."""
+    for i, record in enumerate(_readable(pkg, "counts")):
+        count = parse_count(record.get("text") or "")
+        for column, attr in COUNT_COLUMNS.items():
+            want = getattr(count, attr) if count else None
+            if record.get(column) != want:
+                yield Problem("count-parse", f"{column} is {record.get(column)!r}, but the text "
+                              f"{record.get('text')!r} reads as {want!r}", "counts", i + 2, column)
+
+
+def check_infobox_values(pkg: Package) -> Iterator[Problem]:
+    """An infobox value's typed columns are what its text reads as under its datatype."""
+    for i, record in enumerate(_readable(pkg, "infobox_values")):
+        want = typed_value(record.get("text") or "", record.get("datatype") or "text")
+        for column, value in want.items():
+            if record.get(column) != value:
+                yield Problem("infobox-parse", f"{column} is {record.get(column)!r}, but the text "
+                              f"{record.get('text')!r} reads as {value!r}", "infobox_values", i + 2, column)
+
+
+def check_canonical_names(pkg: Package) -> Iterator[Problem]:
+    canonical: dict[Any, list[Any]] = {}
+    for record in _readable(pkg, "entity_names"):
+        if record.get("kind") == "canonical":
+            canonical.setdefault(record.get("entity"), []).append(record.get("name"))
+    for i, record in enumerate(_readable(pkg, "entities")):
+        names = canonical.get(record.get("id"), [])
+        if names != [record.get("name")]:
+            yield Problem("canonical-name", f"name is {record.get('name')!r}, but the canonical "
+                          f"names in entity_names are {names}", "entities", i + 2, "name")
+
+
 def check_orphans(pkg: Package) -> Iterator[Problem]:
     """An entity must be referred to by something other than its own names."""
     entities = pkg.resources.get("entities")
@@ -495,4 +621,6 @@ def check_disagreements(pkg: Package) -> Iterator[Problem]:
 CHECKS = (check_descriptor, check_schema_files, check_paths, check_digests, check_files,
           check_cells, check_frictionless, check_foreign_keys, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
-          check_evidence, check_orphans, check_fatalities, check_disagreements)
+          check_evidence, check_field_evidence, check_evidence_source, check_inferences,
+          check_counts, check_infobox_values, check_canonical_names,
+          check_orphans, check_fatalities, check_disagreements)

@@ -9,9 +9,14 @@ derives (a date's bounds, a count's number, an id). Adding an optional field to 
 curated table needs no code: declare it in tables.yaml and write it in the YAML.
 
 Every curated record carries `evidence`: a list of items, either
-``{SOURCE_ID: "verbatim quote"}`` or ``{source: SOURCE_ID, quote: "...", context: "..."}``.
-The build finds each quote in its source; a quote found more than once needs a
-`context`, a longer verbatim passage that occurs once and contains the quote once.
+``{SOURCE_ID: "verbatim quote"}`` or ``{source: SOURCE_ID, quote: "...", context: "...",
+fields: [...]}``. The build finds each quote in its source; a quote found more than once
+needs a `context`, a longer verbatim passage that occurs once and contains the quote once.
+Each evidence row lists the factual fields of its record that the quote supports (see
+provenance.py): those the curator gives in `fields`, which must pass their rule, or by
+default every field whose rule the quote passes. A factual field that no quote supports
+needs an `inferred` item: ``{field: edtf, rule: parent_date}`` (``from: EVENT`` for
+referent_date).
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, SpecError
+from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
 from .schema import TYPES, Spec, Table
 from .values import edtf_bounds, edtf_precision, parse_count
 from .yamlfile import read_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+RULE_VERBS = {"equals-quote": "is exactly", "in-quote": "contains", "date-in-quote": "has a date reading as",
+              "stated": "lists the field for"}
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,7 @@ class _Curator:
         self.curation = curation
         self.vocab = {name: set(v.terms) for name, v in spec.vocabularies.items()}
         self.evidence: list[dict[str, Any]] = []
+        self.inferences: list[tuple[Loc, str, dict[str, Any], Any]] = []
 
     def records(self, name: str) -> Iterator[tuple[Any, Loc]]:
         path = str(self.curation.folder / f"{name}.yaml")
@@ -149,36 +158,86 @@ class _Curator:
     def row(self, table: str, inputs: dict[str, Any], **derived: Any) -> dict[str, Any]:
         return make_row(self.spec.table(table), inputs, derived)
 
-    def add_evidence(self, loc: Loc, table: str, record_id: str, items: Any, where: str = "evidence",
-                     must_quote: str | None = None) -> list[dict[str, Any]]:
+    def add_evidence(self, loc: Loc, table: str, record_id: str, items: Any, row: dict[str, Any],
+                     where: str = "evidence", inferred: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        """Evidence rows of one record, each listing the factual fields its quote supports;
+        every non-empty factual field of the row must be supported or `inferred`."""
         if not isinstance(items, list) or not items:
             raise loc.fail(where, "needs at least one evidence item")
+        rules = {f: r for f, r in self.spec.table(table).evidence_rules.items()
+                 if row.get(f) is not None and f not in inferred}
         spans = []
         for n, item in enumerate(items):
-            source, quote, context = self._evidence_item(loc, item, f"{where}[{n}]")
-            start = self._locate(loc, source, quote, context, f"{where}[{n}]")
-            spans.append({"table": table, "record_id": record_id, "ordinal": n + 1, "source": source,
+            at = f"{where}[{n}]"
+            source, quote, context, listed = self._evidence_item(loc, item, at)
+            start = self._locate(loc, source, quote, context, at)
+            if listed is None:
+                fields = [f for f, rule in rules.items() if supports(rule, row[f], quote)]
+            else:
+                for f in listed:
+                    if f not in rules:
+                        raise loc.fail(at + ".fields", f"{f!r} is not a non-empty, non-inferred factual "
+                                       f"field of {table} (those are {', '.join(rules) or 'none'})")
+                    if not supports(rules[f], row[f], quote):
+                        raise loc.fail(at + ".fields", f"{f}: {why_not(rules[f], row[f], quote)}")
+                fields = [f for f in rules if f in listed]
+            if not fields:
+                raise loc.fail(at, f"the quote supports no field of the record ({', '.join(rules)}): "
+                                   f"{quote!r}")
+            spans.append({"table": table, "record_id": record_id, "ordinal": n + 1,
+                          "fields": " ".join(fields), "source": source,
                           "char_start": start, "char_end": start + len(quote), "quote": quote})
-        if must_quote is not None and must_quote not in [s["quote"] for s in spans]:
-            raise loc.fail(where, f"no evidence quote is exactly the name {must_quote!r}")
+        covered = {f for s in spans for f in s["fields"].split()}
+        for f, rule in rules.items():
+            if f not in covered:
+                raise loc.fail(where.rsplit("evidence", 1)[0] + f,
+                               f"no evidence quote {RULE_VERBS[rule]} {row[f]!r}; quote one, or give "
+                               f"an `inferred` rule")
         self.evidence.extend(spans)
         return spans
 
-    def _evidence_item(self, loc: Loc, item: Any, where: str) -> tuple[str, str, str | None]:
+    def add_inferences(self, loc: Loc, table: str, record_id: str, rec: dict[str, Any],
+                       row: dict[str, Any]) -> frozenset[str]:
+        """Inference rows of one record; their fields are checked once all events exist."""
+        fields = set()
+        for n, item in enumerate(_list(rec, "inferred", loc)):
+            at = f"inferred[{n}]"
+            if not isinstance(item, dict) or not {"field", "rule"} <= set(item) <= {"field", "rule", "from"}:
+                raise loc.fail(at, "expected {field, rule} or {field, rule, from}")
+            fld, rule, other = item["field"], item["rule"], item.get("from")
+            if rule not in self.vocab["inference_rule"]:
+                raise loc.fail(at + ".rule", f"{rule!r} is not one of {sorted(self.vocab['inference_rule'])}")
+            if fld not in self.spec.table(table).evidence_rules or row.get(fld) is None:
+                raise loc.fail(at + ".field", f"{fld!r} is not a non-empty factual field of {table}")
+            if fld in fields:
+                raise loc.fail(at + ".field", f"{fld!r} is inferred twice")
+            if other is None:
+                if not rule.startswith("parent_") or row.get("parent") is None:
+                    raise loc.fail(at + ".from", f"rule {rule} needs `from`: the event the value comes from")
+                other = row["parent"]
+            fields.add(fld)
+            self.inferences.append((loc, at, {"table": table, "record_id": record_id, "field": fld,
+                                              "rule": rule, "from_record": other}, row[fld]))
+        return frozenset(fields)
+
+    def _evidence_item(self, loc: Loc, item: Any, where: str) -> tuple[str, str, str | None, list[str] | None]:
         if isinstance(item, dict) and len(item) == 1 and "source" not in item:
             ((source, quote),) = item.items()
-            context = None
-        elif isinstance(item, dict) and {"source", "quote"} <= set(item) <= {"source", "quote", "context"}:
-            source, quote, context = item["source"], item["quote"], item.get("context")
+            context = listed = None
+        elif isinstance(item, dict) and {"source", "quote"} <= set(item) <= {"source", "quote", "context", "fields"}:
+            source, quote, context, listed = item["source"], item["quote"], item.get("context"), item.get("fields")
         else:
-            raise loc.fail(where, "expected {SOURCE: quote} or {source, quote, context}")
+            raise loc.fail(where, "expected {SOURCE: quote} or {source, quote, context, fields}")
         if not isinstance(source, str) or source not in self.curation.texts:
             raise loc.fail(where, f"unknown source {source!r}")
         if not isinstance(quote, str) or not quote:
             raise loc.fail(where, "the quote must be a non-empty string")
         if context is not None and not isinstance(context, str):
             raise loc.fail(where + ".context", "the context must be a string")
-        return source, quote, context
+        if listed is not None and (not isinstance(listed, list) or not listed
+                                   or not all(isinstance(f, str) for f in listed)):
+            raise loc.fail(where + ".fields", "expected a non-empty list of field names")
+        return source, quote, context, listed
 
     def _locate(self, loc: Loc, source: str, quote: str, context: str | None, where: str) -> int:
         text = self.curation.texts[source]
@@ -245,6 +304,7 @@ def curated_tables(spec: Spec, curation: Curation,
     out["claims"], out["claim_assessments"] = _claims(c, entity_ids, event_ids)
     out["disagreements"] = _disagreements(c, out, entity_ids, event_ids)
     out["evidence"] = c.evidence
+    out["inferences"] = _inferences(c, {e["id"]: e for e in out["events"]})
     names = _english_names(out["entity_names"])
     out["infobox_values"] = [{**r, "entity": names.get(r["value"]) if r["datatype"] == "text" else None}
                              for r in extracted["infobox_values"]]
@@ -272,15 +332,16 @@ def _entities(c: _Curator) -> tuple[list[dict], list[dict]]:
             name_values = c.read("entity_names", name, loc, where)
             row_id = f"{eid}/{n}"
             names.append(c.row("entity_names", name_values, id=row_id, entity=eid))
-            spans = c.add_evidence(loc, "entity_names", row_id, name["evidence"], where + "evidence",
-                                   must_quote=name_values["name"])
+            c.add_evidence(loc, "entity_names", row_id, name["evidence"], names[-1], where + "evidence")
             if name_values["kind"] == "canonical":
-                canonical.append((name_values["name"], name["evidence"], spans))
+                canonical.append((name_values["name"], name["evidence"]))
         if len(canonical) != 1:
             raise loc.fail("names", f"needs exactly one name of kind 'canonical', has {len(canonical)}")
         entities.append(c.row("entities", values, name=canonical[0][0]))
         # An entity is attested by the quotes of its canonical name, and by any of its own.
-        c.add_evidence(loc, "entities", eid, [*canonical[0][1], *_list(rec, "evidence", loc)])
+        reused = [{k: v for k, v in i.items() if k != "fields"} if isinstance(i, dict) and "quote" in i else i
+                  for i in canonical[0][1]]
+        c.add_evidence(loc, "entities", eid, [*reused, *_list(rec, "evidence", loc)], entities[-1])
     return entities, names
 
 
@@ -303,10 +364,17 @@ def _counts(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> list[dict
                           number_min_exclusive=count.number_min_exclusive, number_max=count.number_max,
                           number_max_exclusive=count.number_max_exclusive,
                           number_certainty=count.certainty))
-        spans = c.add_evidence(loc, "counts", cid, rec["evidence"])
-        if not any(values["text"] in s["quote"] and s["source"] == values["source"] for s in spans):
-            raise loc.fail("evidence", f"no quote from {values['source']} contains the count {values['text']!r}")
+        spans = c.add_evidence(loc, "counts", cid, rec["evidence"], rows[-1])
+        _same_source(loc, spans, values["source"])
     return rows
+
+
+def _same_source(loc: Loc, spans: list[dict[str, Any]], source: str, where: str = "") -> None:
+    """A record that names its source is evidenced from that source alone."""
+    for n, span in enumerate(spans):
+        if span["source"] != source:
+            raise loc.fail(f"{where}evidence[{n}]", f"quotes {span['source']}, but the record's source "
+                                                    f"is {source}")
 
 
 def fatalities_columns(count: dict[str, Any] | None) -> dict[str, Any]:
@@ -347,7 +415,8 @@ def _events(c: _Curator, entity_ids: set[str], event_ids: set[str],
         start, end, precision = _dates(loc, values["edtf"], "edtf")
         events.append(c.row("events", values, date_start=start, date_end=end, date_precision=precision,
                             **fatalities_columns(count)))
-        c.add_evidence(loc, "events", eid, rec["evidence"])
+        inferred = c.add_inferences(loc, "events", eid, rec, events[-1])
+        c.add_evidence(loc, "events", eid, rec["evidence"], events[-1], inferred=inferred)
         seen_roles: set[str] = set()
         for n, p in enumerate(_list(rec, "participants", loc)):
             where = f"participants[{n}]."
@@ -356,7 +425,7 @@ def _events(c: _Curator, entity_ids: set[str], event_ids: set[str],
             _unique_id(loc, seen_roles, pid, slug=False)
             _ref(loc, p_values["entity"], entity_ids, where + "entity")
             participants.append(c.row("event_participants", p_values, id=pid, event=eid))
-            c.add_evidence(loc, "event_participants", pid, p["evidence"], where + "evidence")
+            c.add_evidence(loc, "event_participants", pid, p["evidence"], participants[-1], where + "evidence")
     return events, participants
 
 
@@ -374,7 +443,8 @@ def _relations(c: _Curator, entity_ids: set[str]) -> list[dict]:
         _ref(loc, values["object"], entity_ids, "object")
         start, end, _ = _dates(loc, values["valid_edtf"], "valid_edtf")
         rows.append(c.row("relations", values, id=rid, valid_start=start, valid_end=end))
-        c.add_evidence(loc, "relations", rid, rec["evidence"])
+        inferred = c.add_inferences(loc, "relations", rid, rec, rows[-1])
+        c.add_evidence(loc, "relations", rid, rec["evidence"], rows[-1], inferred=inferred)
     return rows
 
 
@@ -386,7 +456,7 @@ def _claims(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> tuple[lis
         _ref(loc, values["event"], event_ids, "event", "event")
         _ref(loc, values["claimant"], entity_ids, "claimant")
         claims.append(c.row("claims", values))
-        c.add_evidence(loc, "claims", cid, rec["evidence"])
+        c.add_evidence(loc, "claims", cid, rec["evidence"], claims[-1])
         for n, a in enumerate(_list(rec, "assessments", loc)):
             where = f"assessments[{n}]."
             a_values = c.read("claim_assessments", a, loc, where)
@@ -394,7 +464,8 @@ def _claims(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> tuple[lis
                 raise loc.fail(where + "source", f"unknown source {a_values['source']!r}")
             aid = f"{cid}/{a_values['source']}"
             assessments.append(c.row("claim_assessments", a_values, id=aid, claim=cid))
-            c.add_evidence(loc, "claim_assessments", aid, a["evidence"], where + "evidence")
+            spans = c.add_evidence(loc, "claim_assessments", aid, a["evidence"], assessments[-1], where + "evidence")
+            _same_source(loc, spans, a_values["source"], where)
     return claims, assessments
 
 
@@ -410,4 +481,22 @@ def _disagreements(c: _Curator, tables: dict[str, list[dict]], entity_ids: set[s
         _ref(loc, values["event"], event_ids, "event", "event")
         _ref(loc, values["entity"], entity_ids, "entity")
         rows.append(c.row("disagreements", values))
+    return rows
+
+
+def _inferences(c: _Curator, events: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The inference rows, each re-applied: the value must be what its rule gives."""
+    rows = []
+    for loc, at, row, value in c.inferences:
+        other = events.get(row["from_record"])
+        if other is None:
+            raise loc.fail(at + ".from", f"unknown event {row['from_record']!r}")
+        target = INFERENCE_FIELDS[row["rule"]][1]
+        if target not in (None, row["field"]):
+            raise loc.fail(at + ".field", f"rule {row['rule']} fills {target}, not {row['field']}")
+        allowed = inferred_values(row["rule"], other)
+        if value not in allowed:
+            raise loc.fail(at, f"{row['field']} is {value!r}, but rule {row['rule']} from "
+                               f"{row['from_record']!r} gives {' or '.join(map(repr, sorted(allowed))) or 'nothing'}")
+        rows.append(row)
     return rows

@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import InputError
 from .parse import Article, InfoboxField
-from .values import parse_count, parse_date, split_qualifier
+from .values import typed_value
 
 SEE_ALSO = "See also"
 @dataclass(frozen=True)
@@ -71,25 +71,6 @@ def split_value(text: str, separators: tuple[str, ...]) -> list[tuple[int, str]]
         i += 1
     pieces.append((start, text[start:]))
     return [(offset, piece) for offset, piece in pieces if piece.strip()]
-
-
-EMPTY_TYPED = {"edtf": None, "date_start": None, "date_end": None, "date_precision": None,
-               "number": None, "number_min": None, "number_min_exclusive": None,
-               "number_max": None, "number_max_exclusive": None, "number_certainty": None}
-
-
-def typed_value(text: str, datatype: str) -> dict[str, Any]:
-    """The typed columns of one value; falls back to text when it does not read as its datatype."""
-    value, qualifier = split_qualifier(text)
-    out = {"datatype": "text", "value": value, "qualifier": qualifier, **EMPTY_TYPED}
-    if datatype == "date" and (date := parse_date(value)):
-        out.update(datatype="date", edtf=date.edtf, date_start=date.date_start,
-                   date_end=date.date_end, date_precision=date.precision)
-    elif datatype == "count" and (count := parse_count(value)):
-        out.update(datatype="count", number=count.number, number_min=count.number_min,
-                   number_min_exclusive=count.number_min_exclusive, number_max=count.number_max,
-                   number_max_exclusive=count.number_max_exclusive, number_certainty=count.certainty)
-    return out
 
 
 def infobox_value_rows(article: Article, rules: dict[str, KeyRule]) -> list[dict[str, Any]]:

@@ -54,7 +54,7 @@ TYPES: dict[str, FieldType] = {
     "date": FieldType("string", "TEXT", "date32", (str, datetime.date), _cell_text),
 }
 FIELD_KEYS = {"name", "type", "format", "description", "vocabulary", "example", "derived", "input",
-              *CONSTRAINT_KEYS}
+              "evidence", *CONSTRAINT_KEYS}
 TABLE_KEYS = {"name", "title", "row", "primaryKey", "foreignKeys", "uniqueKeys", "spans", "fields",
               "ordered", "dates", "curation"}
 CURATION_KEYS = {"file", "within", "list", "keys"}
@@ -101,6 +101,11 @@ class Table:
         """Fields a curator writes in YAML: those the build does not derive, and those
         marked `input: optional` (derived only when not given)."""
         return [f for f in self.fields if "derived" not in f or f.get("input") == "optional"]
+
+    @property
+    def evidence_rules(self) -> dict[str, str]:
+        """Factual field -> the evidence_rule by which a quote supports it."""
+        return {f["name"]: f["evidence"] for f in self.fields if "evidence" in f}
 
     def input_keys(self) -> dict[str, bool]:
         """Every YAML key a record of this table may have -> whether it is required."""
@@ -227,6 +232,10 @@ def parse_spec(raw: Any, origin: str) -> Spec:
             if f.get("vocabulary") and f["vocabulary"] not in vocabularies:
                 raise SpecError(f"{origin}: table {t['name']!r}: field {f['name']!r}: "
                                 f"unknown vocabulary {f['vocabulary']!r}")
+            rules = vocabularies.get("evidence_rule")
+            if "evidence" in f and (rules is None or f["evidence"] not in rules.terms):
+                raise SpecError(f"{origin}: table {t['name']!r}: field {f['name']!r}: evidence "
+                                f"{f['evidence']!r} is not a term of the evidence_rule vocabulary")
             fields.append({**f, "description": f["description"].replace("{offsets}", note)})
         table = Table(t["name"], t["title"], t["row"], fields, t["primaryKey"],
                       t.get("foreignKeys", []), t.get("uniqueKeys", []), t.get("spans", []),

@@ -9,6 +9,7 @@ import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -150,6 +151,47 @@ def parse_date(text: str) -> DateValue | None:
     return None
 
 
+_YEAR = r"(?<![\d,.])(?P<{0}>1\d{{3}}|20\d{{2}})(?!\d|,\d)"
+# Date expressions inside running text, most specific first; each consumes its span.
+PROSE_DATES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"between {_YEAR.format('y1')} and {_YEAR.format('y2')}"), "{y1}/{y2}"),
+    (re.compile(rf"from {_YEAR.format('y1')} to {_YEAR.format('y2')}"), "{y1}/{y2}"),
+    (re.compile(rf"{_MONTH.format('m1')} ?{DASH} ?{_MONTH.format('m2')} {_YEAR.format('y1')}"),
+     "{y1}-{m1}/{y1}-{m2}"),
+    (re.compile(rf"{_YEAR.format('y1')} ?{DASH} ?{_YEAR.format('y2')}"), "{y1}/{y2}"),
+    (re.compile(rf"(?P<d1>\d{{1,2}}) {_MONTH.format('m1')},? {_YEAR.format('y1')}"), "{y1}-{m1}-{d1}"),
+    (re.compile(rf"{_MONTH.format('m1')} (?P<d1>\d{{1,2}}), {_YEAR.format('y1')}"), "{y1}-{m1}-{d1}"),
+    (re.compile(rf"{_MONTH.format('m1')},? {_YEAR.format('y1')}"), "{y1}-{m1}"),
+    (re.compile(_YEAR.format("y1")), "{y1}"),
+]
+BY_RE = re.compile(r"(?:^|\W)by $", re.IGNORECASE)
+
+
+def dates_in(text: str) -> list[str]:
+    """The EDTF value of every date expression in a passage, in order of position: the
+    reading a quote must give for a date-in-quote field. "by April 1979" is "../1979-04"
+    (at the latest then); impossible dates ("31 February 1983") are skipped."""
+    found: list[tuple[int, str]] = []
+    taken = [False] * len(text)
+    for pattern, template in PROSE_DATES:
+        for match in pattern.finditer(text):
+            if any(taken[match.start():match.end()]):
+                continue
+            parts = {k: (f"{MONTHS.index(v) + 1:02d}" if k.startswith("m") else
+                         f"{int(v):02d}" if k.startswith("d") else v)
+                     for k, v in match.groupdict().items()}
+            value = template.format(**parts)
+            taken[match.start():match.end()] = [True] * (match.end() - match.start())
+            try:
+                edtf_bounds(value)
+            except ValueError:
+                continue
+            if BY_RE.search(text[max(0, match.start() - 4):match.start()]):
+                value = "../" + value
+            found.append((match.start(), value))
+    return [value for _, value in sorted(found)]
+
+
 def parse_count(text: str) -> Count | None:
     """A count as written, or None when the text is not one."""
     match = COUNT_RE.fullmatch(text.strip())
@@ -175,3 +217,22 @@ def split_qualifier(text: str) -> tuple[str, str | None]:
     if match is None:
         return text, None
     return match["value"], match["qualifier"]
+
+
+EMPTY_TYPED = {"edtf": None, "date_start": None, "date_end": None, "date_precision": None,
+               "number": None, "number_min": None, "number_min_exclusive": None,
+               "number_max": None, "number_max_exclusive": None, "number_certainty": None}
+
+
+def typed_value(text: str, datatype: str) -> dict[str, Any]:
+    """The typed columns of one value; falls back to text when it does not read as its datatype."""
+    value, qualifier = split_qualifier(text)
+    out = {"datatype": "text", "value": value, "qualifier": qualifier, **EMPTY_TYPED}
+    if datatype == "date" and (date := parse_date(value)):
+        out.update(datatype="date", edtf=date.edtf, date_start=date.date_start,
+                   date_end=date.date_end, date_precision=date.precision)
+    elif datatype == "count" and (count := parse_count(value)):
+        out.update(datatype="count", number=count.number, number_min=count.number_min,
+                   number_min_exclusive=count.number_min_exclusive, number_max=count.number_max,
+                   number_max_exclusive=count.number_max_exclusive, number_certainty=count.certainty)
+    return out
