@@ -55,7 +55,7 @@ def test_size_is_uncertain(tables):
 def test_fatalities_is_an_exclusive_lower_bound(tables):
     (row,) = rows_where(tables["infobox_values"], key_normalized="fatalities")
     assert (row["text"], row["number"], row["number_min"], row["number_min_exclusive"],
-            row["number_certainty"]) == ("Over 150", None, 150, True, "exact")
+            row["number_certainty"]) == ("Over 150", None, 150, True, "bound")
 
 
 def test_lists_are_split(tables):

@@ -32,11 +32,11 @@ def test_not_dates(text):
 
 @pytest.mark.parametrize("text,number,low,low_excl,high,high_excl,certainty", [
     ("10,000?", 10000, None, None, None, None, "uncertain"),
-    ("Over 150", None, 150, True, None, None, "exact"),
+    ("Over 150", None, 150, True, None, None, "bound"),
     ("around 1,200", 1200, None, None, None, None, "approximate"),
     ("150", 150, None, None, None, None, "exact"),
-    ("at least 3", None, 3, False, None, None, "exact"),
-    ("up to 40", None, None, None, 40, False, "exact"),
+    ("at least 3", None, 3, False, None, None, "bound"),
+    ("up to 40", None, None, None, 40, False, "bound"),
 ])
 def test_counts(text, number, low, low_excl, high, high_excl, certainty):
     c = parse_count(text)

@@ -574,7 +574,8 @@ def check_orphans(pkg: Package) -> Iterator[Problem]:
 # Which count column each fatality column of an event copies. Written here, apart from
 # the build's curate.fatalities_columns, so the check does not re-run the code it checks.
 FATALITY_COPIES = {"fatalities_best": "number", "fatalities_certainty": "number_certainty",
-                   "fatalities_text": "text"}
+                   "fatalities_text": "text", "fatalities_of_whom": "of_whom",
+                   "fatalities_attributed_to": "attributed_to"}
 
 
 def _expected_fatalities(count: dict[str, Any] | None) -> dict[str, Any]:

@@ -381,7 +381,8 @@ def fatalities_columns(count: dict[str, Any] | None) -> dict[str, Any]:
     """An event's fatality columns, from the count it names (UCDP-style low/best/high)."""
     if count is None:
         return {"fatalities_low": None, "fatalities_low_exclusive": None, "fatalities_best": None,
-                "fatalities_high": None, "fatalities_certainty": None, "fatalities_text": None}
+                "fatalities_high": None, "fatalities_certainty": None, "fatalities_text": None,
+                "fatalities_of_whom": None, "fatalities_attributed_to": None}
     exact = count["number"] if count["number_certainty"] == "exact" else None
     return {"fatalities_low": count["number_min"] if count["number_min"] is not None else exact,
             "fatalities_low_exclusive": count["number_min_exclusive"] if count["number_min"] is not None
@@ -389,7 +390,9 @@ def fatalities_columns(count: dict[str, Any] | None) -> dict[str, Any]:
             "fatalities_best": count["number"],
             "fatalities_high": count["number_max"] if count["number_max"] is not None else exact,
             "fatalities_certainty": count["number_certainty"],
-            "fatalities_text": count["text"]}
+            "fatalities_text": count["text"],
+            "fatalities_of_whom": count["of_whom"],
+            "fatalities_attributed_to": count["attributed_to"]}
 
 
 def _events(c: _Curator, entity_ids: set[str], event_ids: set[str],

@@ -27,9 +27,9 @@ DATE_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
 
 # Words before a number, and what they say about it: (bound, exclusive, certainty).
 COUNT_WORDS = {
-    "over": ("min", True, "exact"), "more than": ("min", True, "exact"),
-    "at least": ("min", False, "exact"), "under": ("max", True, "exact"),
-    "fewer than": ("max", True, "exact"), "up to": ("max", False, "exact"),
+    "over": ("min", True, "bound"), "more than": ("min", True, "bound"),
+    "at least": ("min", False, "bound"), "under": ("max", True, "bound"),
+    "fewer than": ("max", True, "bound"), "up to": ("max", False, "bound"),
     "around": (None, None, "approximate"), "about": (None, None, "approximate"),
     "approximately": (None, None, "approximate"), "some": (None, None, "approximate"),
 }
