@@ -134,3 +134,12 @@ def test_sub_events_say_their_date_and_place_are_the_massacres(db):
                     for f, r in (("edtf", "parent_date"), ("place", "parent_place"))]
     assert one(db, "SELECT fields FROM evidence WHERE record_id = 'radio-station-destroyed' AND ordinal = '1'") == [
         ("type parent parent_relation",)]
+
+
+def test_codebook_explains_counting_the_dead_and_the_links():
+    text = (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8")
+    assert "## Counting the dead" in text and "counts the setback twice" in text
+    assert '    entities ||--o{ events : "place"' in text
+    for table, ids in (("evidence", "record_id"), ("inferences", "record_id"), ("disagreements", "record_a, record_b")):
+        assert f'    CURATED_RECORD ||..o{{ {table} : "table, {ids}"' in text
+    assert "Evidence rule: `date-in-quote`." in text

@@ -49,6 +49,7 @@ class Inputs:
     articles: list[Article]
     key_rules: dict[str, extract.KeyRule]
     curation: curate.Curation
+    guide: str = ""  # metadata/codebook_guide.md
 
 
 def load_package_meta(path: Path) -> dict[str, Any]:
@@ -77,7 +78,15 @@ def load_inputs(root: Path, package: dict[str, Any] | None = None) -> Inputs:
         key_rules=extract.key_rules(read_yaml(keys_path), str(keys_path),
                                     list(spec.vocabularies["datatype"].terms)),
         curation=curate.load_curation(root / "curation", texts, spec),
+        guide=_read_text(root / "metadata" / "codebook_guide.md"),
     )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), "file", None, f"cannot read as UTF-8 text: {exc}") from exc
 
 
 def build_tables(inputs: Inputs) -> Tables:
@@ -146,7 +155,8 @@ def render(inputs: Inputs, tables: Tables | None = None, docs: bool = True,
     files = render_package(inputs, tables)
     if docs:
         resources = json.loads(files["datapackage.json"])["resources"]
-        files.update(render_docs(inputs.spec, inputs.package, inputs.sources, tables, resources, previous))
+        files.update(render_docs(inputs.spec, inputs.package, inputs.sources, tables, resources, previous,
+                                 inputs.guide))
     return dict(sorted(files.items()))
 
 

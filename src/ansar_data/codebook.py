@@ -62,9 +62,12 @@ def model(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> list[TableDoc]
 
 
 def _description(f: dict[str, Any]) -> str:
+    text = f["description"]
+    if "evidence" in f:
+        text += f" Evidence rule: `{f['evidence']}`."
     if "derived" not in f:
-        return f["description"]
-    return f"{f['description']} Derived by the build: {f['derived']}" + (
+        return text
+    return f"{text} Derived by the build: {f['derived']}" + (
         " (or written in the curation file)." if f.get("input") == "optional" else ".")
 
 
@@ -79,10 +82,31 @@ def _row_sentence(row: str) -> str:
     return row[0].lower() + row[1:]
 
 
-def render(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
-    """docs/codebook.md"""
+def links_diagram(spec: Spec) -> str:
+    """A Mermaid ER diagram of the foreign keys, and of the polymorphic links: a field
+    whose vocabulary is curated_table names the table its record ids point into."""
+    lines = ["```mermaid", "erDiagram"]
+    for t in spec.tables:
+        for fk in t.foreign_keys:
+            target = fk["reference"]["resource"] or t.name
+            lines.append(f'    {target} ||--o{{ {t.name} : "{", ".join(fk["fields"])}"')
+    curated = list(spec.vocabularies["curated_table"].terms) if "curated_table" in spec.vocabularies else []
+    for t in spec.tables:
+        if any(f.get("vocabulary") == "curated_table" for f in t.fields):
+            ids = [f["name"] for f in t.fields if f["name"] in ("record_id", "record_a", "record_b")]
+            lines.append(f'    CURATED_RECORD ||..o{{ {t.name} : "table, {", ".join(ids)}"')
+    lines.append(f"    %% CURATED_RECORD: a record of {', '.join(curated)}")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def render(spec: Spec, tables: dict[str, list[dict[str, Any]]], guide: str = "") -> str:
+    """docs/codebook.md; `guide` (metadata/codebook_guide.md) comes after the table list,
+    its {links} replaced by the diagram of the links between tables."""
     docs = model(spec, tables)
     lines = ["# Codebook", "", INTRO, "", tables_summary(spec, tables), ""]
+    if guide:
+        lines += [guide.replace("{links}", links_diagram(spec)).strip(), "", "# Tables", ""]
     for d in docs:
         lines += [f"## {d.name}", "", f"**{d.title}.** Each row: {_row_sentence(d.row)}", ""]
         lines += [f"- {k}" for k in d.keys]

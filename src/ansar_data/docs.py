@@ -15,11 +15,13 @@ from .tables_io import dump_json
 
 def render_docs(spec: Spec, meta: dict[str, Any], sources: list[Source],
                 tables: dict[str, list[dict[str, Any]]], resources: list[dict[str, Any]],
-                previous: Callable[[str], bytes | None] = lambda path: None) -> dict[str, bytes]:
+                previous: Callable[[str], bytes | None] = lambda path: None,
+                guide: str = "") -> dict[str, bytes]:
     """Every documentation file by path; `resources` are the descriptor's resources,
-    `previous` what a path held before (figures whose inputs did not change are reused)."""
+    `previous` what a path held before (figures whose inputs did not change are reused),
+    `guide` the hand-written part of the codebook."""
     files: dict[str, bytes] = {}
-    files["docs/codebook.md"] = codebook.render(spec, tables).encode("utf-8")
+    files["docs/codebook.md"] = codebook.render(spec, tables, guide).encode("utf-8")
     files["docs/citation.md"] = citation.citation_md(meta).encode("utf-8")
     files["CITATION.cff"] = citation.citation_cff(meta, sources).encode("utf-8")
     files[".zenodo.json"] = dump_json(citation.zenodo(meta, sources))
