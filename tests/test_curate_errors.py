@@ -130,3 +130,56 @@ def test_bad_yaml_names_file_and_line(repo_copy):
         build(repo_copy)
     assert info.value.path == str(path)
     assert info.value.where.startswith("line ")
+
+
+def test_a_date_no_quote_gives_needs_an_inference(curate):
+    err = error_of(curate, lambda r: find(r, "events", "crackdown-1977").update(edtf="1978"))
+    assert (err.where, err.field) == ("record 'crackdown-1977'", "edtf")
+    assert err.message == "no evidence quote has a date reading as '1978'; quote one, or give an `inferred` rule"
+
+
+def test_listed_fields_must_pass_their_rule(curate):
+    def edit(r):
+        find(r, "events", "crackdown-1977")["evidence"][0] = {
+            "source": "al-ansar-iraq", "quote": "the regime launched a crackdown", "fields": ["type", "edtf"]}
+    err = error_of(curate, edit)
+    assert err.field == "evidence[0].fields"
+    assert err.message == "edtf: the quote has no date expression for '1977'"
+
+
+def test_listed_fields_must_be_factual_fields(curate):
+    def edit(r):
+        ev = find(r, "events", "crackdown-1977")["evidence"][0]
+        find(r, "events", "crackdown-1977")["evidence"][0] = {"source": "al-ansar-iraq", "quote": ev["al-ansar-iraq"],
+                                                              "fields": ["description"]}
+    err = error_of(curate, edit)
+    assert err.field == "evidence[0].fields"
+    assert err.message.startswith("'description' is not a non-empty, non-inferred factual field of events")
+
+
+def test_an_inference_must_give_the_value(curate):
+    def edit(r):
+        find(r, "events", "members-captured")["edtf"] = "1983-06"
+    err = error_of(curate, edit)
+    assert (err.where, err.field) == ("record 'members-captured'", "inferred[0]")
+    assert err.message == "edtf is '1983-06', but rule parent_date from 'pasht-ashan-massacre' gives '1983-05'"
+
+
+def test_an_inference_names_a_known_rule_and_event(curate):
+    rec = lambda r: find(r, "events", "decentralized-command")  # noqa: E731
+    err = error_of(curate, lambda r: rec(r)["inferred"][0].update(rule="guess"))
+    assert err.field == "inferred[0].rule"
+    err = error_of(curate, lambda r: rec(r)["inferred"][0].update({"from": "no-such-event"}))
+    assert (err.field, err.message) == ("inferred[0].from", "unknown event 'no-such-event'")
+    err = error_of(curate, lambda r: rec(r)["inferred"][0].pop("from"))
+    assert (err.field, err.message) == ("inferred[0].from",
+                                        "rule referent_date needs `from`: the event the value comes from")
+
+
+def test_a_count_quotes_only_its_own_source(curate):
+    def edit(r):
+        find(r, "counts", "setback-1987-killed")["evidence"].append(
+            {"pasht-ashan-massacre": "massacred 150 al-Ansar fighters and Iraqi Communist Party members"})
+    err = error_of(curate, edit)
+    assert (err.field, err.message) == ("evidence[1]", "quotes pasht-ashan-massacre, but the record's source is "
+                                                       "al-ansar-iraq")
