@@ -143,3 +143,11 @@ def test_codebook_explains_counting_the_dead_and_the_links():
     for table, ids in (("evidence", "record_id"), ("inferences", "record_id"), ("disagreements", "record_a, record_b")):
         assert f'    CURATED_RECORD ||..o{{ {table} : "table, {ids}"' in text
     assert "Evidence rule: `date-in-quote`." in text
+
+
+def test_facts_that_lived_only_in_descriptions_are_rows(db):
+    """Item 8, the part done so far: the party's headquarters at Pasht Ashan, and who fled."""
+    assert one(db, "SELECT valid_edtf FROM relations WHERE subject = 'iraqi-communist-party' "
+                   "AND predicate = 'headquartered_in' AND object = 'pasht-ashan'") == [("1983-05",)]
+    assert one(db, "SELECT entity, role FROM event_participants WHERE event = 'flight-to-kurdistan'") == [
+        ("exiled-communists", "actor")]
