@@ -183,3 +183,8 @@ def test_a_count_quotes_only_its_own_source(curate):
     err = error_of(curate, edit)
     assert (err.field, err.message) == ("evidence[1]", "quotes pasht-ashan-massacre, but the record's source is "
                                                        "al-ansar-iraq")
+
+
+def test_an_inference_item_holds_strings(curate):
+    err = error_of(curate, lambda r: find(r, "events", "members-captured")["inferred"][0].update(field=["edtf"]))
+    assert (err.field, err.message) == ("inferred[0]", "expected {field, rule} or {field, rule, from}, each a string")

@@ -91,3 +91,18 @@ def test_stale_generated_file_is_reported(repo_copy):
     path.write_text(path.read_text().replace("allegation", "allegations", 1))
     (repo_copy / "schemas" / "extra.json").write_text("{}\n")
     assert stale_files(repo_copy, render(load_inputs(repo_copy))) == ["data/claims.csv", "schemas/extra.json"]
+
+
+def test_malformed_foreign_keys_are_reported_not_raised(repo_copy):
+    from ansar_data.validate import validate_package
+
+    path = repo_copy / "schemas" / "events.tableschema.json"
+    schema = json.loads(path.read_text())
+    schema["foreignKeys"] = [{"fields": 5, "reference": {"resource": "entities", "fields": None}},
+                             {"fields": ["place"], "reference": {"resource": ["entities"], "fields": ["id"]}},
+                             {"fields": ["parent"], "reference": {"fields": ["id"]}}]
+    path.write_text(json.dumps(schema))
+    report = validate_package(repo_copy, skip=("check_frictionless",))
+    codes = {(p.code, p.resource) for p in report.problems}
+    assert ("schema-strict", "events") in codes
+    assert not any(code == "foreign-key" for code, _ in codes)  # parent -> events.id holds: "" is the table itself

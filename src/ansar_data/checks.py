@@ -30,7 +30,7 @@ from .package import Loaded, Package, Problem, safe_path
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
 from .schema import TYPES
 from .tables_io import cell
-from .values import edtf_bounds, edtf_precision, parse_count, typed_value
+from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, typed_value
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 INJECTION = ("=", "+", "-", "@")
@@ -236,26 +236,29 @@ def check_frictionless(pkg: Package) -> Iterator[Problem]:
         yield Problem(f"frictionless/{error.type}", error.message)
 
 
+def _names(value: Any) -> list[str] | None:
+    """A foreign key's field list (a name or a list of names), or None when malformed."""
+    value = [value] if isinstance(value, str) else value
+    return value if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else None
+
+
 def check_foreign_keys(pkg: Package) -> Iterator[Problem]:
     """Every foreignKey of every Table Schema, on the typed records: a key with an
-    empty part is not checked (as in frictionless), and "resource": "" is the table itself."""
-    by_path = {r.descriptor.get("path"): r for r in pkg.resources.values()}
+    empty part is not checked (as in frictionless); a reference without a resource, or
+    with "", is the table itself. Malformed keys are left to schema-strict."""
     for res in pkg.resources.values():
         if res.is_json or not res.readable or not isinstance(res.schema, dict):
             continue
         for fk in res.schema.get("foreignKeys", []):
-            if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
-                continue  # reported by schema-strict
-            fields, ref = fk.get("fields"), fk["reference"]
-            fields = [fields] if isinstance(fields, str) else fields
-            ref_fields = ref.get("fields")
-            ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields
-            target = res if ref.get("resource") == "" else pkg.resources.get(ref.get("resource"))
-            if target is None:
-                target = by_path.get(ref.get("resource"))
+            ref = fk.get("reference") if isinstance(fk, dict) else None
+            fields = _names(fk.get("fields")) if isinstance(ref, dict) else None
+            ref_fields = _names(ref.get("fields")) if isinstance(ref, dict) else None
+            name = (ref.get("resource") or "") if isinstance(ref, dict) else None
+            if fields is None or ref_fields is None or len(fields) != len(ref_fields) or not isinstance(name, str):
+                continue
+            target = res if name == "" else pkg.resources.get(name)
             if target is None or not target.readable:
-                yield Problem("foreign-key", f"no resource {ref.get('resource')!r} to refer to",
-                              res.name, None, ",".join(fields or []))
+                yield Problem("foreign-key", f"no resource {name!r} to refer to", res.name, None, ",".join(fields))
                 continue
             keys = {tuple(r.get(f) for f in ref_fields) for r in target.records}
             for i, record in enumerate(res.records):
@@ -516,17 +519,11 @@ def check_inferences(pkg: Package) -> Iterator[Problem]:
                           table, found[0], f)
 
 
-COUNT_COLUMNS = {"number": "number", "number_min": "number_min", "number_min_exclusive": "number_min_exclusive",
-                 "number_max": "number_max", "number_max_exclusive": "number_max_exclusive",
-                 "number_certainty": "certainty"}
-
-
 def check_counts(pkg: Package) -> Iterator[Problem]:
     """A count's number, bounds and certainty are what its text reads as."""
     for i, record in enumerate(_readable(pkg, "counts")):
         count = parse_count(record.get("text") or "")
-        for column, attr in COUNT_COLUMNS.items():
-            want = getattr(count, attr) if count else None
+        for column, want in (count.columns() if count else dict.fromkeys(COUNT_FIELDS)).items():
             if record.get(column) != want:
                 yield Problem("count-parse", f"{column} is {record.get(column)!r}, but the text "
                               f"{record.get('text')!r} reads as {want!r}", "counts", i + 2, column)

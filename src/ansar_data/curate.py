@@ -170,6 +170,9 @@ class _Curator:
         for n, item in enumerate(items):
             at = f"{where}[{n}]"
             source, quote, context, listed = self._evidence_item(loc, item, at)
+            if row.get("source") not in (None, source):
+                # A record that names its source is evidenced from that source alone.
+                raise loc.fail(at, f"quotes {source}, but the record's source is {row['source']}")
             start = self._locate(loc, source, quote, context, at)
             if listed is None:
                 fields = [f for f, rule in rules.items() if supports(rule, row[f], quote)]
@@ -202,11 +205,13 @@ class _Curator:
         fields = set()
         for n, item in enumerate(_list(rec, "inferred", loc)):
             at = f"inferred[{n}]"
-            if not isinstance(item, dict) or not {"field", "rule"} <= set(item) <= {"field", "rule", "from"}:
-                raise loc.fail(at, "expected {field, rule} or {field, rule, from}")
+            if (not isinstance(item, dict) or not {"field", "rule"} <= set(item) <= {"field", "rule", "from"}
+                    or not all(isinstance(v, str) for v in item.values())):
+                raise loc.fail(at, "expected {field, rule} or {field, rule, from}, each a string")
             fld, rule, other = item["field"], item["rule"], item.get("from")
-            if rule not in self.vocab["inference_rule"]:
-                raise loc.fail(at + ".rule", f"{rule!r} is not one of {sorted(self.vocab['inference_rule'])}")
+            rules = self.vocab.get("inference_rule", set())
+            if rule not in rules:
+                raise loc.fail(at + ".rule", f"{rule!r} is not one of {sorted(rules)}")
             if fld not in self.spec.table(table).evidence_rules or row.get(fld) is None:
                 raise loc.fail(at + ".field", f"{fld!r} is not a non-empty factual field of {table}")
             if fld in fields:
@@ -360,21 +365,9 @@ def _counts(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> list[dict
         _ref(loc, values["event"], event_ids, "event", "event")
         _ref(loc, values["entity"], entity_ids, "entity")
         _ref(loc, values["attributed_to"], entity_ids, "attributed_to")
-        rows.append(c.row("counts", values, number=count.number, number_min=count.number_min,
-                          number_min_exclusive=count.number_min_exclusive, number_max=count.number_max,
-                          number_max_exclusive=count.number_max_exclusive,
-                          number_certainty=count.certainty))
-        spans = c.add_evidence(loc, "counts", cid, rec["evidence"], rows[-1])
-        _same_source(loc, spans, values["source"])
+        rows.append(c.row("counts", values, **count.columns()))
+        c.add_evidence(loc, "counts", cid, rec["evidence"], rows[-1])
     return rows
-
-
-def _same_source(loc: Loc, spans: list[dict[str, Any]], source: str, where: str = "") -> None:
-    """A record that names its source is evidenced from that source alone."""
-    for n, span in enumerate(spans):
-        if span["source"] != source:
-            raise loc.fail(f"{where}evidence[{n}]", f"quotes {span['source']}, but the record's source "
-                                                    f"is {source}")
 
 
 def fatalities_columns(count: dict[str, Any] | None) -> dict[str, Any]:
@@ -467,8 +460,7 @@ def _claims(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> tuple[lis
                 raise loc.fail(where + "source", f"unknown source {a_values['source']!r}")
             aid = f"{cid}/{a_values['source']}"
             assessments.append(c.row("claim_assessments", a_values, id=aid, claim=cid))
-            spans = c.add_evidence(loc, "claim_assessments", aid, a["evidence"], assessments[-1], where + "evidence")
-            _same_source(loc, spans, a_values["source"], where)
+            c.add_evidence(loc, "claim_assessments", aid, a["evidence"], assessments[-1], where + "evidence")
     return claims, assessments
 
 

@@ -9,8 +9,6 @@ from typing import Any
 
 from .values import dates_in
 
-CHECKED_RULES = ("equals-quote", "in-quote", "date-in-quote")  # the rules a program can apply
-
 
 def supports(rule: str, value: Any, quote: str) -> bool:
     """Whether the quote supports the (non-empty) value by the evidence rule. A `stated`

@@ -233,7 +233,8 @@ def parse_spec(raw: Any, origin: str) -> Spec:
                 raise SpecError(f"{origin}: table {t['name']!r}: field {f['name']!r}: "
                                 f"unknown vocabulary {f['vocabulary']!r}")
             rules = vocabularies.get("evidence_rule")
-            if "evidence" in f and (rules is None or f["evidence"] not in rules.terms):
+            if "evidence" in f and (rules is None or not isinstance(f["evidence"], str)
+                                    or f["evidence"] not in rules.terms):
                 raise SpecError(f"{origin}: table {t['name']!r}: field {f['name']!r}: evidence "
                                 f"{f['evidence']!r} is not a term of the evidence_rule vocabulary")
             fields.append({**f, "description": f["description"].replace("{offsets}", note)})

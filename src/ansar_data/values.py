@@ -58,6 +58,16 @@ class Count:
     number_max_exclusive: bool | None
     certainty: str
 
+    def columns(self) -> dict[str, Any]:
+        """The count as the columns of counts and infobox_values (COUNT_FIELDS)."""
+        return {"number": self.number, "number_min": self.number_min,
+                "number_min_exclusive": self.number_min_exclusive, "number_max": self.number_max,
+                "number_max_exclusive": self.number_max_exclusive, "number_certainty": self.certainty}
+
+
+COUNT_FIELDS = ("number", "number_min", "number_min_exclusive", "number_max", "number_max_exclusive",
+                "number_certainty")
+
 
 SIMPLE_EDTF = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
@@ -134,15 +144,20 @@ def _iso(moment: time.struct_time | float) -> str | None:
     return f"{moment.tm_year:04d}-{moment.tm_mon:02d}-{moment.tm_mday:02d}"
 
 
+def _edtf_of(match: re.Match[str], template: str) -> str:
+    """A date pattern's match as EDTF: month names as numbers, days with two digits."""
+    parts = {k: (f"{MONTHS.index(v) + 1:02d}" if k.startswith("m") else
+                 f"{int(v):02d}" if k.startswith("d") else v)
+             for k, v in match.groupdict().items()}
+    return template.format(**parts)
+
+
 def parse_date(text: str) -> DateValue | None:
     """A date or period as written, or None when the text is not one."""
     for pattern, template, precision in DATE_PATTERNS:
         match = pattern.fullmatch(text.strip())
         if match:
-            parts = {k: (f"{MONTHS.index(v) + 1:02d}" if k.startswith("m") else
-                         f"{int(v):02d}" if k.startswith("d") else v)
-                     for k, v in match.groupdict().items()}
-            value = template.format(**parts)
+            value = _edtf_of(match, template)
             try:
                 start, end = edtf_bounds(value)
             except ValueError:
@@ -177,10 +192,7 @@ def dates_in(text: str) -> list[str]:
         for match in pattern.finditer(text):
             if any(taken[match.start():match.end()]):
                 continue
-            parts = {k: (f"{MONTHS.index(v) + 1:02d}" if k.startswith("m") else
-                         f"{int(v):02d}" if k.startswith("d") else v)
-                     for k, v in match.groupdict().items()}
-            value = template.format(**parts)
+            value = _edtf_of(match, template)
             taken[match.start():match.end()] = [True] * (match.end() - match.start())
             try:
                 edtf_bounds(value)
@@ -219,9 +231,7 @@ def split_qualifier(text: str) -> tuple[str, str | None]:
     return match["value"], match["qualifier"]
 
 
-EMPTY_TYPED = {"edtf": None, "date_start": None, "date_end": None, "date_precision": None,
-               "number": None, "number_min": None, "number_min_exclusive": None,
-               "number_max": None, "number_max_exclusive": None, "number_certainty": None}
+EMPTY_TYPED = dict.fromkeys(("edtf", "date_start", "date_end", "date_precision", *COUNT_FIELDS))
 
 
 def typed_value(text: str, datatype: str) -> dict[str, Any]:
@@ -232,7 +242,5 @@ def typed_value(text: str, datatype: str) -> dict[str, Any]:
         out.update(datatype="date", edtf=date.edtf, date_start=date.date_start,
                    date_end=date.date_end, date_precision=date.precision)
     elif datatype == "count" and (count := parse_count(value)):
-        out.update(datatype="count", number=count.number, number_min=count.number_min,
-                   number_min_exclusive=count.number_min_exclusive, number_max=count.number_max,
-                   number_max_exclusive=count.number_max_exclusive, number_certainty=count.certainty)
+        out.update(datatype="count", **count.columns())
     return out
