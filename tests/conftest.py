@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
 import pytest
 from hypothesis import settings
 
 from ansar_data.build import build_tables, load_inputs, render
 from ansar_data.parse import parse_article
-from helpers import ROOT, copy_repo
+from helpers import ROOT, copy_repo, read_csv
 
 # Hypothesis: fewer examples on a developer's machine, the full count in CI.
 settings.register_profile("ci", max_examples=1000, deadline=None)
@@ -64,3 +65,16 @@ class SummaryLines:
 
 def pytest_configure(config):
     config.pluginmanager.register(SummaryLines(), "summary-lines")
+
+
+@pytest.fixture(scope="session")
+def db():
+    """Every CSV of data/ loaded as it is, as a user would with sqlite3 and no tricks:
+    every cell text, an empty cell ''."""
+    con = sqlite3.connect(":memory:")
+    for path in sorted((ROOT / "data").glob("*.csv")):
+        header, *rows = read_csv(path)
+        columns = ", ".join(f'"{c}"' for c in header)
+        con.execute(f'CREATE TABLE "{path.stem}" ({columns})')
+        con.executemany(f'INSERT INTO "{path.stem}" VALUES ({", ".join("?" * len(header))})', rows)
+    return con

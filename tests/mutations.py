@@ -25,7 +25,6 @@ from helpers import read_csv
 MAX_PER_CLASS = 12
 # What validate.py reads; copied per mutant with conftest.copy_repo.
 PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata")
-ROOT_SOURCES = Path(__file__).resolve().parent.parent / "sources"
 
 
 @dataclass(frozen=True)
@@ -429,7 +428,7 @@ def generate(root: Path) -> list[Mutant]:
 
     # 31-41. values that their quotes, texts or rules no longer give (JSON twin and
     # hashes updated, so only the value-level check can catch them)
-    add_value_level(tables, add)
+    add_value_level(root, tables, add)
     return mutants
 
 
@@ -440,19 +439,16 @@ def _times_ten(text: str) -> str:
 
 
 def _count_columns(text: str) -> dict[str, str]:
-    count = parse_count(text)
-    return {"text": text, **{k: cell(getattr(count, a)) for k, a in (
-        ("number", "number"), ("number_min", "number_min"), ("number_min_exclusive", "number_min_exclusive"),
-        ("number_max", "number_max"), ("number_max_exclusive", "number_max_exclusive"),
-        ("number_certainty", "certainty"))}}
+    return {"text": text, **{k: cell(v) for k, v in parse_count(text).columns().items()}}
 
 
-def add_value_level(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
     evidence = list(tables["evidence"].records())
+    evidence_at = dict(evidence)
     inferences = list(tables["inferences"].records())
     inferred = {(r["table"], r["record_id"], r["field"]) for _, r in inferences}
     sources = {r["id"] for _, r in tables["sources"].records()}
-    texts = {s: (ROOT_SOURCES / f"{s}.txt").read_text(encoding="utf-8") for s in sources}
+    texts = {s: (root / "sources" / f"{s}.txt").read_text(encoding="utf-8") for s in sources}
 
     add("count-text-not-in-quote", [
         Mutant("count-text-not-in-quote", f"counts {r['id']}",
@@ -520,12 +516,11 @@ def add_value_level(tables: dict[str, Table], add: Callable[[str, list[Mutant]],
                                     "quote-date", table, i, column, ("inference-mismatch",)))
     add("date-not-in-quote", items)
     items = []
-    rows = {r["id"]: i for i, r in tables["events"].records()}
+    events = {r["id"]: (i, r) for i, r in tables["events"].records()}
     for _, inf in inferences:
         if inf["rule"] == "parent_date":
-            i = rows[inf["record_id"]]
-            edtf = dict(tables["events"].records())[i]["edtf"]
-            year, month = edtf.split("-")
+            i, event = events[inf["record_id"]]
+            year, month = event["edtf"].split("-")
             later = f"{year}-{int(month) % 12 + 1:02d}"
             bounds = edtf_bounds(later)
             items.append(Mutant("inference-not-its-rule", f"events {inf['record_id']}",
@@ -549,7 +544,7 @@ def add_value_level(tables: dict[str, Table], add: Callable[[str, list[Mutant]],
             listed.setdefault((r["table"], r["record_id"], f), []).append(i)
     for (table, rid, f), where in listed.items():
         i = where[0]
-        ev = dict(evidence)[i]
+        ev = evidence_at[i]
         if len(where) != 1 or ev["fields"] == f:
             continue
         row = next(n for n, r in tables[table].records() if r["id"] == rid)

@@ -3,25 +3,7 @@ with the quote behind every answer."""
 
 from __future__ import annotations
 
-import csv
-import sqlite3
-
-import pytest
-
-from helpers import ROOT, rows_where
-
-
-@pytest.fixture(scope="module")
-def db():
-    """Every CSV loaded as it is, as a user would with sqlite3 and no tricks."""
-    con = sqlite3.connect(":memory:")
-    for path in sorted((ROOT / "data").glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as f:
-            rows = list(csv.reader(f))
-        cols = ", ".join(f'"{c}"' for c in rows[0])
-        con.execute(f'CREATE TABLE "{path.stem}" ({cols})')
-        con.executemany(f'INSERT INTO "{path.stem}" VALUES ({", ".join("?" * len(rows[0]))})', rows[1:])
-    return con
+from helpers import rows_where
 
 
 def quotes(db, table, record_id):
