@@ -480,7 +480,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, li
         Mutant("name-not-its-quote", f"entity_names {r['id']}",
                edit_records("entity_names", set_where({"id": r["id"]}, name=r["name"] + " Brigade")),
                "quote-equals", "entity_names", i, "name", ())
-        for i, r in tables["entity_names"].records() if r["kind"] != "canonical"])
+        for i, r in tables["entity_names"].records() if not r["canonical"]])
     entities = list(tables["entities"].records())
     add("canonical-name-swapped", [
         Mutant("canonical-name-swapped", f"entities {r['id']}",

@@ -188,3 +188,16 @@ def test_a_count_quotes_only_its_own_source(curate):
 def test_an_inference_item_holds_strings(curate):
     err = error_of(curate, lambda r: find(r, "events", "members-captured")["inferred"][0].update(field=["edtf"]))
     assert (err.field, err.message) == ("inferred[0]", "expected {field, rule} or {field, rule, from}, each a string")
+
+
+def test_an_entity_needs_exactly_one_canonical_name(curate):
+    def edit(r):
+        find(r, "entities", "kdp")["names"][2]["canonical"] = True
+    err = error_of(curate, edit)
+    assert (err.where, err.field) == ("record 'kdp'", "names")
+    assert err.message == "needs exactly one name with 'canonical: true', has 2"
+
+    def not_boolean(r):
+        find(r, "entities", "kdp")["names"][0]["canonical"] = "yes"
+    err = error_of(curate, not_boolean)
+    assert (err.field, err.message) == ("names[0].canonical", "expected a boolean, got 'yes'")

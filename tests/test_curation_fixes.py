@@ -103,6 +103,17 @@ def test_terms_are_used_as_defined(db):
     assert one(db, "SELECT fatalities_certainty FROM events WHERE id = 'pasht-ashan-massacre'") == [("bound",)]
 
 
+def test_which_name_the_tables_use_is_apart_from_what_kind_of_name_it_is(db):
+    """Item 6: 'Nahj al-Ansar' is a romanization, and it is also the name the tables use."""
+    assert one(db, "SELECT kind, canonical FROM entity_names WHERE name = 'Nahj al-Ansar'") == [
+        ("romanization", "true")]
+    assert one(db, "SELECT count(*) FROM entity_names WHERE kind = 'canonical'") == [(0,)]
+    assert one(db, "SELECT count(*), count(DISTINCT entity) FROM entity_names WHERE canonical = 'true'") == [
+        (42, 42)]
+    assert one(db, "SELECT kind FROM entity_names WHERE canonical = 'true' AND entity = 'icp-arab-faction'") == [
+        ("descriptive",)]
+
+
 def test_an_events_death_toll_says_whose_deaths_and_whose_estimate(db):
     """Item 7: 'around 1,200' is the party's estimate of Al-Ansar members killed."""
     assert one(db, "SELECT fatalities_text, fatalities_of_whom, fatalities_attributed_to FROM events "

@@ -58,7 +58,8 @@ def test_names_with_language_and_script(tables):
     assert names[("pasht-ashan-massacre", "کارەساتی پشت ئاشان")]["language"] == "ckb"
     assert names[("sulaymaniyah", "as-Sulemaniyah")]["kind"] == "spelling_variant"
     assert names[("kdp", "Kurdish Democratic Party")]["kind"] == "spelling_variant"
-    assert names[("kdp", "Kurdistan Democratic Party")]["kind"] == "canonical"
+    assert names[("kdp", "Kurdistan Democratic Party")]["kind"] == "name"
+    assert names[("kdp", "Kurdistan Democratic Party")]["canonical"] is True
     assert names[("puk", "PUK")]["kind"] == "abbreviation"
     assert names[("nahj-al-ansar", "Path of the Partisans")]["kind"] == "translation"
 

@@ -542,7 +542,7 @@ def check_infobox_values(pkg: Package) -> Iterator[Problem]:
 def check_canonical_names(pkg: Package) -> Iterator[Problem]:
     canonical: dict[Any, list[Any]] = {}
     for record in _readable(pkg, "entity_names"):
-        if record.get("kind") == "canonical":
+        if record.get("canonical") is True:
             canonical.setdefault(record.get("entity"), []).append(record.get("name"))
     for i, record in enumerate(_readable(pkg, "entities")):
         names = canonical.get(record.get("id"), [])

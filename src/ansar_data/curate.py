@@ -336,12 +336,12 @@ def _entities(c: _Curator) -> tuple[list[dict], list[dict]]:
             where = f"names[{n - 1}]."
             name_values = c.read("entity_names", name, loc, where)
             row_id = f"{eid}/{n}"
-            names.append(c.row("entity_names", name_values, id=row_id, entity=eid))
+            names.append(c.row("entity_names", name_values, id=row_id, entity=eid, canonical=False))
             c.add_evidence(loc, "entity_names", row_id, name["evidence"], names[-1], where + "evidence")
-            if name_values["kind"] == "canonical":
+            if names[-1]["canonical"]:
                 canonical.append((name_values["name"], name["evidence"]))
         if len(canonical) != 1:
-            raise loc.fail("names", f"needs exactly one name of kind 'canonical', has {len(canonical)}")
+            raise loc.fail("names", f"needs exactly one name with 'canonical: true', has {len(canonical)}")
         entities.append(c.row("entities", values, name=canonical[0][0]))
         # An entity is attested by the quotes of its canonical name, and by any of its own.
         reused = [{k: v for k, v in i.items() if k != "fields"} if isinstance(i, dict) and "quote" in i else i
