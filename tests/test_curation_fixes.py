@@ -120,6 +120,22 @@ def test_an_events_death_toll_says_whose_deaths_and_whose_estimate(db):
                    "WHERE id = 'armed-struggle'") == [("around 1,200", "members of Al-Ansar", "iraqi-communist-party")]
 
 
+def test_the_infobox_value_a_prelude_to_names_its_entity(db):
+    """Item 7: the massacre's 'Part of' value names the rebellions it was a prelude to."""
+    assert one(db, "SELECT entity FROM infobox_values WHERE source = 'pasht-ashan-massacre' AND key_normalized = 'part_of'") == [
+        ("kurdish-rebellions-1983-1986",)]
+
+
+def test_a_name_at_the_end_of_a_value_links_only_after_the():
+    from ansar_data.curate import named_entity
+    names = {"Iraq": "iraq", "1983-1986 Kurdish rebellions in Iraq": "rebellions", "PUK": "puk"}
+    assert named_entity("Iraq", names) == "iraq"
+    assert named_entity("the prelude to the 1983-1986 Kurdish rebellions in Iraq", names) == "rebellions"
+    assert named_entity("the PUK", names) == "puk"
+    assert named_entity("northern Iraq", names) is None
+    assert named_entity("theIraq", names) is None
+
+
 def test_whose_deaths_the_massacre_article_counts_is_a_disagreement(db):
     """Item 9."""
     assert one(db, "SELECT aspect FROM disagreements WHERE record_a = 'massacre-killed-lead' "

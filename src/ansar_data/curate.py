@@ -311,10 +311,20 @@ def curated_tables(spec: Spec, curation: Curation,
     out["evidence"] = c.evidence
     out["inferences"] = _inferences(c, {e["id"]: e for e in out["events"]})
     names = _english_names(out["entity_names"])
-    out["infobox_values"] = [{**r, "entity": names.get(r["value"]) if r["datatype"] == "text" else None}
+    out["infobox_values"] = [{**r, "entity": named_entity(r["value"], names) if r["datatype"] == "text" else None}
                              for r in extracted["infobox_values"]]
-    out["see_also"] = [{**r, "entity": names.get(r["title"])} for r in extracted["see_also"]]
+    out["see_also"] = [{**r, "entity": named_entity(r["title"], names)} for r in extracted["see_also"]]
     return out
+
+
+def named_entity(text: str, names: dict[str, str]) -> str | None:
+    """The entity a text names: the text is one of its English names, or ends with
+    "the " and the name ("the prelude to the 1983-1986 Kurdish rebellions in Iraq");
+    the longest such name wins, so "in Iraq" inside a longer name never links to Iraq."""
+    if text in names:
+        return names[text]
+    tails = [n for n in names if text.endswith(" " + n) and re.search(r"(?:^|\s)the$", text[:-len(n) - 1])]
+    return names[max(tails, key=len)] if tails else None
 
 
 def _english_names(rows: list[dict[str, Any]]) -> dict[str, str]:
