@@ -480,7 +480,18 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, li
         Mutant("name-not-its-quote", f"entity_names {r['id']}",
                edit_records("entity_names", set_where({"id": r["id"]}, name=r["name"] + " Brigade")),
                "quote-equals", "entity_names", i, "name", ())
-        for i, r in tables["entity_names"].records() if not r["canonical"]])
+        for i, r in tables["entity_names"].records() if r["canonical"] != "true"])
+    links = list(tables["event_links"].records())
+    add("link-lag-misread", [
+        Mutant("link-lag-misread", f"event_links {r['id']}",
+               edit_records("event_links", set_where({"id": r["id"]}, lag="P2D")),
+               "lag-parse", "event_links", i, "lag", ())
+        for i, r in links if r["lag"]])
+    add("link-two-targets", [
+        Mutant("link-two-targets", f"event_links {r['id']}",
+               edit_records("event_links", set_where({"id": r["id"]}, literal="later")),
+               "link-target", "event_links", i, "to_event", ("field-unsupported",))
+        for i, r in links if r["to_event"]][:3])
     entities = list(tables["entities"].records())
     add("canonical-name-swapped", [
         Mutant("canonical-name-swapped", f"entities {r['id']}",

@@ -36,7 +36,7 @@ def test_no_command_is_an_error(capsys):
 
 def test_validate_takes_a_package_dir_like_validate_py(capsys):
     code, out, _ = run_main(capsys, "validate", ROOT)
-    assert code == 0 and out.startswith("VALID: 32 resources, ")
+    assert code == 0 and out.startswith("VALID: 34 resources, ")
     code, out, _ = run_main(capsys, "validate", ROOT, "--json", "--max-errors", "3")
     assert code == 0 and '"valid": true' in out
 

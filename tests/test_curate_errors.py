@@ -201,3 +201,27 @@ def test_an_entity_needs_exactly_one_canonical_name(curate):
         find(r, "entities", "kdp")["names"][0]["canonical"] = "yes"
     err = error_of(curate, not_boolean)
     assert (err.field, err.message) == ("names[0].canonical", "expected a boolean, got 'yes'")
+
+
+def test_an_event_link_needs_one_target_and_a_lag_only_when_after(curate):
+    def two(r):
+        find(r, "events", "icp-shift-to-kdp")["links"][0]["literal"] = "later"
+    err = error_of(curate, two)
+    assert (err.where, err.field) == ("record 'icp-shift-to-kdp'", "links[0].to_event")
+    assert err.message == "give exactly one of to_event, to_relation and literal"
+
+    def unknown(r):
+        find(r, "events", "icp-shift-to-kdp")["links"][1]["to_relation"] = "puk/allied_with/kdp"
+    err = error_of(curate, unknown)
+    assert (err.field, err.message) == ("links[1].to_relation", "unknown relation 'puk/allied_with/kdp'")
+
+    def lag(r):
+        find(r, "events", "icp-shift-to-kdp")["links"][1]["lag_text"] = "two weeks"
+    err = error_of(curate, lag)
+    assert (err.field, err.message) == ("links[1].lag_text", "only an `after` link has a lag")
+
+    def unquoted(r):
+        find(r, "events", "icp-shift-to-kdp")["links"][0]["lag_text"] = "three weeks"
+    err = error_of(curate, unquoted)
+    assert err.field == "links[0].lag_text"
+    assert err.message.startswith("no evidence quote contains 'three weeks'")

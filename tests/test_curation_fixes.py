@@ -161,8 +161,50 @@ def test_codebook_explains_counting_the_dead_and_the_links():
 
 
 def test_facts_that_lived_only_in_descriptions_are_rows(db):
-    """Item 8, the part done so far: the party's headquarters at Pasht Ashan, and who fled."""
+    """Item 8: each fact the issue lists, asked as a query."""
     assert one(db, "SELECT valid_edtf FROM relations WHERE subject = 'iraqi-communist-party' "
                    "AND predicate = 'headquartered_in' AND object = 'pasht-ashan'") == [("1983-05",)]
     assert one(db, "SELECT entity, role FROM event_participants WHERE event = 'flight-to-kurdistan'") == [
         ("exiled-communists", "actor")]
+    assert one(db, "SELECT entity FROM event_participants WHERE role = 'did_not_consent'") == [("icp-politburo",)]
+    assert one(db, "SELECT literal FROM relations WHERE subject = 'puk' AND predicate = 'standing'") == [
+        ("one of the two main Kurdish factions",)]
+    # the shift to the KDP: two weeks after the deal, because of the PUK's willingness, and its result
+    assert one(db, "SELECT to_event, lag_text, lag FROM event_links WHERE event = 'icp-shift-to-kdp' "
+                   "AND link = 'after'") == [("icp-puk-deal", "two weeks", "P2W")]
+    assert one(db, "SELECT r.subject, r.predicate, r.object FROM event_links l JOIN relations r "
+                   "ON r.id = l.to_relation WHERE l.event = 'icp-shift-to-kdp' AND l.link = 'caused_by' "
+                   "ORDER BY 3") == [("puk", "sought_agreement_with", "iraqi-government"),
+                                     ("puk", "sought_agreement_with", "saddam-hussein")]
+    assert one(db, "SELECT r.object FROM event_links l JOIN relations r ON r.id = l.to_relation "
+                   "WHERE l.event = 'icp-shift-to-kdp' AND l.link = 'resulted_in' "
+                   "AND r.predicate = 'in_line_of_fire_of' ORDER BY 1") == [("kdp",), ("puk",)]
+    assert one(db, "SELECT count(*) FROM relations WHERE subject = 'puk' AND predicate = 'at_war_with' "
+                   "AND object = 'kdp'") == [(1,)]
+    # ICP-Central Command broke away over the alliance it opposed
+    assert one(db, "SELECT e.type, l.link, l.to_relation FROM events e JOIN event_participants p "
+                   "ON p.event = e.id AND p.role = 'actor' JOIN event_links l ON l.event = e.id "
+                   "WHERE p.entity = 'icp-central-command'") == [
+        ("split", "against", "iraqi-communist-party/allied_with/iraqi-bath-party")]
+    assert one(db, "SELECT literal FROM relations WHERE subject = 'icp-internal-opposition' "
+                   "AND predicate = 'called_for'") == [("a new party congress",)]
+    assert one(db, "SELECT made_at FROM claims WHERE id = 'defeat-cause-finding'") == [("sixth-party-congress-1998",)]
+    assert one(db, "SELECT to_relation FROM event_links WHERE event = 'central-committee-meeting-1987'") == [
+        ("icp-arab-faction/failed_to_lead/al-ansar",)]
+    assert one(db, "SELECT link, coalesce(nullif(to_event, ''), literal) FROM event_links "
+                   "WHERE event = 'central-military-council-1982' ORDER BY 1") == [
+        ("decided_on", "armed-struggle"), ("manner", "clandestinely")]
+    assert one(db, "SELECT link, literal FROM event_links WHERE event = 'decentralized-command'") == [
+        ("resulted_in", "more flexibility")]
+    assert one(db, "SELECT link, to_relation FROM event_links WHERE event = 'trainees-join-guerrillas'") == [
+        ("after", "al-ansar/trained_in/south-yemen")]
+    # the Dohuk and Nineveh bases came after the first headquarters and bases
+    assert one(db, "SELECT r.object FROM event_links l JOIN relations r ON r.id = l.to_relation "
+                   "WHERE l.event = (SELECT event FROM event_links WHERE link = 'after' "
+                   "AND to_event = 'headquarters-and-bases-set-up') ORDER BY 1") == [("dohuk",), ("nineveh",)]
+    assert one(db, "SELECT to_event FROM event_links WHERE event = 'repression-of-communists' "
+                   "AND link = 'after'") == [("end-of-icp-bath-alliance",)]
+    assert one(db, "SELECT literal FROM event_links WHERE event = 'flight-to-kurdistan' AND link = 'purpose'") == [
+        ("to escape arrest",)]
+    assert one(db, "SELECT e.type, e.place FROM events s JOIN events e ON e.id = s.parent "
+                   "WHERE s.id = 'society-founded'") == [("meeting", "southern-sweden")]

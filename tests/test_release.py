@@ -197,7 +197,7 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
     assert check.returncode == 0 and check.stdout.strip().endswith(": OK")
     notes = first["notes"].read_text()
     assert "Data in this first release" in notes
-    assert "- `events`: 25 added, 0 removed" in notes
+    assert "- `events`: 30 added, 0 removed" in notes
 
     commit(repo, "Release 9.0.0")
     git(repo, "tag", "v9.0.0")

@@ -30,7 +30,7 @@ def run(*args):
 def test_package_is_valid():
     code, out, _ = script(ROOT)
     assert code == 0, out
-    assert out.startswith("VALID: 32 resources")
+    assert out.startswith("VALID: 34 resources")
 
 
 def test_frictionless_cli_reports_valid():

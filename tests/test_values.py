@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansar_data.values import _fast_bounds, edtf_bounds, library_edtf_bounds, parse_count, parse_date, split_qualifier
+from ansar_data.values import _fast_bounds, edtf_bounds, library_edtf_bounds, parse_count, parse_date, parse_duration, split_qualifier
 
 
 @pytest.mark.parametrize("text,edtf,start,end,precision", [
@@ -93,3 +93,14 @@ def test_29_february_only_in_leap_years():
     assert library_edtf_bounds("1983-02-29") == ("1983-02-29", "1983-02-29")  # the package's leniency
     with pytest.raises(ValueError, match="not valid EDTF: '1983-02-29'"):
         edtf_bounds("1983-02-29")
+
+
+@pytest.mark.parametrize("text, iso", [("two weeks", "P2W"), ("a month", "P1M"), ("3 days", "P3D"),
+                                       ("Twelve years", "P12Y"), ("one week", "P1W")])
+def test_an_interval_reads_as_an_iso_duration(text, iso):
+    assert parse_duration(text) == iso
+
+
+@pytest.mark.parametrize("text", ["later", "soon after", "two weeks later", "a few weeks", "2.5 weeks", ""])
+def test_a_vaguer_interval_has_no_duration(text):
+    assert parse_duration(text) is None

@@ -10,7 +10,7 @@ source-file, source-sha256, source-bytes, source-length, span-range, span-mismat
 range-order, edtf-invalid, date-order, date-edtf-mismatch, date-without-edtf,
 evidence-target, evidence-missing, evidence-field, quote-equals, quote-contains, quote-date,
 field-unsupported, evidence-source, inference-target, inference-mismatch, count-parse,
-infobox-parse, canonical-name, entity-unused, fatalities-copy, disagreement-target.
+infobox-parse, link-target, lag-parse, canonical-name, entity-unused, fatalities-copy, disagreement-target.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from .package import Loaded, Package, Problem, safe_path
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
 from .schema import TYPES
 from .tables_io import cell
-from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, typed_value
+from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 INJECTION = ("=", "+", "-", "@")
@@ -539,6 +539,20 @@ def check_infobox_values(pkg: Package) -> Iterator[Problem]:
                               f"{record.get('text')!r} reads as {value!r}", "infobox_values", i + 2, column)
 
 
+def check_event_links(pkg: Package) -> Iterator[Problem]:
+    """A link has exactly one target, and its lag is what its lag_text reads as."""
+    for i, record in enumerate(_readable(pkg, "event_links")):
+        targets = [k for k in ("to_event", "to_relation", "literal") if record.get(k) is not None]
+        if len(targets) != 1:
+            yield Problem("link-target", f"needs exactly one of to_event, to_relation and literal, "
+                          f"has {', '.join(targets) or 'none'}", "event_links", i + 2, "to_event")
+        text = record.get("lag_text")
+        want = parse_duration(text) if text is not None else None
+        if record.get("lag") != want:
+            yield Problem("lag-parse", f"lag is {record.get('lag')!r}, but lag_text {text!r} reads as "
+                          f"{want!r}", "event_links", i + 2, "lag")
+
+
 def check_canonical_names(pkg: Package) -> Iterator[Problem]:
     canonical: dict[Any, list[Any]] = {}
     for record in _readable(pkg, "entity_names"):
@@ -620,5 +634,5 @@ CHECKS = (check_descriptor, check_schema_files, check_paths, check_digests, chec
           check_cells, check_frictionless, check_foreign_keys, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
           check_evidence, check_field_evidence, check_evidence_source, check_inferences,
-          check_counts, check_infobox_values, check_canonical_names,
+          check_counts, check_infobox_values, check_event_links, check_canonical_names,
           check_orphans, check_fatalities, check_disagreements)

@@ -31,7 +31,7 @@ from typing import Any
 from .errors import InputError, SpecError
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
 from .schema import TYPES, Spec, Table
-from .values import edtf_bounds, edtf_precision, parse_count
+from .values import edtf_bounds, edtf_precision, parse_count, parse_duration
 from .yamlfile import read_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -306,6 +306,7 @@ def curated_tables(spec: Spec, curation: Curation,
     out["counts"] = _counts(c, entity_ids, event_ids)
     out["events"], out["event_participants"] = _events(c, entity_ids, event_ids, out["counts"])
     out["relations"] = _relations(c, entity_ids)
+    out["event_links"] = _event_links(c, event_ids, {r["id"] for r in out["relations"]})
     out["claims"], out["claim_assessments"] = _claims(c, entity_ids, event_ids)
     out["disagreements"] = _disagreements(c, out, entity_ids, event_ids)
     out["evidence"] = c.evidence
@@ -441,7 +442,7 @@ def _relations(c: _Curator, entity_ids: set[str]) -> list[dict]:
         values = c.read("relations", rec, loc)
         if (values["object"] is None) == (values["literal"] is None):
             raise loc.fail("object", "give either an object entity or a literal")
-        target = values["object"] or re.sub(r"[^a-z0-9]+", "-", values["literal"].lower()).strip("-")
+        target = values["object"] or _slug(values["literal"])
         rid = _unique_id(loc, seen, values["id"] or f"{values['subject']}/{values['predicate']}/{target}",
                          slug=False)
         loc = Loc(loc.path, repr(rid))
@@ -454,6 +455,33 @@ def _relations(c: _Curator, entity_ids: set[str]) -> list[dict]:
     return rows
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _event_links(c: _Curator, event_ids: set[str], relation_ids: set[str]) -> list[dict]:
+    """The `links` of each event, read once the relations they may point at exist."""
+    rows = []
+    for rec, loc in c.records("events"):
+        seen: set[str] = set()
+        for n, link in enumerate(_list(rec, "links", loc)):
+            where = f"links[{n}]."
+            values = c.read("event_links", link, loc, where)
+            targets = [values[k] for k in ("to_event", "to_relation", "literal") if values[k] is not None]
+            if len(targets) != 1:
+                raise loc.fail(where + "to_event", "give exactly one of to_event, to_relation and literal")
+            _ref(loc, values["to_event"], event_ids, where + "to_event", "event")
+            _ref(loc, values["to_relation"], relation_ids, where + "to_relation", "relation")
+            lag = parse_duration(values["lag_text"]) if values["lag_text"] is not None else None
+            if values["lag_text"] is not None and values["link"] != "after":
+                raise loc.fail(where + "lag_text", "only an `after` link has a lag")
+            target = values["literal"] and _slug(values["literal"]) or targets[0]
+            lid = _unique_id(loc, seen, f"{rec['id']}/{values['link']}/{target}", slug=False)
+            rows.append(c.row("event_links", values, id=lid, event=rec["id"], lag=lag))
+            c.add_evidence(loc, "event_links", lid, link["evidence"], rows[-1], where + "evidence")
+    return rows
+
+
 def _claims(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> tuple[list[dict], list[dict]]:
     claims, assessments, seen = [], [], set()
     for rec, loc in c.records("claims"):
@@ -461,6 +489,7 @@ def _claims(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> tuple[lis
         cid = _unique_id(loc, seen, values["id"])
         _ref(loc, values["event"], event_ids, "event", "event")
         _ref(loc, values["claimant"], entity_ids, "claimant")
+        _ref(loc, values["made_at"], event_ids, "made_at", "event")
         claims.append(c.row("claims", values))
         c.add_evidence(loc, "claims", cid, rec["evidence"], claims[-1])
         for n, a in enumerate(_list(rec, "assessments", loc)):

@@ -223,6 +223,23 @@ def parse_count(text: str) -> Count | None:
     )
 
 
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+DURATION_RE = re.compile(r"(?P<n>\d+|" + "|".join(NUMBER_WORDS) + r") (?P<unit>day|week|month|year)s?",
+                         re.IGNORECASE)
+
+
+def parse_duration(text: str) -> str | None:
+    """An interval as the sources write it ("two weeks") -> ISO 8601 duration ("P2W");
+    None for anything vaguer ("later", "soon"), which stays text only."""
+    match = DURATION_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    n = match["n"].lower()
+    number = int(n) if n.isdigit() else NUMBER_WORDS[n]
+    return f"P{number}{match['unit'][0].upper()}"
+
+
 def split_qualifier(text: str) -> tuple[str, str | None]:
     """'Aden (South Yemen)' -> ('Aden', 'South Yemen')."""
     match = QUALIFIER_RE.fullmatch(text)
