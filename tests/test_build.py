@@ -84,7 +84,7 @@ def test_wrong_source_hash_is_refused(repo_copy):
 
 def test_unknown_datatype_is_refused(repo_copy):
     keys = repo_copy / "metadata" / "infobox_keys.yaml"
-    keys.write_text(keys.read_text() + "Size: {key: size, datatype: weight, split: []}\n")
+    keys.write_text(keys.read_text().replace("Size: {key: size, datatype: count", "Size: {key: size, datatype: weight"))
     with pytest.raises(InputError, match="'weight' is not one of text, date, count"):
         build(repo_copy)
 

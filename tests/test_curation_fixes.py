@@ -122,8 +122,8 @@ def test_an_events_death_toll_says_whose_deaths_and_whose_estimate(db):
 
 def test_the_infobox_value_a_prelude_to_names_its_entity(db):
     """Item 7: the massacre's 'Part of' value names the rebellions it was a prelude to."""
-    assert one(db, "SELECT entity FROM infobox_values WHERE source = 'pasht-ashan-massacre' AND key_normalized = 'part_of'") == [
-        ("kurdish-rebellions-1983-1986",)]
+    assert one(db, "SELECT entity FROM infobox_values WHERE source = 'pasht-ashan-massacre' "
+                   "AND key_normalized = 'part_of'") == [("kurdish-rebellions-1983-1986",)]
 
 
 def test_a_name_at_the_end_of_a_value_links_only_after_the():

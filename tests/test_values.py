@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansar_data.values import _fast_bounds, edtf_bounds, library_edtf_bounds, parse_count, parse_date, parse_duration, split_qualifier
+from ansar_data.values import (
+    _fast_bounds,
+    edtf_bounds,
+    library_edtf_bounds,
+    parse_count,
+    parse_date,
+    parse_duration,
+    split_qualifier,
+)
 
 
 @pytest.mark.parametrize("text,edtf,start,end,precision", [

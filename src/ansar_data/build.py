@@ -24,7 +24,7 @@ from . import curate, extract
 from .docs import render_docs
 from .errors import InputError
 from .parse import Article, parse_article
-from .schema import Spec, json_schema, load_spec, table_schema
+from .schema import Spec, cell_problem, json_schema, load_spec, table_schema
 from .sources import Source, load_sources
 from .tables_io import dump_json, to_csv, to_json
 from .validate import Report, validate_package
@@ -34,10 +34,6 @@ PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # What the build owns; everything else in the repository is written by hand.
 GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/citation.md",
              "docs/figures", "site", "CITATION.cff", ".zenodo.json", "dataset.jsonld")
-PACKAGE_KEYS = ("name", "title", "description", "version", "released", "created", "licenses",
-                "repository", "contributors", "keywords", "attribution", "temporal_coverage",
-                "spatial_coverage")
-
 Tables = dict[str, list[dict[str, Any]]]
 
 
@@ -53,13 +49,7 @@ class Inputs:
 
 
 def load_package_meta(path: Path) -> dict[str, Any]:
-    package = read_yaml(path)
-    if not isinstance(package, dict):
-        raise InputError(str(path), "top level", None, "expected a mapping")
-    missing = [k for k in PACKAGE_KEYS if k not in package]
-    if missing:
-        raise InputError(str(path), "top level", missing[0], "missing")
-    return package
+    return read_yaml(path, shape="package")
 
 
 def load_inputs(root: Path, package: dict[str, Any] | None = None) -> Inputs:
@@ -75,7 +65,7 @@ def load_inputs(root: Path, package: dict[str, Any] | None = None) -> Inputs:
         package=package,
         sources=sources,
         articles=[parse_article(s.text, s.id) for s in sources],
-        key_rules=extract.key_rules(read_yaml(keys_path), str(keys_path),
+        key_rules=extract.key_rules(read_yaml(keys_path, shape="infobox_keys"), str(keys_path),
                                     list(spec.vocabularies["datatype"].terms)),
         curation=curate.load_curation(root / "curation", texts, spec),
         guide=_read_text(root / "metadata" / "codebook_guide.md"),
@@ -107,12 +97,23 @@ def _digest(content: bytes) -> dict[str, Any]:
     return {"bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest()}
 
 
+def _storable(name: str, rows: list[dict[str, Any]]) -> None:
+    """Every value fits a cell (see schema.MAX_CELL_CHARS); curated inputs are checked
+    as they are read, this catches what the sources or a derivation produce."""
+    for n, row in enumerate(rows, start=1):
+        for field_name, value in row.items():
+            if (problem := cell_problem(value)) is not None:
+                raise InputError(f"data/{name}.csv", f"row {n} ({row.get('id', '')})".replace(" ()", ""),
+                                 field_name, f"would hold {problem}")
+
+
 def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
     """data/, schemas/ and datapackage.json."""
     files: dict[str, bytes] = {}
     resources = []
     for table in inputs.spec.tables:
         rows = tables[table.name]
+        _storable(table.name, rows)
         schema_path = f"schemas/{table.name}.tableschema.json"
         json_schema_path = f"schemas/{table.name}.schema.json"
         files[schema_path] = dump_json(table_schema(table, inputs.spec))

@@ -28,7 +28,7 @@ import jsonschema_rs
 
 from .package import Loaded, Package, Problem, safe_path
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .schema import TYPES
+from .schema import TYPES, cell_problem
 from .tables_io import cell
 from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
 
@@ -175,6 +175,8 @@ def _string_fields(res: Loaded) -> set[str]:
 
 def check_cells(pkg: Package) -> Iterator[Problem]:
     for res in pkg.resources.values():
+        if res.read_error is not None:
+            yield Problem("csv-unreadable", f"cannot be read as CSV: {res.read_error}", res.name)
         if not res.readable:
             continue
         expected = res.table.field_names
@@ -188,8 +190,14 @@ def check_cells(pkg: Package) -> Iterator[Problem]:
             yield Problem("header-mismatch", f"header {res.header} differs from the schema's field "
                           f"order {expected}", res.name, 1)
         strings = _string_fields(res)
+        integers = {f["name"] for f in res.table.fields if f["type"] == "integer"}
         for i, record in enumerate(res.records):
             for name, value in record.items():
+                if (problem := cell_problem(value)) is not None:
+                    yield Problem("cell-limit", f"cell holds {problem}", res.name, i + 2, name)
+                if name in integers and value is not None and (isinstance(value, str) or isinstance(value, float)):
+                    yield Problem("integer-invalid", f"{str(value)[:40]!r} is not ASCII digits within the "
+                                  f"signed 64-bit range", res.name, i + 2, name)
                 if not isinstance(value, str):
                     continue
                 if CONTROL.search(value):

@@ -30,7 +30,7 @@ from typing import Any
 
 from .errors import InputError, SpecError
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .schema import TYPES, Spec, Table
+from .schema import TYPES, Spec, Table, cell_problem
 from .values import edtf_bounds, edtf_precision, parse_count, parse_duration
 from .yamlfile import read_yaml
 
@@ -102,6 +102,8 @@ def read_inputs(table: Table, rec: Any, loc: Loc, vocab: dict[str, set[str]],
                 value = _scalar(value, f["type"])
             except TypeError:
                 raise loc.fail(where + f["name"], f"expected a {f['type']}, got {value!r}") from None
+            if (problem := cell_problem(value)) is not None:
+                raise loc.fail(where + f["name"], problem)
             if f.get("vocabulary") and value not in vocab[f["vocabulary"]]:
                 raise loc.fail(where + f["name"], f"{value!r} is not a term of the "
                                                   f"{f['vocabulary']!r} vocabulary")
@@ -164,6 +166,11 @@ class _Curator:
         every non-empty factual field of the row must be supported or `inferred`."""
         if not isinstance(items, list) or not items:
             raise loc.fail(where, "needs at least one evidence item")
+        prefix = where.rsplit("evidence", 1)[0]
+        for f in self.spec.table(table).fields:
+            value = row.get(f["name"])
+            if "pattern" in f and isinstance(value, str) and not re.fullmatch(f["pattern"], value):
+                raise loc.fail(prefix + f["name"], f"{value!r} does not match {f['pattern']} (tables.yaml)")
         rules = {f: r for f, r in self.spec.table(table).evidence_rules.items()
                  if row.get(f) is not None and f not in inferred}
         spans = []
@@ -369,6 +376,9 @@ def _counts(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> list[dict
         count = parse_count(values["text"])
         if count is None:
             raise loc.fail("text", f"{values['text']!r} does not read as a count")
+        for column, number in count.columns().items():
+            if (problem := cell_problem(number)) is not None:
+                raise loc.fail("text", f"{column} would be {problem}")
         if values["source"] not in c.curation.texts:
             raise loc.fail("source", f"unknown source {values['source']!r}")
         if (values["event"] is None) == (values["entity"] is None):

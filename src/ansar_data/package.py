@@ -4,6 +4,7 @@ read from disk once. Reads only; never writes."""
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ class Loaded:
     header: list[str] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     readable: bool = False
+    read_error: str | None = None       # why the CSV could not be read at all
 
     @property
     def is_json(self) -> bool:
@@ -128,7 +130,11 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec) -> Loaded | N
         res.records = records
         res.header = list(records[0]) if records else res.table.field_names
     else:
-        res.header, rows = read_csv_text(text.lstrip("\ufeff"))
+        try:
+            res.header, rows = read_csv_text(text.lstrip("\ufeff"))
+        except csv.Error as exc:  # e.g. a cell over the csv module's field limit
+            res.read_error = str(exc)
+            return res
         res.records = [{h: typed_cell(v, types.get(h, "string")) for h, v in zip(res.header, row)}
                        for row in rows]
     res.readable = True

@@ -10,6 +10,7 @@ curated tables are all computed here, so they cannot drift.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,11 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SpecError
-from .yamlfile import parse_yaml, read_yaml
+from .yamlfile import check_shape, parse_yaml, plain, read_yaml
 
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 CONSTRAINT_KEYS = ("required", "unique", "pattern", "minimum", "maximum")
+# Limits every cell keeps, so that every tool our users load the tables into can hold
+# it: Excel cuts a cell at 32,767 characters; SQLite, Parquet and Stata hold signed
+# 64-bit integers. Written in the codebook.
+MAX_CELL_CHARS = 32_767
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+INTEGER_RE = re.compile(r"-?(0|[1-9][0-9]*)")
 
 
 def _cell_text(value: str) -> str:
@@ -29,7 +36,20 @@ def _cell_text(value: str) -> str:
 
 
 def _cell_integer(value: str) -> int:
+    """Only ASCII digits within the signed 64-bit range: int() would also take "1_50",
+    " 150" and Arabic-Indic digits."""
+    if not INTEGER_RE.fullmatch(value) or not INT_MIN <= int(value) <= INT_MAX:
+        raise ValueError(f"not an integer: {value[:40]!r}")
     return int(value)
+
+
+def cell_problem(value: Any) -> str | None:
+    """Why a typed value cannot be a cell, or None."""
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        return f"{len(value):,} characters, over the limit of {MAX_CELL_CHARS:,}"
+    if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
+        return "an integer outside the signed 64-bit range"
+    return None
 
 
 def _cell_boolean(value: str) -> bool:
@@ -141,6 +161,7 @@ def load_spec(path: Path) -> Spec:
         raw = _cached_yaml(content)
     except ValueError:
         raw = _yaml_of(content, str(path))  # raises again, naming the file
+    check_shape(plain(raw), "tables", str(path))
     return parse_spec(raw, str(path))
 
 

@@ -38,18 +38,12 @@ def read_index(folder: Path) -> list[dict[str, str]]:
     """The entries of sources.yaml, each with every REQUIRED key as a non-empty string
     and a `file` inside the folder; InputError otherwise."""
     meta_path = folder / INDEX
-    entries = read_yaml(meta_path)
-    if not isinstance(entries, list):
-        raise InputError(str(meta_path), "top level", None, "expected a list of sources")
+    entries = read_yaml(meta_path, shape="sources")  # `file` is a plain name: no path leaves the folder
+    seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
-        where = f"entry {number}"
-        for key in REQUIRED:
-            if not isinstance(entry, dict) or not isinstance(entry.get(key), str) or not entry[key]:
-                raise InputError(str(meta_path), where, key, "missing or not a string")
-        file = entry["file"]
-        if "/" in file or "\\" in file or file.startswith(".") or file == INDEX:
-            raise InputError(str(meta_path), where, "file",
-                             f"{file!r} must be the name of a file in {folder}, not a path")
+        if entry["id"] in seen:
+            raise InputError(str(meta_path), f"record {number - 1}", "id", f"{entry['id']!r} is used twice")
+        seen.add(entry["id"])
     return entries
 
 

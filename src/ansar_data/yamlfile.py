@@ -2,19 +2,74 @@
 
 from __future__ import annotations
 
+import datetime
+import json
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from .errors import InputError
 
 # The safe loader, in C when PyYAML has libyaml: the same SafeConstructor as
 # yaml.safe_load (no Python objects), three times faster on a 10,000-source list.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_yaml(path: Path) -> Any:
+class SAFE_LOADER(_BASE_LOADER):  # noqa: N801 - used as PyYAML's Loader classes are
+    """The safe loader, except that an unquoted date stays the text it is: the build
+    reads dates itself ("1983-02-30" is an error naming its field, not a crash in YAML)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()}
+
+
+def read_yaml(path: Path, shape: str | None = None) -> Any:
+    """A YAML input as plain data; with `shape`, checked against that definition of
+    input_schemas.json (dates read as ISO strings) so a value of the wrong type or
+    shape is an InputError naming the file, the record and the field."""
+    data = _read(path)
+    if shape is not None:
+        data = plain(data)
+        check_shape(data, shape, str(path))
+    return data
+
+
+@cache
+def _validator(shape: str) -> jsonschema.Draft202012Validator:
+    schemas = json.loads(resources.files("ansar_data").joinpath("input_schemas.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator({**schemas, "$ref": f"#/$defs/{shape}"},
+                                           format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def check_shape(data: Any, shape: str, origin: str) -> None:
+    error = jsonschema.exceptions.best_match(_validator(shape).iter_errors(data))
+    if error is None:
+        return
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        path.append(next(str(k) for k in error.validator_value if k not in error.instance))
+    where = "record " + ".".join(path[:-1]) if len(path) > 1 else "top level"
+    message = error.message if len(error.message) < 200 else error.message[:200] + "..."
+    raise InputError(origin, where, path[-1] if path else None, message)
+
+
+def plain(data: Any) -> Any:
+    """Dates as YAML reads them unquoted -> ISO strings, as JSON Schema sees text."""
+    if isinstance(data, dict):
+        return {plain(k): plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [plain(v) for v in data]
+    if isinstance(data, (datetime.date, datetime.datetime)):
+        return data.isoformat()
+    return data
+
+
+def _read(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -24,12 +79,95 @@ def read_yaml(path: Path) -> Any:
     return parse_yaml(text, str(path))
 
 
+# Far above any real input (10,000 sources are about 70,000 nodes), far below what an
+# alias bomb expands to; the depth keeps construction clear of Python's recursion limit.
+MAX_NODES = 2_000_000
+MAX_DEPTH = 100
+
+
 def parse_yaml(text: str, origin: str) -> Any:
-    """YAML text as plain data; origin names it in errors."""
+    """YAML text as plain data; origin names it in errors. A key written twice in one
+    mapping, a document that expands (through aliases) past MAX_NODES nodes or nests
+    deeper than MAX_DEPTH, and a recursive alias are InputErrors, checked on the composed
+    node graph before anything is constructed."""
+    loader = SAFE_LOADER(text)
     try:
-        return yaml.load(text, Loader=SAFE_LOADER)
+        _check_depth(text, origin)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node, origin)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "whole file"
         raise InputError(origin, where, None,
                          f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+    finally:
+        loader.dispose()
+
+
+def _check_depth(text: str, origin: str) -> None:
+    """Nesting depth from the event stream, before composing: libyaml composes
+    recursively and a document nested 100,000 deep would crash the process."""
+    depth = 0
+    for event in yaml.parse(text, Loader=SAFE_LOADER):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError(origin, f"line {event.start_mark.line + 1}", None,
+                                 f"nested more than {MAX_DEPTH} levels deep; refused")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _check_nodes(root: yaml.Node, origin: str) -> None:
+    """Expanded size, depth, cycles and duplicate keys, without recursion: each node
+    shared through an alias is measured once."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in _children(node))
+            if size[key] > MAX_NODES:
+                raise InputError(origin, f"line {node.start_mark.line + 1}", None,
+                                 f"the document expands to more than {MAX_NODES:,} values "
+                                 f"(through aliases); refused")
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
+            raise InputError(origin, f"line {node.start_mark.line + 1}", None,
+                             "an alias refers to a node that contains it; refused")
+        if depth > MAX_DEPTH:
+            raise InputError(origin, f"line {node.start_mark.line + 1}", None,
+                             f"nested more than {MAX_DEPTH} levels deep; refused")
+        if isinstance(node, yaml.MappingNode):
+            _no_duplicate_keys(node, origin)
+        open_nodes.add(key)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in _children(node))
+
+
+def _no_duplicate_keys(node: yaml.MappingNode, origin: str) -> None:
+    seen: set[tuple[str, str]] = set()
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            key = (key_node.tag, key_node.value)
+            if key in seen:
+                raise InputError(origin, f"line {key_node.start_mark.line + 1}", None,
+                                 f"key {key_node.value!r} is written twice in one mapping; "
+                                 f"the second would silently replace the first")
+            seen.add(key)

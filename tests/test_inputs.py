@@ -1,0 +1,101 @@
+"""Malformed inputs the hostile-contributor review found: each is an error that names the
+file, the record and the field (exit 2), and the previous outputs stay byte-identical."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ansar_data import cli
+from ansar_data.errors import InputError
+from ansar_data.yamlfile import parse_yaml
+from helpers import snapshot
+
+BOMB = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)))
+
+CASES = [
+    ("duplicate-key", "curation/events.yaml", lambda s: s.replace('edtf: "1977"', 'edtf: "1977"\n  edtf: "1978"', 1),
+     "curation/events.yaml: line 61: key 'edtf' is written twice in one mapping"),
+    ("impossible-unquoted-date", "curation/events.yaml", lambda s: s.replace('edtf: "1977"', "edtf: 1983-02-30", 1),
+     "curation/events.yaml: record 'crackdown-1977': field 'edtf': not valid EDTF: '1983-02-30'"),
+    ("source-as-list", "curation/counts.yaml", lambda s: re.sub(r"\n  source: (\S+)", r"\n  source: [\1]", s, count=1),
+     "curation/counts.yaml: record 'ansar-size-infobox': field 'source': expected a string, got ['al-ansar-iraq']"),
+    ("context-as-number", "curation/entities.yaml",
+     lambda s: s.replace('context: "Al-Ansar\\n- Active"', "context: 1979", 1),
+     "curation/entities.yaml: record 'al-ansar': field 'names[0].evidence[0].context': the context must be a string"),
+    ("version-as-float", "metadata/package.yaml", lambda s: s.replace("version: 0.1.0", "version: 1.0", 1),
+     "metadata/package.yaml: top level: field 'version': 1.0 is not of type 'string'"),
+    ("no-licenses", "metadata/package.yaml", lambda s: re.sub(r"licenses:\n(  .*\n)+", "licenses: []\n", s, count=1),
+     "metadata/package.yaml: top level: field 'licenses': [] should be non-empty"),
+    ("tables-as-list", "metadata/tables.yaml", lambda s: "- a\n- b\n",
+     "metadata/tables.yaml: top level: ['a', 'b'] is not of type 'object'"),
+    ("keys-as-list", "metadata/infobox_keys.yaml", lambda s: "- a\n",
+     "metadata/infobox_keys.yaml: top level: ['a'] is not of type 'object'"),
+    ("table-without-title", "metadata/tables.yaml", lambda s: s.replace("    title: Entity names\n", "", 1),
+     "metadata/tables.yaml: record tables.6: field 'title': 'title' is a required property"),
+    ("overlong-description", "curation/entities.yaml",
+     lambda s: s.replace("description: Armed wing of the Iraqi Communist Party, active from 1979 to 1988.",
+                         "description: " + "x" * 140_000, 1),
+     "curation/entities.yaml: record 'al-ansar': field 'description': 140,000 characters, over the limit of 32,767"),
+    ("count-over-int64", "curation/counts.yaml",
+     lambda s: s.replace('text: "150"', 'text: "99,999,999,999,999,999,999"', 1),
+     "curation/counts.yaml: record 'massacre-killed-ansar-article': field 'text': number would be an integer "
+     "outside the signed 64-bit range"),
+    ("duplicate-source-id", "sources/sources.yaml",
+     lambda s: s.replace("- id: pasht-ashan-massacre", "- id: al-ansar-iraq", 1),
+     "sources/sources.yaml: record 1: field 'id': 'al-ansar-iraq' is used twice"),
+    ("source-outside-folder", "sources/sources.yaml",
+     lambda s: s.replace("file: al-ansar-iraq.txt", "file: ../outside.txt", 1),
+     "sources/sources.yaml: record 0: field 'file': '../outside.txt' does not match"),
+    ("source-absolute-path", "sources/sources.yaml",
+     lambda s: s.replace("file: al-ansar-iraq.txt", "file: /etc/passwd", 1),
+     "sources/sources.yaml: record 0: field 'file': '/etc/passwd' does not match"),
+    ("path-as-relation-id", "curation/relations.yaml",
+     lambda s: s.replace("- subject: al-ansar\n  predicate: part_of",
+                         "- id: ../../etc/passwd\n  subject: al-ansar\n  predicate: part_of", 1),
+     "curation/relations.yaml: record '../../etc/passwd': field 'id': '../../etc/passwd' does not match"),
+    ("alias-bomb", "curation/claims.yaml", lambda s: BOMB,
+     "curation/claims.yaml: line 7: the document expands to more than 2,000,000 values"),
+    ("deep-nesting", "curation/claims.yaml", lambda s: "[" * 100_000 + "]" * 100_000,
+     "curation/claims.yaml: line 1: nested more than 100 levels deep"),
+]
+
+
+@pytest.mark.parametrize("rel, edit, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_malformed_input_exits_2_naming_file_record_and_field(capsys, repo_copy, rel, edit, expected):
+    before = snapshot(repo_copy)
+    path = repo_copy / rel
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    code = cli.main(["build", "--root", str(repo_copy)])
+    err = capsys.readouterr().err.replace(f"{repo_copy}/", "")
+    assert code == 2
+    assert err.startswith("could not build, nothing changed:\n" + expected), err[:400]
+    assert {k: v for k, v in snapshot(repo_copy).items() if k != rel} == {k: v for k, v in before.items() if k != rel}
+
+
+def test_alias_bomb_is_refused_at_once():
+    start = time.perf_counter()
+    with pytest.raises(InputError, match="expands to more than"):
+        parse_yaml(BOMB, "bomb.yaml")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_deep_nesting_is_refused_without_crashing_the_process():
+    script = "from ansar_data.yamlfile import parse_yaml\ntry:\n    parse_yaml('[' * 100000 + ']' * 100000, 'x')\n" \
+             "except Exception as e:\n    print(type(e).__name__)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout.strip()) == (0, "InputError")
+
+
+def test_a_recursive_alias_is_refused():
+    with pytest.raises(InputError, match="an alias refers to a node that contains it"):
+        parse_yaml("a: &x [1, *x]\n", "r.yaml")
+
+
+def test_aliases_that_stay_small_still_work():
+    assert parse_yaml("a: &x {k: 1}\nb: *x\n", "ok.yaml") == {"a": {"k": 1}, "b": {"k": 1}}
