@@ -429,6 +429,7 @@ def generate(root: Path) -> list[Mutant]:
     # 31-41. values that their quotes, texts or rules no longer give (JSON twin and
     # hashes updated, so only the value-level check can catch them)
     add_value_level(root, tables, add)
+    add_limits(tables, add)
     return mutants
 
 
@@ -440,6 +441,26 @@ def _times_ten(text: str) -> str:
 
 def _count_columns(text: str) -> dict[str, str]:
     return {"text": text, **{k: cell(v) for k, v in parse_count(text).columns().items()}}
+
+
+def add_limits(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+    """Cells no tool can hold, written with the JSON twin and hashes updated."""
+    add("integer-not-ascii", [
+        Mutant("integer-not-ascii", f"sections {r['source']} {r['ordinal']} {value!r}",
+               edit_records("sections", set_where({"source": r["source"], "ordinal": r["ordinal"]}, level=value)),
+               "integer-invalid", "sections", i, "level", ("json-schema", "frictionless/type-error"))
+        for (i, r), value in zip(list(tables["sections"].records())[:3], ["\u0662", "0_2", "9223372036854775808"])])
+    add("cell-over-limit", [
+        Mutant("cell-over-limit", f"entities {r['id']}",
+               edit_records("entities", set_where({"id": r["id"]}, description="word " * 8000 + "end")),
+               "cell-limit", "entities", i, "description", ())
+        for i, r in list(tables["entities"].records())[:3]])
+    add("cell-past-csv-limit", [
+        Mutant("cell-past-csv-limit", f"entities {r['id']}",
+               edit_records("entities", set_where({"id": r["id"]}, description="word " * 30000 + "end")),
+               # past the csv module's own field limit where frictionless has not raised it
+               "cell-limit", None, None, "description", ("csv-unreadable", "frictionless/source-error"))
+        for _, r in list(tables["entities"].records())[:2]])
 
 
 def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:

@@ -10,7 +10,8 @@ source-file, source-sha256, source-bytes, source-length, span-range, span-mismat
 range-order, edtf-invalid, date-order, date-edtf-mismatch, date-without-edtf,
 evidence-target, evidence-missing, evidence-field, quote-equals, quote-contains, quote-date,
 field-unsupported, evidence-source, inference-target, inference-mismatch, count-parse,
-infobox-parse, link-target, lag-parse, canonical-name, entity-unused, fatalities-copy, disagreement-target.
+infobox-parse, link-target, lag-parse, canonical-name, cell-limit, integer-invalid,
+csv-unreadable, entity-unused, fatalities-copy, disagreement-target.
 """
 
 from __future__ import annotations
