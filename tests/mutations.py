@@ -430,6 +430,7 @@ def generate(root: Path) -> list[Mutant]:
     # hashes updated, so only the value-level check can catch them)
     add_value_level(root, tables, add)
     add_limits(tables, add)
+    add_unicode(tables, add)
     return mutants
 
 
@@ -461,6 +462,28 @@ def add_limits(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None
                # past the csv module's own field limit where frictionless has not raised it
                "cell-limit", None, None, "description", ("csv-unreadable", "frictionless/source-error"))
         for _, r in list(tables["entities"].records())[:2]])
+
+
+def add_unicode(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+    """Characters that hide or reorder text, and names tagged with a script or language
+    their letters do not have; JSON twin and hashes updated."""
+    entities = list(tables["entities"].records())
+    add("hidden-character", [
+        Mutant("hidden-character", f"entities {r['id']} U+{ord(char):04X}",
+               edit_records("entities", set_where({"id": r["id"]}, description=r["description"].replace(" ", char, 1))),
+               "cell-unicode", "entities", i, "description", ())
+        for (i, r), char in zip(entities, ["\u202e", "\u200b", "\u2028", "\u0085", "\u2067", "\ufeff"])])
+    arabic = [(i, r) for i, r in tables["entity_names"].records() if r["script"] == "Arab"]
+    add("name-script-mismatch", [
+        Mutant("name-script-mismatch", f"entity_names {r['id']}",
+               edit_records("entity_names", set_where({"id": r["id"]}, script="Latn")),
+               "script-mismatch", "entity_names", i, "script", ())
+        for i, r in arabic[:4]])
+    add("name-language-misfit", [
+        Mutant("name-language-misfit", f"entity_names {r['id']}",
+               edit_records("entity_names", set_where({"id": r["id"]}, language="en")),
+               "language-script", "entity_names", i, "language", ())
+        for i, r in arabic[:4]])
 
 
 def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
@@ -500,7 +523,8 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, li
     add("name-not-its-quote", [
         Mutant("name-not-its-quote", f"entity_names {r['id']}",
                edit_records("entity_names", set_where({"id": r["id"]}, name=r["name"] + " Brigade")),
-               "quote-equals", "entity_names", i, "name", ())
+               # " Brigade" is Latin: an Arabic-script name now also mixes scripts
+               "quote-equals", "entity_names", i, "name", ("script-mismatch",))
         for i, r in tables["entity_names"].records() if r["canonical"] != "true"])
     links = list(tables["event_links"].records())
     add("link-lag-misread", [

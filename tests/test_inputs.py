@@ -99,3 +99,44 @@ def test_a_recursive_alias_is_refused():
 
 def test_aliases_that_stay_small_still_work():
     assert parse_yaml("a: &x {k: 1}\nb: *x\n", "ok.yaml") == {"a": {"k": 1}, "b": {"k": 1}}
+
+
+UNICODE_CASES = [
+    ("bidi-override", "curation/entities.yaml",
+     lambda s: s.replace("description: Armed wing of", "description: Armed \u202ewing of", 1),
+     "curation/entities.yaml: record 'al-ansar': field 'description': U+202E RIGHT-TO-LEFT OVERRIDE at character 6"),
+    ("zero-width-space", "curation/entities.yaml",
+     lambda s: s.replace("description: Armed wing of", "description: Armed\u200b wing of", 1),
+     "curation/entities.yaml: record 'al-ansar': field 'description': U+200B ZERO WIDTH SPACE at character 5"),
+    ("line-separator", "curation/entities.yaml",
+     lambda s: s.replace("description: Armed wing of the Iraqi Communist Party, active from 1979 to 1988.",
+                         'description: "Armed\\u2028wing of the Iraqi Communist Party, active from 1979 to 1988."', 1),
+     "curation/entities.yaml: record 'al-ansar': field 'description': U+2028 LINE SEPARATOR at character 5"),
+    ("c1-control", "curation/entities.yaml",
+     lambda s: s.replace("description: Armed wing of the Iraqi Communist Party, active from 1979 to 1988.",
+                         'description: "Armed\\x85wing of the Iraqi Communist Party, active from 1979 to 1988."', 1),
+     "curation/entities.yaml: record 'al-ansar': field 'description': U+0085"),
+    ("zwnj-in-a-latin-name", "curation/entities.yaml",
+     lambda s: s.replace("    - name: Al-Ansar\n", "    - name: Al-\u200cAnsar\n", 1),
+     "curation/entities.yaml: record 'al-ansar': field 'names[0].name': U+200C ZERO WIDTH NON-JOINER"),
+    ("arabic-name-tagged-latin", "curation/entities.yaml",
+     lambda s: s.replace("    - name: الأنصار\n      language: ar\n      script: Arab",
+                         "    - name: الأنصار\n      language: en\n      script: Latn", 1),
+     "curation/entities.yaml: record 'al-ansar': field 'names[1].script': 'الأنصار' is written in Arab, not Latn"),
+    ("english-in-arabic-script", "curation/entities.yaml",
+     lambda s: s.replace("    - name: الأنصار\n      language: ar\n", "    - name: الأنصار\n      language: en\n", 1),
+     "curation/entities.yaml: record 'al-ansar': field 'names[1].language': 'en' is not a language written in Arab"),
+]
+
+
+@pytest.mark.parametrize("rel, edit, expected", [c[1:] for c in UNICODE_CASES], ids=[c[0] for c in UNICODE_CASES])
+def test_the_unicode_policy_refuses_hidden_characters_and_mistagged_names(capsys, repo_copy, rel, edit, expected):
+    test_malformed_input_exits_2_naming_file_record_and_field(capsys, repo_copy, rel, edit, expected)
+
+
+def test_zwnj_between_arabic_letters_is_allowed_where_documented():
+    from ansar_data.schema import unicode_problem
+    assert unicode_problem("می\u200cخواهم", allow_zwnj=True) is None
+    assert unicode_problem("می\u200cخواهم") == "U+200C ZERO WIDTH NON-JOINER at character 2"
+    assert unicode_problem("a\u200cb", allow_zwnj=True) == "U+200C ZERO WIDTH NON-JOINER at character 1"
+    assert unicode_problem("\u200cخ", allow_zwnj=True) is not None

@@ -11,7 +11,7 @@ range-order, edtf-invalid, date-order, date-edtf-mismatch, date-without-edtf,
 evidence-target, evidence-missing, evidence-field, quote-equals, quote-contains, quote-date,
 field-unsupported, evidence-source, inference-target, inference-mismatch, count-parse,
 infobox-parse, link-target, lag-parse, canonical-name, cell-limit, integer-invalid,
-csv-unreadable, entity-unused, fatalities-copy, disagreement-target.
+csv-unreadable, cell-unicode, script-mismatch, language-script, entity-unused, fatalities-copy, disagreement-target.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import jsonschema_rs
 
 from .package import Loaded, Package, Problem, safe_path
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .schema import TYPES, cell_problem
+from .schema import TYPES, cell_problem, name_script_problem, unicode_problem
 from .tables_io import cell
 from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
 
@@ -192,6 +192,7 @@ def check_cells(pkg: Package) -> Iterator[Problem]:
                           f"order {expected}", res.name, 1)
         strings = _string_fields(res)
         integers = {f["name"] for f in res.table.fields if f["type"] == "integer"}
+        zwnj = {f["name"] for f in res.table.fields if f.get("unicode") == "arabic-zwnj"}
         for i, record in enumerate(res.records):
             for name, value in record.items():
                 if (problem := cell_problem(value)) is not None:
@@ -203,6 +204,9 @@ def check_cells(pkg: Package) -> Iterator[Problem]:
                     continue
                 if CONTROL.search(value):
                     yield Problem("cell-control", "control character in cell", res.name, i + 2, name)
+                elif (problem := unicode_problem(value, name in zwnj)) is not None:
+                    yield Problem("cell-unicode", f"{problem}, which the Unicode policy refuses",
+                                  res.name, i + 2, name)
                 if value != value.strip():
                     yield Problem("cell-whitespace", "leading or trailing white space", res.name, i + 2, name)
                 if name in strings and value.startswith(INJECTION):
@@ -562,6 +566,17 @@ def check_event_links(pkg: Package) -> Iterator[Problem]:
                           f"{want!r}", "event_links", i + 2, "lag")
 
 
+def check_name_scripts(pkg: Package) -> Iterator[Problem]:
+    """A name's letters are of its script, and its language is one written in it."""
+    table = next((t for t in pkg.spec.tables if t.name == "entity_names"), None)
+    if table is None:
+        return
+    for i, record in enumerate(_readable(pkg, "entity_names")):
+        for fld, problem in name_script_problem(table, record):
+            yield Problem("script-mismatch" if fld == "script" else "language-script", problem,
+                          "entity_names", i + 2, fld)
+
+
 def check_canonical_names(pkg: Package) -> Iterator[Problem]:
     canonical: dict[Any, list[Any]] = {}
     for record in _readable(pkg, "entity_names"):
@@ -643,5 +658,6 @@ CHECKS = (check_descriptor, check_schema_files, check_paths, check_digests, chec
           check_cells, check_frictionless, check_foreign_keys, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
           check_evidence, check_field_evidence, check_evidence_source, check_inferences,
-          check_counts, check_infobox_values, check_event_links, check_canonical_names,
+          check_counts, check_infobox_values, check_event_links, check_name_scripts,
+          check_canonical_names,
           check_orphans, check_fatalities, check_disagreements)

@@ -30,7 +30,7 @@ from typing import Any
 
 from .errors import InputError, SpecError
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .schema import TYPES, Spec, Table, cell_problem
+from .schema import TYPES, Spec, Table, cell_problem, name_script_problem, unicode_problem
 from .values import edtf_bounds, edtf_precision, parse_count, parse_duration
 from .yamlfile import read_yaml
 
@@ -104,6 +104,8 @@ def read_inputs(table: Table, rec: Any, loc: Loc, vocab: dict[str, set[str]],
                 raise loc.fail(where + f["name"], f"expected a {f['type']}, got {value!r}") from None
             if (problem := cell_problem(value)) is not None:
                 raise loc.fail(where + f["name"], problem)
+            if isinstance(value, str) and (problem := unicode_problem(value, f.get("unicode") == "arabic-zwnj")):
+                raise loc.fail(where + f["name"], f"{problem}: the codebook's Unicode policy refuses it")
             if f.get("vocabulary") and value not in vocab[f["vocabulary"]]:
                 raise loc.fail(where + f["name"], f"{value!r} is not a term of the "
                                                   f"{f['vocabulary']!r} vocabulary")
@@ -353,6 +355,8 @@ def _entities(c: _Curator) -> tuple[list[dict], list[dict]]:
         for n, name in enumerate(_list(rec, "names", loc), start=1):
             where = f"names[{n - 1}]."
             name_values = c.read("entity_names", name, loc, where)
+            for fld, problem in name_script_problem(c.spec.table("entity_names"), name_values):
+                raise loc.fail(where + fld, problem)
             row_id = f"{eid}/{n}"
             names.append(c.row("entity_names", name_values, id=row_id, entity=eid, canonical=False))
             c.add_evidence(loc, "entity_names", row_id, name["evidence"], names[-1], where + "evidence")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,6 +42,59 @@ def _cell_integer(value: str) -> int:
     if not INTEGER_RE.fullmatch(value) or not INT_MIN <= int(value) <= INT_MAX:
         raise ValueError(f"not an integer: {value[:40]!r}")
     return int(value)
+
+
+# The Unicode policy (codebook): no character that hides, reorders or breaks text in a
+# cell: C0 and C1 controls, bidi marks, embeddings, overrides and isolates, zero-width
+# characters and the BOM, line and paragraph separators. A field documented with
+# `unicode: arabic-zwnj` may hold ZWNJ (U+200C) between two Arabic-script letters,
+# where Persian and Kurdish spelling needs it.
+HIDDEN_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                       "\u2066-\u2069\ufeff\u2028\u2029]")
+ZWNJ = "\u200c"
+
+
+def _arabic_letter(char: str) -> bool:
+    return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith("ARABIC")
+
+
+def unicode_problem(value: str, allow_zwnj: bool = False) -> str | None:
+    """The first character the Unicode policy refuses in a cell, or None."""
+    for match in HIDDEN_RE.finditer(value):
+        i, char = match.start(), match.group()
+        if (char == ZWNJ and allow_zwnj and 0 < i < len(value) - 1
+                and _arabic_letter(value[i - 1]) and _arabic_letter(value[i + 1])):
+            continue
+        return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')} at character {i}"
+    return None
+
+
+def letter_scripts(text: str) -> set[str]:
+    """ISO 15924 codes of the scripts of a text's letters, as far as our vocabulary goes
+    (Latn, Arab); any other script by its Unicode name's first word."""
+    scripts = set()
+    for char in text:
+        if unicodedata.category(char).startswith("L"):
+            word = unicodedata.name(char, "UNKNOWN").split()[0]
+            scripts.add({"LATIN": "Latn", "ARABIC": "Arab"}.get(word, word.title()))
+    return scripts
+
+
+def name_script_problem(table: Table, record: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, problem) for a name whose letters are not of its `script`, or whose
+    `language` is not one the script field's `languages_by_script` lists for it."""
+    name, script, language = record.get("name"), record.get("script"), record.get("language")
+    if not isinstance(name, str) or not isinstance(script, str):
+        return []
+    problems = []
+    found = letter_scripts(name)
+    if found - {script}:
+        problems.append(("script", f"{name!r} is written in {', '.join(sorted(found))}, not {script}"))
+    allowed = next((f.get("languages_by_script", {}) for f in table.fields if f["name"] == "script"), {})
+    if allowed and language not in allowed.get(script, []):
+        problems.append(("language", f"{language!r} is not a language written in {script} "
+                                     f"({', '.join(allowed.get(script, [])) or 'none listed'})"))
+    return problems
 
 
 def cell_problem(value: Any) -> str | None:
@@ -74,7 +128,7 @@ TYPES: dict[str, FieldType] = {
     "date": FieldType("string", "TEXT", "date32", (str, datetime.date), _cell_text),
 }
 FIELD_KEYS = {"name", "type", "format", "description", "vocabulary", "example", "derived", "input",
-              "evidence", *CONSTRAINT_KEYS}
+              "evidence", "unicode", "languages_by_script", *CONSTRAINT_KEYS}
 TABLE_KEYS = {"name", "title", "row", "primaryKey", "foreignKeys", "uniqueKeys", "spans", "fields",
               "ordered", "dates", "curation"}
 CURATION_KEYS = {"file", "within", "list", "keys"}
