@@ -431,6 +431,7 @@ def generate(root: Path) -> list[Mutant]:
     add_value_level(root, tables, add)
     add_limits(tables, add)
     add_unicode(tables, add)
+    add_graph(tables, add)
     return mutants
 
 
@@ -484,6 +485,28 @@ def add_unicode(tables: dict[str, Table], add: Callable[[str, list[Mutant]], Non
                edit_records("entity_names", set_where({"id": r["id"]}, language="en")),
                "language-script", "entity_names", i, "language", ())
         for i, r in arabic[:4]])
+
+
+def add_graph(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+    """A record paired with itself, a cycle of parents, a key pointing at the wrong kind
+    of entity; JSON twin and hashes updated."""
+    add("disagreement-with-itself", [
+        Mutant("disagreement-with-itself", f"disagreements {r['id']}",
+               edit_records("disagreements", set_where({"id": r["id"]}, record_b=r["record_a"])),
+               "self-pair", "disagreements", i, "record_b", ())
+        for i, r in list(tables["disagreements"].records())[:3]])
+    events = dict((r["id"], (i, r)) for i, r in tables["events"].records())
+    children = [(i, r) for i, r in tables["events"].records() if r["parent"]]
+    add("parent-cycle", [
+        Mutant("parent-cycle", f"events {events[r['parent']][1]['id']} -> {r['id']}",
+               edit_records("events", set_where({"id": r["parent"]}, parent=r["id"], parent_relation="part_of")),
+               "cycle", "events", None, "parent", ("field-unsupported",))
+        for _, r in children[:3] if not events[r["parent"]][1]["parent"]])
+    add("place-not-a-place", [
+        Mutant("place-not-a-place", f"events {r['id']}",
+               edit_records("events", set_where({"id": r["id"]}, place="al-ansar")),
+               "reference-type", "events", i, "place", ())
+        for i, r in list(tables["events"].records()) if r["place"]][:3])
 
 
 def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:

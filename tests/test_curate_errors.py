@@ -225,3 +225,32 @@ def test_an_event_link_needs_one_target_and_a_lag_only_when_after(curate):
     err = error_of(curate, unquoted)
     assert err.field == "links[0].lag_text"
     assert err.message.startswith("no evidence quote contains 'three weeks'")
+
+
+def test_a_record_paired_with_itself_or_a_cycle_is_an_error(curate):
+    def itself(r):
+        d = r["disagreements"][0]
+        d["record_b"] = d["record_a"]
+    err = error_of(curate, itself)
+    assert err.path.endswith("curation/disagreements.yaml") and err.field == "record_b"
+    assert err.message.startswith("record_b is the record's own record_a")
+
+    def cycle(r):
+        find(r, "events", "armed-struggle").update(parent="ansar-units-established", parent_relation="part_of",
+                                                    inferred=[])
+    err = error_of(curate, cycle)
+    assert err.path.endswith("curation/events.yaml") and err.field == "parent"
+    assert err.message == "parent forms a cycle: armed-struggle -> ansar-units-established -> armed-struggle"
+
+
+def test_a_key_points_at_the_kind_of_entity_it_declares(curate):
+    def place(r):
+        find(r, "events", "entry-into-pasht-ashan")["place"] = "puk"
+    err = error_of(curate, place)
+    assert (err.where, err.field) == ("record 'entry-into-pasht-ashan'", "place")
+    assert err.message == "'puk' is of type 'political_party', not one of place, country"
+
+    def claimant(r):
+        find(r, "claims", "defeat-cause-finding")["claimant"] = "pasht-ashan"
+    err = error_of(curate, claimant)
+    assert err.path.endswith("curation/claims.yaml") and err.field == "claimant"

@@ -11,7 +11,8 @@ range-order, edtf-invalid, date-order, date-edtf-mismatch, date-without-edtf,
 evidence-target, evidence-missing, evidence-field, quote-equals, quote-contains, quote-date,
 field-unsupported, evidence-source, inference-target, inference-mismatch, count-parse,
 infobox-parse, link-target, lag-parse, canonical-name, cell-limit, integer-invalid,
-csv-unreadable, cell-unicode, script-mismatch, language-script, entity-unused, fatalities-copy, disagreement-target.
+csv-unreadable, cell-unicode, script-mismatch, language-script,
+self-pair, cycle, reference-type, entity-unused, fatalities-copy, disagreement-target.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import jsonschema_rs
 
 from .package import Loaded, Package, Problem, safe_path
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .schema import TYPES, cell_problem, name_script_problem, unicode_problem
+from .schema import TYPES, cell_problem, graph_problems, name_script_problem, unicode_problem
 from .tables_io import cell
 from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
 
@@ -566,6 +567,33 @@ def check_event_links(pkg: Package) -> Iterator[Problem]:
                           f"{want!r}", "event_links", i + 2, "lag")
 
 
+def check_graph(pkg: Package) -> Iterator[Problem]:
+    """No record paired with itself and no cycle, as each table's `distinct` and
+    `acyclic` in tables.yaml say."""
+    for res in pkg.resources.values():
+        if res.is_json or not res.readable or res.table is None:
+            continue
+        for i, fld, code, message in graph_problems(res.table, res.records):
+            yield Problem(code, message, res.name, None if i is None else i + 2, fld)
+
+
+def check_reference_types(pkg: Package) -> Iterator[Problem]:
+    """A key whose foreignKeys entry lists `types` points at an entity of one of them."""
+    types = {r.get("id"): r.get("type") for r in _readable(pkg, "entities")}
+    for res in pkg.resources.values():
+        if res.is_json or not res.readable or res.table is None:
+            continue
+        for fk in res.table.foreign_keys:
+            if "types" not in fk or fk["reference"]["resource"] != "entities":
+                continue
+            (fld,) = fk["fields"]
+            for i, record in enumerate(res.records):
+                value = record.get(fld)
+                if value in types and types[value] not in fk["types"]:
+                    yield Problem("reference-type", f"{value!r} is of type {types[value]!r}, not one of "
+                                  f"{', '.join(fk['types'])}", res.name, i + 2, fld)
+
+
 def check_name_scripts(pkg: Package) -> Iterator[Problem]:
     """A name's letters are of its script, and its language is one written in it."""
     table = next((t for t in pkg.spec.tables if t.name == "entity_names"), None)
@@ -659,5 +687,6 @@ CHECKS = (check_descriptor, check_schema_files, check_paths, check_digests, chec
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
           check_evidence, check_field_evidence, check_evidence_source, check_inferences,
           check_counts, check_infobox_values, check_event_links, check_name_scripts,
+          check_graph, check_reference_types,
           check_canonical_names,
           check_orphans, check_fatalities, check_disagreements)

@@ -30,7 +30,7 @@ from typing import Any
 
 from .errors import InputError, SpecError
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .schema import TYPES, Spec, Table, cell_problem, name_script_problem, unicode_problem
+from .schema import TYPES, Spec, Table, cell_problem, graph_problems, name_script_problem, unicode_problem
 from .values import edtf_bounds, edtf_precision, parse_count, parse_duration
 from .yamlfile import read_yaml
 
@@ -318,6 +318,7 @@ def curated_tables(spec: Spec, curation: Curation,
     out["event_links"] = _event_links(c, event_ids, {r["id"] for r in out["relations"]})
     out["claims"], out["claim_assessments"] = _claims(c, entity_ids, event_ids)
     out["disagreements"] = _disagreements(c, out, entity_ids, event_ids)
+    _graph_and_types(c, out)
     out["evidence"] = c.evidence
     out["inferences"] = _inferences(c, {e["id"]: e for e in out["events"]})
     names = _english_names(out["entity_names"])
@@ -325,6 +326,24 @@ def curated_tables(spec: Spec, curation: Curation,
                              for r in extracted["infobox_values"]]
     out["see_also"] = [{**r, "entity": named_entity(r["title"], names)} for r in extracted["see_also"]]
     return out
+
+
+def _graph_and_types(c: _Curator, out: dict[str, list[dict[str, Any]]]) -> None:
+    """The `distinct`, `acyclic` and foreign-key `types` rules of tables.yaml, on the
+    curated rows, as errors that name the curation file and the record."""
+    types = {e["id"]: e["type"] for e in out["entities"]}
+    for table in c.spec.curated:
+        rows = out.get(table.name, [])
+        within = table.curation.within
+        path = str(c.curation.folder / f"{c.spec.table(within).curation.file if within else table.curation.file}.yaml")
+        for i, fld, _, message in graph_problems(table, rows):
+            raise InputError(path, f"record {rows[i].get('id')!r}", fld, message)
+        for fk in table.foreign_keys:
+            for row in rows if "types" in fk else []:
+                value = row.get(fk["fields"][0])
+                if value is not None and types.get(value) not in fk["types"]:
+                    raise InputError(path, f"record {row.get('id')!r}", fk["fields"][0],
+                                     f"{value!r} is of type {types.get(value)!r}, not one of {', '.join(fk['types'])}")
 
 
 def named_entity(text: str, names: dict[str, str]) -> str | None:

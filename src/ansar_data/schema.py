@@ -97,6 +97,54 @@ def name_script_problem(table: Table, record: dict[str, Any]) -> list[tuple[str,
     return problems
 
 
+def find_cycle(edges: list[tuple[Any, Any]]) -> list[Any] | None:
+    """One cycle of a directed graph given as (from, to) pairs, as the list of its
+    nodes, or None."""
+    graph: dict[Any, list[Any]] = {}
+    for a, b in edges:
+        graph.setdefault(a, []).append(b)
+    state: dict[Any, int] = {}  # 1 on the current path, 2 done
+    for start in sorted(graph, key=str):
+        if state.get(start):
+            continue
+        path, stack = [], [(start, iter(graph.get(start, [])))]
+        state[start] = 1
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(child) == 1:
+                return path[path.index(child):] + [child]
+            elif not state.get(child):
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(graph.get(child, []))))
+    return None
+
+
+def graph_problems(table: Table, rows: list[dict[str, Any]]) -> list[tuple[int | None, str, str, str]]:
+    """(row index, field, code, message) for the table's `distinct` and `acyclic` rules."""
+    out: list[tuple[int | None, str, str, str]] = []
+    for a, b in table.distinct:
+        for i, row in enumerate(rows):
+            if row.get(a) is not None and row.get(a) == row.get(b):
+                out.append((i, b, "self-pair", f"{b} is the record's own {a}, {row.get(a)!r}"))
+    for rule in table.acyclic:
+        edges = [(row.get(rule["from"]), row.get(rule["to"])) for row in rows
+                 if row.get(rule["to"]) is not None
+                 and all(row.get(k) == v for k, v in rule.get("when", {}).items())]
+        cycle = find_cycle(edges)
+        if cycle is not None:
+            row = next(i for i, r in enumerate(rows) if r.get(rule["from"]) == cycle[0]
+                       and r.get(rule["to"]) == cycle[1])
+            out.append((row, rule["to"], "cycle", f"{rule['to']} forms a cycle: {' -> '.join(map(str, cycle))}"))
+    return out
+
+
 def cell_problem(value: Any) -> str | None:
     """Why a typed value cannot be a cell, or None."""
     if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
@@ -130,7 +178,7 @@ TYPES: dict[str, FieldType] = {
 FIELD_KEYS = {"name", "type", "format", "description", "vocabulary", "example", "derived", "input",
               "evidence", "unicode", "languages_by_script", *CONSTRAINT_KEYS}
 TABLE_KEYS = {"name", "title", "row", "primaryKey", "foreignKeys", "uniqueKeys", "spans", "fields",
-              "ordered", "dates", "curation"}
+              "ordered", "dates", "curation", "distinct", "acyclic"}
 CURATION_KEYS = {"file", "within", "list", "keys"}
 VOCABULARY_KEYS = {"description", "terms", "terms_from"}
 
@@ -166,6 +214,10 @@ class Table:
     ordered: list[list[str]] = field(default_factory=list)
     dates: list[dict[str, str]] = field(default_factory=list)
     curation: CurationSpec | None = None
+    # pairs of fields that may not hold the same value (a record paired with itself)
+    distinct: list[list[str]] = field(default_factory=list)
+    # edges (`from` -> `to`, optionally only records matching `when`) that form no cycle
+    acyclic: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def field_names(self) -> list[str]:
@@ -316,10 +368,12 @@ def parse_spec(raw: Any, origin: str) -> Spec:
         table = Table(t["name"], t["title"], t["row"], fields, t["primaryKey"],
                       t.get("foreignKeys", []), t.get("uniqueKeys", []), t.get("spans", []),
                       t.get("ordered", []), t.get("dates", []),
-                      _curation(t.get("curation"), origin, t["name"]))
+                      _curation(t.get("curation"), origin, t["name"]), t.get("distinct", []),
+                      t.get("acyclic", []))
         for key in [table.primary_key, *table.unique_keys, *table.ordered,
                     *(list(d.values()) for d in table.dates),
-                    *(fk["fields"] for fk in table.foreign_keys),
+                    *(fk["fields"] for fk in table.foreign_keys), *table.distinct,
+                    *([a["from"], a["to"], *a.get("when", {})] for a in table.acyclic),
                     *([s[k] for k in ("source", "start", "end", "text")] for s in table.spans)]:
             missing = set(key) - set(table.field_names)
             if missing:
@@ -349,7 +403,8 @@ def table_schema(table: Table, spec: Spec) -> dict[str, Any]:
     if table.unique_keys:
         schema["uniqueKeys"] = table.unique_keys
     if table.foreign_keys:
-        schema["foreignKeys"] = table.foreign_keys
+        # `types` (the kinds of entity a key may point at) is ours, not Table Schema's
+        schema["foreignKeys"] = [{k: v for k, v in fk.items() if k != "types"} for fk in table.foreign_keys]
     return schema
 
 
