@@ -432,6 +432,12 @@ def generate(root: Path) -> list[Mutant]:
     add_limits(tables, add)
     add_unicode(tables, add)
     add_graph(tables, add)
+    add("resource-dropped", [
+        Mutant("resource-dropped", f"descriptor without {res['name']}",
+               edit_json("datapackage.json", lambda d, n=res["name"]: d.update(
+                   resources=[r for r in d["resources"] if r["name"] != n])),
+               "resource-undeclared", res["name"], None, None)
+        for res in resources])
     return mutants
 
 

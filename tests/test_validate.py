@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from ansar_data.validate import main
+from ansar_data.validate import main, validate_package
 from helpers import ROOT
 
 
@@ -106,3 +106,13 @@ def test_malformed_foreign_keys_are_reported_not_raised(repo_copy):
     codes = {(p.code, p.resource) for p in report.problems}
     assert ("schema-strict", "events") in codes
     assert not any(code == "foreign-key" for code, _ in codes)  # parent -> events.id holds: "" is the table itself
+
+
+def test_a_descriptor_cut_down_to_one_table_is_not_valid(repo_copy):
+    path = repo_copy / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] in ("sources", "sources_json")]
+    path.write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
+    report = validate_package(repo_copy)
+    missing = sorted(p.resource for p in report.problems if p.code == "resource-undeclared")
+    assert not report.valid and len(missing) == 32 and "evidence" in missing and "entities_json" in missing

@@ -12,7 +12,7 @@ evidence-target, evidence-missing, evidence-field, quote-equals, quote-contains,
 field-unsupported, evidence-source, inference-target, inference-mismatch, count-parse,
 infobox-parse, link-target, lag-parse, canonical-name, cell-limit, integer-invalid,
 csv-unreadable, cell-unicode, script-mismatch, language-script,
-self-pair, cycle, reference-type, entity-unused, fatalities-copy, disagreement-target.
+self-pair, cycle, reference-type, resource-undeclared, entity-unused, fatalities-copy, disagreement-target.
 """
 
 from __future__ import annotations
@@ -79,6 +79,20 @@ def check_descriptor(pkg: Package) -> Iterator[Problem]:
                       f"unknown key {unknown!r} at {_where(path)}" if unknown
                       else f"{_where(path)}: {message}",
                       resource, None, unknown or (str(path[-1]) if path else None))
+
+
+def check_resource_set(pkg: Package) -> Iterator[Problem]:
+    """The package holds exactly the resources tables.yaml declares: each table as CSV
+    and as its JSON twin. A validator that checks only what the descriptor lists could
+    otherwise be emptied by deleting resources from it."""
+    listed = [r.get("name") for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)]
+    declared = [n for t in pkg.spec.tables for n in (t.name, f"{t.name}_json")]
+    for name in declared:
+        if name not in listed:
+            yield Problem("resource-undeclared", f"tables.yaml declares {name!r}, the descriptor lacks it", name)
+    for name in listed:
+        if name not in declared:
+            yield Problem("resource-undeclared", f"{name!r} is not a table of tables.yaml", str(name))
 
 
 @lru_cache(maxsize=256)
@@ -682,7 +696,7 @@ def check_disagreements(pkg: Package) -> Iterator[Problem]:
                               f"{record.get(key)!r}", "disagreements", i + 2, key)
 
 
-CHECKS = (check_descriptor, check_schema_files, check_paths, check_digests, check_files,
+CHECKS = (check_descriptor, check_resource_set, check_schema_files, check_paths, check_digests, check_files,
           check_cells, check_frictionless, check_foreign_keys, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
           check_evidence, check_field_evidence, check_evidence_source, check_inferences,
