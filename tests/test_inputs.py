@@ -135,7 +135,7 @@ def test_the_unicode_policy_refuses_hidden_characters_and_mistagged_names(capsys
 
 
 def test_zwnj_between_arabic_letters_is_allowed_where_documented():
-    from ansar_data.schema import unicode_problem
+    from ansar_data.rules import unicode_problem
     assert unicode_problem("می\u200cخواهم", allow_zwnj=True) is None
     assert unicode_problem("می\u200cخواهم") == "U+200C ZERO WIDTH NON-JOINER at character 2"
     assert unicode_problem("a\u200cb", allow_zwnj=True) == "U+200C ZERO WIDTH NON-JOINER at character 1"

@@ -24,7 +24,8 @@ from . import curate, extract
 from .docs import render_docs
 from .errors import InputError
 from .parse import Article, parse_article
-from .schema import Spec, cell_problem, json_schema, load_spec, table_schema
+from .rules import cell_problem
+from .schema import Spec, json_schema, load_spec, table_schema
 from .sources import Source, load_sources
 from .tables_io import dump_json, to_csv, to_json
 from .validate import Report, validate_package
@@ -98,7 +99,7 @@ def _digest(content: bytes) -> dict[str, Any]:
 
 
 def _storable(name: str, rows: list[dict[str, Any]]) -> None:
-    """Every value fits a cell (see schema.MAX_CELL_CHARS); curated inputs are checked
+    """Every value fits a cell (see rules.MAX_CELL_CHARS); curated inputs are checked
     as they are read, this catches what the sources or a derivation produce."""
     for n, row in enumerate(rows, start=1):
         for field_name, value in row.items():

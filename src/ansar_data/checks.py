@@ -30,7 +30,8 @@ import jsonschema_rs
 
 from .package import Loaded, Package, Problem, safe_path
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .schema import TYPES, cell_problem, graph_problems, name_script_problem, unicode_problem
+from .rules import cell_problem, graph_problems, name_script_problem, reference_type_problems, unicode_problem
+from .schema import TYPES
 from .tables_io import cell
 from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
 
@@ -212,7 +213,7 @@ def check_cells(pkg: Package) -> Iterator[Problem]:
             for name, value in record.items():
                 if (problem := cell_problem(value)) is not None:
                     yield Problem("cell-limit", f"cell holds {problem}", res.name, i + 2, name)
-                if name in integers and value is not None and (isinstance(value, str) or isinstance(value, float)):
+                if name in integers and isinstance(value, (str, float)):
                     yield Problem("integer-invalid", f"{str(value)[:40]!r} is not ASCII digits within the "
                                   f"signed 64-bit range", res.name, i + 2, name)
                 if not isinstance(value, str):
@@ -588,7 +589,7 @@ def check_graph(pkg: Package) -> Iterator[Problem]:
         if res.is_json or not res.readable or res.table is None:
             continue
         for i, fld, code, message in graph_problems(res.table, res.records):
-            yield Problem(code, message, res.name, None if i is None else i + 2, fld)
+            yield Problem(code, message, res.name, i + 2, fld)
 
 
 def check_reference_types(pkg: Package) -> Iterator[Problem]:
@@ -597,15 +598,8 @@ def check_reference_types(pkg: Package) -> Iterator[Problem]:
     for res in pkg.resources.values():
         if res.is_json or not res.readable or res.table is None:
             continue
-        for fk in res.table.foreign_keys:
-            if "types" not in fk or fk["reference"]["resource"] != "entities":
-                continue
-            (fld,) = fk["fields"]
-            for i, record in enumerate(res.records):
-                value = record.get(fld)
-                if value in types and types[value] not in fk["types"]:
-                    yield Problem("reference-type", f"{value!r} is of type {types[value]!r}, not one of "
-                                  f"{', '.join(fk['types'])}", res.name, i + 2, fld)
+        for i, fld, message in reference_type_problems(res.table, res.records, types):
+            yield Problem("reference-type", message, res.name, i + 2, fld)
 
 
 def check_name_scripts(pkg: Package) -> Iterator[Problem]:

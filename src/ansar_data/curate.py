@@ -21,7 +21,6 @@ referent_date).
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,7 +29,8 @@ from typing import Any
 
 from .errors import InputError, SpecError
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .schema import TYPES, Spec, Table, cell_problem, graph_problems, name_script_problem, unicode_problem
+from .rules import cell_problem, graph_problems, name_script_problem, reference_type_problems, unicode_problem
+from .schema import TYPES, Spec, Table
 from .values import edtf_bounds, edtf_precision, parse_count, parse_duration
 from .yamlfile import read_yaml
 
@@ -70,14 +70,12 @@ class Loc:
 
 def _scalar(value: Any, ftype: str) -> Any:
     """A YAML value as the field's type, or raise TypeError. A string field takes a
-    YAML integer or date as written ("150", "1983-05-01"): YAML reads those unquoted."""
+    YAML integer as written ("150"): YAML reads it unquoted as a number."""
     if ftype in ("string", "date"):
         if isinstance(value, bool):
             raise TypeError
         if isinstance(value, int):
             return str(value)
-        if isinstance(value, datetime.date):
-            return value.isoformat()
     if not isinstance(value, TYPES[ftype].python) or (ftype != "boolean" and isinstance(value, bool)):
         raise TypeError
     return value
@@ -336,14 +334,9 @@ def _graph_and_types(c: _Curator, out: dict[str, list[dict[str, Any]]]) -> None:
         rows = out.get(table.name, [])
         within = table.curation.within
         path = str(c.curation.folder / f"{c.spec.table(within).curation.file if within else table.curation.file}.yaml")
-        for i, fld, _, message in graph_problems(table, rows):
+        problems = [(i, fld, message) for i, fld, _, message in graph_problems(table, rows)]
+        for i, fld, message in problems + reference_type_problems(table, rows, types):
             raise InputError(path, f"record {rows[i].get('id')!r}", fld, message)
-        for fk in table.foreign_keys:
-            for row in rows if "types" in fk else []:
-                value = row.get(fk["fields"][0])
-                if value is not None and types.get(value) not in fk["types"]:
-                    raise InputError(path, f"record {row.get('id')!r}", fk["fields"][0],
-                                     f"{value!r} is of type {types.get(value)!r}, not one of {', '.join(fk['types'])}")
 
 
 def named_entity(text: str, names: dict[str, str]) -> str | None:

@@ -9,9 +9,7 @@ curated tables are all computed here, so they cannot drift.
 
 from __future__ import annotations
 
-import datetime
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,15 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SpecError
-from .yamlfile import check_shape, parse_yaml, plain, read_yaml
+from .yamlfile import check_shape, parse_yaml, read_yaml
 
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 CONSTRAINT_KEYS = ("required", "unique", "pattern", "minimum", "maximum")
-# Limits every cell keeps, so that every tool our users load the tables into can hold
-# it: Excel cuts a cell at 32,767 characters; SQLite, Parquet and Stata hold signed
-# 64-bit integers. Written in the codebook.
-MAX_CELL_CHARS = 32_767
+# SQLite, Parquet and Stata hold signed 64-bit integers (codebook).
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 INTEGER_RE = re.compile(r"-?(0|[1-9][0-9]*)")
 
@@ -42,116 +37,6 @@ def _cell_integer(value: str) -> int:
     if not INTEGER_RE.fullmatch(value) or not INT_MIN <= int(value) <= INT_MAX:
         raise ValueError(f"not an integer: {value[:40]!r}")
     return int(value)
-
-
-# The Unicode policy (codebook): no character that hides, reorders or breaks text in a
-# cell: C0 and C1 controls, bidi marks, embeddings, overrides and isolates, zero-width
-# characters and the BOM, line and paragraph separators. A field documented with
-# `unicode: arabic-zwnj` may hold ZWNJ (U+200C) between two Arabic-script letters,
-# where Persian and Kurdish spelling needs it.
-HIDDEN_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-                       "\u2066-\u2069\ufeff\u2028\u2029]")
-ZWNJ = "\u200c"
-
-
-def _arabic_letter(char: str) -> bool:
-    return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith("ARABIC")
-
-
-def unicode_problem(value: str, allow_zwnj: bool = False) -> str | None:
-    """The first character the Unicode policy refuses in a cell, or None."""
-    for match in HIDDEN_RE.finditer(value):
-        i, char = match.start(), match.group()
-        if (char == ZWNJ and allow_zwnj and 0 < i < len(value) - 1
-                and _arabic_letter(value[i - 1]) and _arabic_letter(value[i + 1])):
-            continue
-        return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')} at character {i}"
-    return None
-
-
-def letter_scripts(text: str) -> set[str]:
-    """ISO 15924 codes of the scripts of a text's letters, as far as our vocabulary goes
-    (Latn, Arab); any other script by its Unicode name's first word."""
-    scripts = set()
-    for char in text:
-        if unicodedata.category(char).startswith("L"):
-            word = unicodedata.name(char, "UNKNOWN").split()[0]
-            scripts.add({"LATIN": "Latn", "ARABIC": "Arab"}.get(word, word.title()))
-    return scripts
-
-
-def name_script_problem(table: Table, record: dict[str, Any]) -> list[tuple[str, str]]:
-    """(field, problem) for a name whose letters are not of its `script`, or whose
-    `language` is not one the script field's `languages_by_script` lists for it."""
-    name, script, language = record.get("name"), record.get("script"), record.get("language")
-    if not isinstance(name, str) or not isinstance(script, str):
-        return []
-    problems = []
-    found = letter_scripts(name)
-    if found - {script}:
-        problems.append(("script", f"{name!r} is written in {', '.join(sorted(found))}, not {script}"))
-    allowed = next((f.get("languages_by_script", {}) for f in table.fields if f["name"] == "script"), {})
-    if allowed and language not in allowed.get(script, []):
-        problems.append(("language", f"{language!r} is not a language written in {script} "
-                                     f"({', '.join(allowed.get(script, [])) or 'none listed'})"))
-    return problems
-
-
-def find_cycle(edges: list[tuple[Any, Any]]) -> list[Any] | None:
-    """One cycle of a directed graph given as (from, to) pairs, as the list of its
-    nodes, or None."""
-    graph: dict[Any, list[Any]] = {}
-    for a, b in edges:
-        graph.setdefault(a, []).append(b)
-    state: dict[Any, int] = {}  # 1 on the current path, 2 done
-    for start in sorted(graph, key=str):
-        if state.get(start):
-            continue
-        path, stack = [], [(start, iter(graph.get(start, [])))]
-        state[start] = 1
-        path.append(start)
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                stack.pop()
-                path.pop()
-                state[node] = 2
-            elif state.get(child) == 1:
-                return path[path.index(child):] + [child]
-            elif not state.get(child):
-                state[child] = 1
-                path.append(child)
-                stack.append((child, iter(graph.get(child, []))))
-    return None
-
-
-def graph_problems(table: Table, rows: list[dict[str, Any]]) -> list[tuple[int | None, str, str, str]]:
-    """(row index, field, code, message) for the table's `distinct` and `acyclic` rules."""
-    out: list[tuple[int | None, str, str, str]] = []
-    for a, b in table.distinct:
-        for i, row in enumerate(rows):
-            if row.get(a) is not None and row.get(a) == row.get(b):
-                out.append((i, b, "self-pair", f"{b} is the record's own {a}, {row.get(a)!r}"))
-    for rule in table.acyclic:
-        edges = [(row.get(rule["from"]), row.get(rule["to"])) for row in rows
-                 if row.get(rule["to"]) is not None
-                 and all(row.get(k) == v for k, v in rule.get("when", {}).items())]
-        cycle = find_cycle(edges)
-        if cycle is not None:
-            row = next(i for i, r in enumerate(rows) if r.get(rule["from"]) == cycle[0]
-                       and r.get(rule["to"]) == cycle[1])
-            out.append((row, rule["to"], "cycle", f"{rule['to']} forms a cycle: {' -> '.join(map(str, cycle))}"))
-    return out
-
-
-def cell_problem(value: Any) -> str | None:
-    """Why a typed value cannot be a cell, or None."""
-    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-        return f"{len(value):,} characters, over the limit of {MAX_CELL_CHARS:,}"
-    if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
-        return "an integer outside the signed 64-bit range"
-    return None
 
 
 def _cell_boolean(value: str) -> bool:
@@ -173,7 +58,7 @@ TYPES: dict[str, FieldType] = {
     "integer": FieldType("integer", "INTEGER", "int64", (int,), _cell_integer),
     "number": FieldType("number", "REAL", "float64", (int, float), float),
     "boolean": FieldType("boolean", "INTEGER", "bool_", (bool,), _cell_boolean),
-    "date": FieldType("string", "TEXT", "date32", (str, datetime.date), _cell_text),
+    "date": FieldType("string", "TEXT", "date32", (str,), _cell_text),
 }
 FIELD_KEYS = {"name", "type", "format", "description", "vocabulary", "example", "derived", "input",
               "evidence", "unicode", "languages_by_script", *CONSTRAINT_KEYS}
@@ -267,7 +152,7 @@ def load_spec(path: Path) -> Spec:
         raw = _cached_yaml(content)
     except ValueError:
         raw = _yaml_of(content, str(path))  # raises again, naming the file
-    check_shape(plain(raw), "tables", str(path))
+    check_shape(raw, "tables", str(path))
     return parse_spec(raw, str(path))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 from functools import cache
 from importlib import resources
@@ -30,11 +29,10 @@ class SAFE_LOADER(_BASE_LOADER):  # noqa: N801 - used as PyYAML's Loader classes
 
 def read_yaml(path: Path, shape: str | None = None) -> Any:
     """A YAML input as plain data; with `shape`, checked against that definition of
-    input_schemas.json (dates read as ISO strings) so a value of the wrong type or
-    shape is an InputError naming the file, the record and the field."""
+    input_schemas.json, so a value of the wrong type or shape is an InputError naming
+    the file, the record and the field."""
     data = _read(path)
     if shape is not None:
-        data = plain(data)
         check_shape(data, shape, str(path))
     return data
 
@@ -58,17 +56,6 @@ def check_shape(data: Any, shape: str, origin: str) -> None:
     raise InputError(origin, where, path[-1] if path else None, message)
 
 
-def plain(data: Any) -> Any:
-    """Dates as YAML reads them unquoted -> ISO strings, as JSON Schema sees text."""
-    if isinstance(data, dict):
-        return {plain(k): plain(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [plain(v) for v in data]
-    if isinstance(data, (datetime.date, datetime.datetime)):
-        return data.isoformat()
-    return data
-
-
 def _read(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -80,7 +67,7 @@ def _read(path: Path) -> Any:
 
 
 # Far above any real input (10,000 sources are about 70,000 nodes), far below what an
-# alias bomb expands to; the depth keeps construction clear of Python's recursion limit.
+# alias bomb expands to; the depth keeps libyaml's recursive composer from crashing.
 MAX_NODES = 2_000_000
 MAX_DEPTH = 100
 
@@ -89,7 +76,7 @@ def parse_yaml(text: str, origin: str) -> Any:
     """YAML text as plain data; origin names it in errors. A key written twice in one
     mapping, a document that expands (through aliases) past MAX_NODES nodes or nests
     deeper than MAX_DEPTH, and a recursive alias are InputErrors, checked on the composed
-    node graph before anything is constructed."""
+    node graph (the depth on the event stream) before anything is constructed."""
     loader = SAFE_LOADER(text)
     try:
         _check_depth(text, origin)
@@ -130,13 +117,13 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _check_nodes(root: yaml.Node, origin: str) -> None:
-    """Expanded size, depth, cycles and duplicate keys, without recursion: each node
-    shared through an alias is measured once."""
+    """Expanded size, cycles and duplicate keys, without recursion (the depth is
+    bounded already): each node shared through an alias is measured once."""
     size: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     open_nodes: set[int] = set()
     while stack:
-        node, depth, done = stack.pop()
+        node, done = stack.pop()
         key = id(node)
         if done:
             open_nodes.discard(key)
@@ -151,14 +138,11 @@ def _check_nodes(root: yaml.Node, origin: str) -> None:
         if key in open_nodes:
             raise InputError(origin, f"line {node.start_mark.line + 1}", None,
                              "an alias refers to a node that contains it; refused")
-        if depth > MAX_DEPTH:
-            raise InputError(origin, f"line {node.start_mark.line + 1}", None,
-                             f"nested more than {MAX_DEPTH} levels deep; refused")
         if isinstance(node, yaml.MappingNode):
             _no_duplicate_keys(node, origin)
         open_nodes.add(key)
-        stack.append((node, depth, True))
-        stack.extend((c, depth + 1, False) for c in _children(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node))
 
 
 def _no_duplicate_keys(node: yaml.MappingNode, origin: str) -> None:
