@@ -254,3 +254,11 @@ def test_a_key_points_at_the_kind_of_entity_it_declares(curate):
         find(r, "claims", "defeat-cause-finding")["claimant"] = "pasht-ashan"
     err = error_of(curate, claimant)
     assert err.path.endswith("curation/claims.yaml") and err.field == "claimant"
+
+
+def test_an_id_outside_its_pattern_is_named_on_the_id(curate):
+    def edit(r):
+        find(r, "entities", "kdp")["id"] = "Kurdistan Democratic Party"
+    err = error_of(curate, edit)
+    assert (err.where, err.field) == ("record 'Kurdistan Democratic Party'", "id")
+    assert err.message == "'Kurdistan Democratic Party' does not match ^[a-z0-9]+(-[a-z0-9]+)*$ (tables.yaml)"

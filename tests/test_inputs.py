@@ -140,3 +140,12 @@ def test_zwnj_between_arabic_letters_is_allowed_where_documented():
     assert unicode_problem("می\u200cخواهم") == "U+200C ZERO WIDTH NON-JOINER at character 2"
     assert unicode_problem("a\u200cb", allow_zwnj=True) == "U+200C ZERO WIDTH NON-JOINER at character 1"
     assert unicode_problem("\u200cخ", allow_zwnj=True) is not None
+
+
+def test_a_table_the_build_needs_missing_from_tables_yaml_is_named(capsys, repo_copy):
+    path = repo_copy / "metadata" / "tables.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  - name: event_links\n", "  - name: event_linkz\n", 1), encoding="utf-8")
+    assert cli.main(["build", "--root", str(repo_copy)]) == 2
+    err = capsys.readouterr().err.replace(f"{repo_copy}/", "")
+    assert "metadata/tables.yaml: no table 'event_links', which the build makes and reads" in err

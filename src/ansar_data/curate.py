@@ -34,7 +34,6 @@ from .schema import TYPES, Spec, Table
 from .values import edtf_bounds, edtf_precision, parse_count, parse_duration
 from .yamlfile import read_yaml
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 RULE_VERBS = {"equals-quote": "is exactly", "in-quote": "contains", "date-in-quote": "has a date reading as",
               "stated": "lists the field for"}
 
@@ -102,6 +101,7 @@ def read_inputs(table: Table, rec: Any, loc: Loc, vocab: dict[str, set[str]],
                 raise loc.fail(where + f["name"], f"expected a {f['type']}, got {value!r}") from None
             if (problem := cell_problem(value)) is not None:
                 raise loc.fail(where + f["name"], problem)
+            _check_pattern(loc, where, f, value)
             if isinstance(value, str) and (problem := unicode_problem(value, f.get("unicode") == "arabic-zwnj")):
                 raise loc.fail(where + f["name"], f"{problem}: the codebook's Unicode policy refuses it")
             if f.get("vocabulary") and value not in vocab[f["vocabulary"]]:
@@ -109,6 +109,11 @@ def read_inputs(table: Table, rec: Any, loc: Loc, vocab: dict[str, set[str]],
                                                   f"{f['vocabulary']!r} vocabulary")
         values[f["name"]] = value
     return values
+
+
+def _check_pattern(loc: Loc, where: str, f: dict[str, Any], value: Any) -> None:
+    if "pattern" in f and isinstance(value, str) and not re.fullmatch(f["pattern"], value):
+        raise loc.fail(where + f["name"], f"{value!r} does not match {f['pattern']} (tables.yaml)")
 
 
 def make_row(table: Table, inputs: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
@@ -157,8 +162,14 @@ class _Curator:
     def read(self, table: str, rec: Any, loc: Loc, where: str = "") -> dict[str, Any]:
         return read_inputs(self.spec.table(table), rec, loc, self.vocab, where)
 
-    def row(self, table: str, inputs: dict[str, Any], **derived: Any) -> dict[str, Any]:
-        return make_row(self.spec.table(table), inputs, derived)
+    def row(self, table: str, inputs: dict[str, Any], loc: Loc, where: str, **derived: Any) -> dict[str, Any]:
+        """make_row, with each derived value that has a `pattern` in tables.yaml (a
+        composed id) checked against it; read_inputs checks the given ones."""
+        row = make_row(self.spec.table(table), inputs, derived)
+        for f in self.spec.table(table).fields:
+            if "derived" in f and inputs.get(f["name"]) is None:
+                _check_pattern(loc, where, f, row[f["name"]])
+        return row
 
     def add_evidence(self, loc: Loc, table: str, record_id: str, items: Any, row: dict[str, Any],
                      where: str = "evidence", inferred: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
@@ -166,11 +177,6 @@ class _Curator:
         every non-empty factual field of the row must be supported or `inferred`."""
         if not isinstance(items, list) or not items:
             raise loc.fail(where, "needs at least one evidence item")
-        prefix = where.rsplit("evidence", 1)[0]
-        for f in self.spec.table(table).fields:
-            value = row.get(f["name"])
-            if "pattern" in f and isinstance(value, str) and not re.fullmatch(f["pattern"], value):
-                raise loc.fail(prefix + f["name"], f"{value!r} does not match {f['pattern']} (tables.yaml)")
         rules = {f: r for f, r in self.spec.table(table).evidence_rules.items()
                  if row.get(f) is not None and f not in inferred}
         spans = []
@@ -287,9 +293,8 @@ def _dates(loc: Loc, value: str | None, fld: str) -> tuple[str | None, str | Non
     return start, end, edtf_precision(value)
 
 
-def _unique_id(loc: Loc, seen: set[str], record_id: str, slug: bool = True) -> str:
-    if slug and not SLUG_RE.match(record_id):
-        raise loc.fail("id", f"{record_id!r} is not a lower-case slug like 'pasht-ashan'")
+def _unique_id(loc: Loc, seen: set[str], record_id: str) -> str:
+    """The id, once per table; its form is the id field's `pattern` (see _Curator.row)."""
     if record_id in seen:
         raise loc.fail("id", f"{record_id!r} is used twice")
     seen.add(record_id)
@@ -370,13 +375,13 @@ def _entities(c: _Curator) -> tuple[list[dict], list[dict]]:
             for fld, problem in name_script_problem(c.spec.table("entity_names"), name_values):
                 raise loc.fail(where + fld, problem)
             row_id = f"{eid}/{n}"
-            names.append(c.row("entity_names", name_values, id=row_id, entity=eid, canonical=False))
+            names.append(c.row("entity_names", name_values, loc, where, id=row_id, entity=eid, canonical=False))
             c.add_evidence(loc, "entity_names", row_id, name["evidence"], names[-1], where + "evidence")
             if names[-1]["canonical"]:
                 canonical.append((name_values["name"], name["evidence"]))
         if len(canonical) != 1:
             raise loc.fail("names", f"needs exactly one name with 'canonical: true', has {len(canonical)}")
-        entities.append(c.row("entities", values, name=canonical[0][0]))
+        entities.append(c.row("entities", values, loc, "", name=canonical[0][0]))
         # An entity is attested by the quotes of its canonical name, and by any of its own.
         reused = [{k: v for k, v in i.items() if k != "fields"} if isinstance(i, dict) and "quote" in i else i
                   for i in canonical[0][1]]
@@ -402,7 +407,7 @@ def _counts(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> list[dict
         _ref(loc, values["event"], event_ids, "event", "event")
         _ref(loc, values["entity"], entity_ids, "entity")
         _ref(loc, values["attributed_to"], entity_ids, "attributed_to")
-        rows.append(c.row("counts", values, **count.columns()))
+        rows.append(c.row("counts", values, loc, "", **count.columns()))
         c.add_evidence(loc, "counts", cid, rec["evidence"], rows[-1])
     return rows
 
@@ -446,7 +451,7 @@ def _events(c: _Curator, entity_ids: set[str], event_ids: set[str],
         _ref(loc, values["place"], entity_ids, "place")
         _ref(loc, values["parent"], event_ids, "parent", "event")
         start, end, precision = _dates(loc, values["edtf"], "edtf")
-        events.append(c.row("events", values, date_start=start, date_end=end, date_precision=precision,
+        events.append(c.row("events", values, loc, "", date_start=start, date_end=end, date_precision=precision,
                             **fatalities_columns(count)))
         inferred = c.add_inferences(loc, "events", eid, rec, events[-1])
         c.add_evidence(loc, "events", eid, rec["evidence"], events[-1], inferred=inferred)
@@ -455,9 +460,9 @@ def _events(c: _Curator, entity_ids: set[str], event_ids: set[str],
             where = f"participants[{n}]."
             p_values = c.read("event_participants", p, loc, where)
             pid = f"{eid}/{p_values['role']}/{p_values['entity']}"
-            _unique_id(loc, seen_roles, pid, slug=False)
+            _unique_id(loc, seen_roles, pid)
             _ref(loc, p_values["entity"], entity_ids, where + "entity")
-            participants.append(c.row("event_participants", p_values, id=pid, event=eid))
+            participants.append(c.row("event_participants", p_values, loc, where, id=pid, event=eid))
             c.add_evidence(loc, "event_participants", pid, p["evidence"], participants[-1], where + "evidence")
     return events, participants
 
@@ -469,13 +474,12 @@ def _relations(c: _Curator, entity_ids: set[str]) -> list[dict]:
         if (values["object"] is None) == (values["literal"] is None):
             raise loc.fail("object", "give either an object entity or a literal")
         target = values["object"] or _slug(values["literal"])
-        rid = _unique_id(loc, seen, values["id"] or f"{values['subject']}/{values['predicate']}/{target}",
-                         slug=False)
+        rid = _unique_id(loc, seen, values["id"] or f"{values['subject']}/{values['predicate']}/{target}")
         loc = Loc(loc.path, repr(rid))
         _ref(loc, values["subject"], entity_ids, "subject")
         _ref(loc, values["object"], entity_ids, "object")
         start, end, _ = _dates(loc, values["valid_edtf"], "valid_edtf")
-        rows.append(c.row("relations", values, id=rid, valid_start=start, valid_end=end))
+        rows.append(c.row("relations", values, loc, "", id=rid, valid_start=start, valid_end=end))
         inferred = c.add_inferences(loc, "relations", rid, rec, rows[-1])
         c.add_evidence(loc, "relations", rid, rec["evidence"], rows[-1], inferred=inferred)
     return rows
@@ -502,8 +506,8 @@ def _event_links(c: _Curator, event_ids: set[str], relation_ids: set[str]) -> li
             if values["lag_text"] is not None and values["link"] != "after":
                 raise loc.fail(where + "lag_text", "only an `after` link has a lag")
             target = values["literal"] and _slug(values["literal"]) or targets[0]
-            lid = _unique_id(loc, seen, f"{rec['id']}/{values['link']}/{target}", slug=False)
-            rows.append(c.row("event_links", values, id=lid, event=rec["id"], lag=lag))
+            lid = _unique_id(loc, seen, f"{rec['id']}/{values['link']}/{target}")
+            rows.append(c.row("event_links", values, loc, where, id=lid, event=rec["id"], lag=lag))
             c.add_evidence(loc, "event_links", lid, link["evidence"], rows[-1], where + "evidence")
     return rows
 
@@ -516,7 +520,7 @@ def _claims(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> tuple[lis
         _ref(loc, values["event"], event_ids, "event", "event")
         _ref(loc, values["claimant"], entity_ids, "claimant")
         _ref(loc, values["made_at"], event_ids, "made_at", "event")
-        claims.append(c.row("claims", values))
+        claims.append(c.row("claims", values, loc, ""))
         c.add_evidence(loc, "claims", cid, rec["evidence"], claims[-1])
         for n, a in enumerate(_list(rec, "assessments", loc)):
             where = f"assessments[{n}]."
@@ -524,7 +528,7 @@ def _claims(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> tuple[lis
             if a_values["source"] not in c.curation.texts:
                 raise loc.fail(where + "source", f"unknown source {a_values['source']!r}")
             aid = f"{cid}/{a_values['source']}"
-            assessments.append(c.row("claim_assessments", a_values, id=aid, claim=cid))
+            assessments.append(c.row("claim_assessments", a_values, loc, where, id=aid, claim=cid))
             c.add_evidence(loc, "claim_assessments", aid, a["evidence"], assessments[-1], where + "evidence")
     return claims, assessments
 
@@ -540,7 +544,7 @@ def _disagreements(c: _Curator, tables: dict[str, list[dict]], entity_ids: set[s
             _ref(loc, values[key], ids, key, f"{values['table']} record")
         _ref(loc, values["event"], event_ids, "event", "event")
         _ref(loc, values["entity"], entity_ids, "entity")
-        rows.append(c.row("disagreements", values))
+        rows.append(c.row("disagreements", values, loc, ""))
     return rows
 
 

@@ -12,3 +12,11 @@ class InputError(ValueError):
 
 class SpecError(ValueError):
     """metadata/tables.yaml does not describe the tables correctly."""
+
+
+class UnknownTable(SpecError, KeyError):
+    """A table the code makes or reads is not in metadata/tables.yaml. A KeyError to
+    code that looks a table up by a resource's name; to the user, a SpecError."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

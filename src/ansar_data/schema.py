@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import SpecError
+from .errors import SpecError, UnknownTable
 from .yamlfile import check_shape, parse_yaml, read_yaml
 
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
@@ -60,12 +60,6 @@ TYPES: dict[str, FieldType] = {
     "boolean": FieldType("boolean", "INTEGER", "bool_", (bool,), _cell_boolean),
     "date": FieldType("string", "TEXT", "date32", (str,), _cell_text),
 }
-FIELD_KEYS = {"name", "type", "format", "description", "vocabulary", "example", "derived", "input",
-              "evidence", "unicode", "languages_by_script", *CONSTRAINT_KEYS}
-TABLE_KEYS = {"name", "title", "row", "primaryKey", "foreignKeys", "uniqueKeys", "spans", "fields",
-              "ordered", "dates", "curation", "distinct", "acyclic"}
-CURATION_KEYS = {"file", "within", "list", "keys"}
-VOCABULARY_KEYS = {"description", "terms", "terms_from"}
 
 
 @dataclass(frozen=True)
@@ -128,12 +122,13 @@ class Table:
 class Spec:
     tables: list[Table]
     vocabularies: dict[str, Vocabulary]
+    origin: str = "metadata/tables.yaml"
 
     def table(self, name: str) -> Table:
         for table in self.tables:
             if table.name == name:
                 return table
-        raise KeyError(name)
+        raise UnknownTable(f"{self.origin}: no table {name!r}, which the build makes and reads")
 
     @property
     def curated(self) -> list[Table]:
@@ -152,7 +147,6 @@ def load_spec(path: Path) -> Spec:
         raw = _cached_yaml(content)
     except ValueError:
         raw = _yaml_of(content, str(path))  # raises again, naming the file
-    check_shape(raw, "tables", str(path))
     return parse_spec(raw, str(path))
 
 
@@ -171,90 +165,50 @@ def _yaml_of(content: bytes, origin: str) -> Any:
     return parse_yaml(text, origin)
 
 
-def _mapping(value: Any, origin: str, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise SpecError(f"{origin}: {where}: expected a mapping")
-    return value
-
-
-def _vocabularies(raw: Any, origin: str, tables: list[dict[str, Any]]) -> dict[str, Vocabulary]:
+def _vocabularies(raw: dict[str, Any], tables: list[dict[str, Any]]) -> dict[str, Vocabulary]:
     out = {}
-    for name, v in _mapping(raw, origin, "vocabularies").items():
-        v = _mapping(v, origin, f"vocabulary {name!r}")
-        unknown = set(v) - VOCABULARY_KEYS
-        if unknown or "description" not in v:
-            raise SpecError(f"{origin}: vocabulary {name!r}: needs a description and terms "
-                            f"(unknown keys {sorted(unknown)})")
+    for name, v in raw.items():
         if v.get("terms_from") == "evidenced tables":
-            terms = {t["name"]: t["title"] for t in tables if isinstance(t, dict)
-                     and "evidence" in ((t.get("curation") or {}).get("keys") or {})}
+            terms = {t["name"]: t["title"] for t in tables if "evidence" in (t.get("curation") or {}).get("keys", {})}
         else:
-            terms = _mapping(v.get("terms"), origin, f"vocabulary {name!r}: terms")
-        out[str(name)] = Vocabulary(str(name), str(v["description"]),
-                                    {str(k): str(t) for k, t in terms.items()})
+            terms = v["terms"]
+        out[str(name)] = Vocabulary(str(name), v["description"], {str(k): str(t) for k, t in terms.items()})
     return out
 
 
-def _curation(raw: Any, origin: str, table: str) -> CurationSpec | None:
+def _curation(raw: dict[str, Any] | None) -> CurationSpec | None:
     if raw is None:
         return None
-    raw = _mapping(raw, origin, f"table {table!r}: curation")
-    unknown = set(raw) - CURATION_KEYS
-    if unknown or (raw.get("file") is None) == (raw.get("within") is None):
-        raise SpecError(f"{origin}: table {table!r}: curation needs `file` or `within` + `list` "
-                        f"(unknown keys {sorted(unknown)})")
-    keys = _mapping(raw.get("keys") or {}, origin, f"table {table!r}: curation.keys")
-    if any(v not in ("required", "optional") for v in keys.values()):
-        raise SpecError(f"{origin}: table {table!r}: curation.keys take 'required' or 'optional'")
     return CurationSpec(raw.get("file"), raw.get("within"), raw.get("list"),
-                    {str(k): v == "required" for k, v in keys.items()})
+                        {str(k): v == "required" for k, v in (raw.get("keys") or {}).items()})
 
 
 def parse_spec(raw: Any, origin: str) -> Spec:
-    raw = _mapping(raw, origin, "top level")
-    raw_tables = raw.get("tables")
-    if not isinstance(raw_tables, list) or not raw_tables:
-        raise SpecError(f"{origin}: `tables` must be a non-empty list")
-    note = str(raw.get("offsets_note", ""))
-    vocabularies = _vocabularies(raw.get("vocabularies"), origin, raw_tables)
+    """The registry from tables.yaml as read. Its shape (keys, types, required parts) is
+    checked against input_schemas.json first; the checks here are what refer across it:
+    known types, vocabularies and evidence rules, and keys that name the table's fields."""
+    check_shape(raw, "tables", origin)
+    note = raw.get("offsets_note", "")
+    vocabularies = _vocabularies(raw["vocabularies"], raw["tables"])
     tables = []
-    for n, t in enumerate(raw_tables):
-        t = _mapping(t, origin, f"table #{n + 1}")
-        unknown = set(t) - TABLE_KEYS
-        if unknown:
-            raise SpecError(f"{origin}: table {t.get('name')!r}: unknown keys {sorted(unknown)}")
-        missing = {"name", "title", "row", "primaryKey", "fields"} - set(t)
-        if missing:
-            raise SpecError(f"{origin}: table {t.get('name')!r}: missing keys {sorted(missing)}")
-        if not isinstance(t["fields"], list) or not t["fields"]:
-            raise SpecError(f"{origin}: table {t['name']!r}: `fields` must be a non-empty list")
+    for t in raw["tables"]:
         fields = []
         for f in t["fields"]:
-            f = _mapping(f, origin, f"table {t['name']!r}: field")
-            unknown = set(f) - FIELD_KEYS
-            if unknown:
-                raise SpecError(f"{origin}: table {t['name']!r}: field {f.get('name')!r}: "
-                                f"unknown keys {sorted(unknown)}")
-            if not isinstance(f.get("name"), str) or not isinstance(f.get("description"), str):
-                raise SpecError(f"{origin}: table {t['name']!r}: field {f.get('name')!r}: "
-                                f"needs a name and a description")
-            if f.get("type") not in TYPES:
+            if f["type"] not in TYPES:
                 raise SpecError(f"{origin}: table {t['name']!r}: field {f['name']!r}: type "
-                                f"{f.get('type')!r} is not one of {', '.join(TYPES)}")
+                                f"{f['type']!r} is not one of {', '.join(TYPES)}")
             if f.get("vocabulary") and f["vocabulary"] not in vocabularies:
                 raise SpecError(f"{origin}: table {t['name']!r}: field {f['name']!r}: "
                                 f"unknown vocabulary {f['vocabulary']!r}")
             rules = vocabularies.get("evidence_rule")
-            if "evidence" in f and (rules is None or not isinstance(f["evidence"], str)
-                                    or f["evidence"] not in rules.terms):
+            if "evidence" in f and (rules is None or f["evidence"] not in rules.terms):
                 raise SpecError(f"{origin}: table {t['name']!r}: field {f['name']!r}: evidence "
                                 f"{f['evidence']!r} is not a term of the evidence_rule vocabulary")
             fields.append({**f, "description": f["description"].replace("{offsets}", note)})
         table = Table(t["name"], t["title"], t["row"], fields, t["primaryKey"],
                       t.get("foreignKeys", []), t.get("uniqueKeys", []), t.get("spans", []),
-                      t.get("ordered", []), t.get("dates", []),
-                      _curation(t.get("curation"), origin, t["name"]), t.get("distinct", []),
-                      t.get("acyclic", []))
+                      t.get("ordered", []), t.get("dates", []), _curation(t.get("curation")),
+                      t.get("distinct", []), t.get("acyclic", []))
         for key in [table.primary_key, *table.unique_keys, *table.ordered,
                     *(list(d.values()) for d in table.dates),
                     *(fk["fields"] for fk in table.foreign_keys), *table.distinct,
@@ -264,7 +218,7 @@ def parse_spec(raw: Any, origin: str) -> Spec:
             if missing:
                 raise SpecError(f"{origin}: table {table.name!r}: key names unknown fields {sorted(missing)}")
         tables.append(table)
-    return Spec(tables, vocabularies)
+    return Spec(tables, vocabularies, origin)
 
 
 def table_schema(table: Table, spec: Spec) -> dict[str, Any]:
