@@ -149,3 +149,14 @@ def test_a_table_the_build_needs_missing_from_tables_yaml_is_named(capsys, repo_
     assert cli.main(["build", "--root", str(repo_copy)]) == 2
     err = capsys.readouterr().err.replace(f"{repo_copy}/", "")
     assert "metadata/tables.yaml: no table 'event_links', which the build makes and reads" in err
+
+
+def test_types_on_a_key_that_does_not_point_at_entities_is_refused(capsys, repo_copy):
+    path = repo_copy / "metadata" / "tables.yaml"
+    text = path.read_text(encoding="utf-8")
+    anchor = "      - fields: [parent]\n        reference: {resource: events, fields: [id]}\n"
+    assert text.count(anchor) == 1
+    path.write_text(text.replace(anchor, anchor + "        types: [event]\n"), encoding="utf-8")
+    assert cli.main(["build", "--root", str(repo_copy)]) == 2
+    err = capsys.readouterr().err.replace(f"{repo_copy}/", "")
+    assert "metadata/tables.yaml: record tables.7.foreignKeys.2.reference: field 'resource': 'entities' was expected" in err
