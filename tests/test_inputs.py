@@ -159,4 +159,5 @@ def test_types_on_a_key_that_does_not_point_at_entities_is_refused(capsys, repo_
     path.write_text(text.replace(anchor, anchor + "        types: [event]\n"), encoding="utf-8")
     assert cli.main(["build", "--root", str(repo_copy)]) == 2
     err = capsys.readouterr().err.replace(f"{repo_copy}/", "")
-    assert "metadata/tables.yaml: record tables.7.foreignKeys.2.reference: field 'resource': 'entities' was expected" in err
+    assert ("metadata/tables.yaml: record tables.7.foreignKeys.2.reference: field 'resource': "
+            "'entities' was expected") in err
