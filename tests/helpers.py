@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from ansar_data.outputs import LOCK
 from ansar_data.tables_io import read_csv_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +53,9 @@ def rows_where(rows, **match):
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root by path, but the writers' lock file (empty or a pid)."""
     return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != LOCK}
 
 
 def read_csv(path: Path) -> list[list[str]]:

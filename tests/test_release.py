@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 import subprocess
 import sys
@@ -94,9 +95,10 @@ def test_zip_is_deterministic_across_processes():
     import io
     import os
 
-    a = build_zip(ROOT, "pkg", TODAY)
+    a = build_zip(ROOT, {}, "pkg", TODAY)
     script = ("import datetime, hashlib; from pathlib import Path; from ansar_data.release import build_zip; "
-              f"print(hashlib.sha256(build_zip(Path({str(ROOT)!r}), 'pkg', datetime.date(2026, 11, 21))).hexdigest())")
+              f"print(hashlib.sha256(build_zip(Path({str(ROOT)!r}), {{}}, 'pkg', "
+              "datetime.date(2026, 11, 21))).hexdigest())")
     other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": "777"}).stdout.strip()
     assert other == hashlib.sha256(a).hexdigest()
@@ -165,16 +167,24 @@ def test_release_with_bad_input_changes_nothing(repo):
     assert tree(repo) == before  # not stamped: the version is written only after every check
 
 
-def test_release_that_fails_late_restores_the_tree(repo, monkeypatch):
-    import ansar_data.release as release_module
+@pytest.mark.parametrize("failing", [3, 9, 26])
+def test_release_that_fails_late_restores_the_tree(repo, monkeypatch, failing):
+    """A rename that fails half-way through putting the release in place (after data/,
+    the stamped files or exports/ moved in) leaves no trace of it."""
+    import ansar_data.outputs as outputs_module
 
     before = tree(repo)
+    real, calls = os.replace, []
 
-    def fail(*args, **kwargs):
-        raise OSError("disk full")
-    monkeypatch.setattr(release_module, "build_zip", fail)  # after outputs and stamps are written
+    def flaky(src, dst):
+        calls.append(str(dst))
+        if len(calls) == failing:
+            raise OSError("disk full")
+        return real(src, dst)
+    monkeypatch.setattr(outputs_module.os, "replace", flaky)
     with pytest.raises(OSError, match="disk full"):
         release(repo, "9.0.0", TODAY)
+    assert len(calls) > failing  # the roll back renamed the old entries back
     assert tree(repo) == before
     assert not (repo / "dist").exists() and not (repo / "exports").exists()
 

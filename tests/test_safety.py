@@ -13,6 +13,7 @@ import textwrap
 import pytest
 
 from ansar_data import build as build_module
+from ansar_data import outputs
 from helpers import ROOT, snapshot
 
 
@@ -57,11 +58,12 @@ def test_killed_build_leaves_outputs_intact(repo_copy):
         import sys, time
         from pathlib import Path
         import ansar_data.build as b
+        from ansar_data.outputs import write_outputs
         def pause(tmp):
             print("written", flush=True)
             time.sleep(60)
         root = Path({str(repo_copy)!r})
-        b.write_outputs(root, b.render(b.load_inputs(root), previous=b.previous_files(root)), pause)
+        write_outputs(root, b.render(b.load_inputs(root), previous=b.previous_files(root)), b.GENERATED, pause)
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
@@ -88,12 +90,138 @@ def test_failure_while_swapping_restores_previous_outputs(repo_copy, monkeypatch
 
     def flaky(src, dst):
         calls.append(dst)
-        if len(calls) == 4:  # after data/ moved aside and the new data/ moved in
+        if len(calls) == 5:  # after the journal, data/ moved aside and the new data/ moved in
             raise OSError("disk full")
         return real(src, dst)
 
-    monkeypatch.setattr(build_module.os, "replace", flaky)
+    monkeypatch.setattr(outputs.os, "replace", flaky)
     with pytest.raises(OSError, match="disk full"):
-        build_module.write_outputs(repo_copy, files)
-    monkeypatch.setattr(build_module.os, "replace", real)
+        outputs.write_outputs(repo_copy, files, build_module.GENERATED)
+    monkeypatch.setattr(outputs.os, "replace", real)
     assert snapshot(repo_copy) == before
+
+
+TOPS = ("data", "schemas", "datapackage.json", "docs/figures", "site")
+OLD = {"data/a.csv": b"old a\n", "schemas/a.json": b"{}\n", "datapackage.json": b"old\n",
+       "docs/figures/f.svg": b"<svg/>\n", "docs/guide.md": b"hand-written\n"}
+NEW = {"data/a.csv": b"new a\n", "data/b.csv": b"new b\n", "schemas/a.json": b"{\"new\": 1}\n",
+       "datapackage.json": b"new\n", "docs/figures/f.svg": b"<svg>new</svg>\n", "site/index.html": b"new\n"}
+
+
+def _outputs(root):
+    """Everything under root but the lock; a staging folder or journal shows up too."""
+    return snapshot(root)
+
+
+def _old_root(path):
+    for rel, content in OLD.items():
+        (path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (path / rel).write_bytes(content)
+    return path
+
+
+def _killed_at(step, function, *args):
+    """Run function(*args, on_step=hook) in a forked child that SIGKILLs itself when it
+    reaches `step`."""
+    pid = os.fork()
+    if pid == 0:  # the child never returns into pytest
+        def hook(name):
+            if name == step:
+                os.kill(os.getpid(), signal.SIGKILL)
+        try:
+            function(*args, on_step=hook)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, step
+
+
+def _steps(tmp_path, action):
+    steps = []
+    action(_old_root(tmp_path / "steps"), steps.append)
+    return steps
+
+
+def test_a_kill_at_every_step_of_the_swap_leaves_old_or_new_outputs(tmp_path):
+    old_tree = {**OLD}
+    new_tree = {**NEW, "docs/guide.md": b"hand-written\n"}
+    steps = _steps(tmp_path, lambda root, hook: outputs.write_outputs(root, NEW, TOPS, on_step=hook))
+    assert steps == ["write journal", "move aside data", "move in data", "move aside schemas", "move in schemas",
+                     "move aside datapackage.json", "move in datapackage.json", "move aside docs/figures",
+                     "move in docs/figures", "move in site", "commit", "clean up"]
+    for n, step in enumerate(steps):
+        root = _old_root(tmp_path / f"kill-{n}")
+        _killed_at(step, outputs.write_outputs, root, NEW, TOPS)
+        assert outputs.interrupted(root) == (step not in ("write journal", "clean up")), step
+        with outputs.locked(root):
+            outputs.recover(root)
+        expected = new_tree if step == "clean up" else old_tree
+        after = {k: v for k, v in _outputs(root).items() if not k.startswith(".build-")}
+        assert after == expected, step
+        # and the next run neither fails nor leaves anything behind
+        outputs.write_outputs(root, NEW, TOPS)
+        assert _outputs(root) == new_tree, step
+
+
+def test_a_kill_at_every_step_of_a_roll_back_is_rolled_back_again(tmp_path):
+    """Recovery itself can be killed at any of its steps and re-run."""
+    swap_steps = ["move in data", "move aside schemas", "move in site", "commit"]
+    for n, swap_step in enumerate(swap_steps):
+        probe = _old_root(tmp_path / f"probe-{n}")
+        _killed_at(swap_step, outputs.write_outputs, probe, NEW, TOPS)
+        steps = []
+        outputs.recover(probe, steps.append)
+        assert steps[-1] == "end roll back" and len(steps) >= 2
+        for m, step in enumerate(steps):
+            root = _old_root(tmp_path / f"kill-{n}-{m}")
+            _killed_at(swap_step, outputs.write_outputs, root, NEW, TOPS)
+            _killed_at(step, outputs.recover, root)
+            assert outputs.interrupted(root)
+            outputs.write_outputs(root, {}, TOPS)  # the next run rolls back, then writes nothing
+            assert _outputs(root) == OLD, (swap_step, step)
+
+
+def test_a_killed_swap_is_rolled_back_by_the_next_build(repo_copy):
+    before = snapshot(repo_copy)
+    files = build_module.render(build_module.load_inputs(repo_copy), previous=build_module.previous_files(repo_copy))
+    files["data/see_also.csv"] = b"changed\n"
+    _killed_at("move in site", outputs.write_outputs, repo_copy, files, build_module.GENERATED)
+    assert not (repo_copy / "site").exists() and (repo_copy / outputs.JOURNAL).exists()
+    for command in (["validate.py", str(repo_copy)], ["-m", "ansar_data", "check", "--root", str(repo_copy)]):
+        result = subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 2, command
+        assert "a build was interrupted while swapping its outputs in; run the build command" in result.stderr
+    build_module.build(repo_copy)
+    assert snapshot(repo_copy) == before
+
+
+def test_a_second_writer_exits_at_once_and_leaves_the_first_ones_files(repo_copy):
+    before = snapshot(repo_copy)
+    staging = repo_copy / ".build-first"  # the running build's staging folder
+    staging.mkdir()
+    (staging / "x").write_bytes(b"half written")
+    with outputs.locked(repo_copy):
+        result = subprocess.run([sys.executable, "-m", "ansar_data", "build", "--root", str(repo_copy)],
+                                capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"could not build, nothing changed: another build or release "
+                                    f"(pid {os.getpid()}) is writing in {repo_copy}; wait for it to finish")
+    assert "Traceback" not in result.stderr
+    assert (staging / "x").read_bytes() == b"half written"
+    staging.joinpath("x").unlink()
+    staging.rmdir()
+    assert snapshot(repo_copy) == before
+
+
+def test_an_unreadable_journal_is_an_error_not_a_guess(tmp_path, repo_copy):
+    root = _old_root(tmp_path / "r")
+    (root / outputs.JOURNAL).write_text('{"staging": "../../etc", "entries": []}')
+    with pytest.raises(outputs.BadJournal, match="names paths outside the outputs"):
+        outputs.write_outputs(root, NEW, TOPS)
+    assert _outputs(root) == {**OLD, outputs.JOURNAL: b'{"staging": "../../etc", "entries": []}'}
+    before = snapshot(repo_copy)
+    (repo_copy / outputs.JOURNAL).write_text("{not json")
+    result = subprocess.run([sys.executable, "-m", "ansar_data", "build", "--root", str(repo_copy)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "cannot read the journal of an interrupted build" in result.stderr
+    assert snapshot(repo_copy) == {**before, outputs.JOURNAL: b"{not json"}

@@ -3,18 +3,15 @@ GENERATED: data/, schemas/, datapackage.json (the package) and docs/codebook.md,
 docs/citation.md, docs/figures/, site/index.html, CITATION.cff, .zenodo.json and
 dataset.jsonld (its documentation).
 
-`render` is pure and returns every generated file as bytes; `write_outputs` puts them
-in place only after the new package validated, through a temporary folder, so a
-failed or interrupted build leaves the previous outputs as they were.
+`render` is pure and returns every generated file as bytes; outputs.write_outputs
+puts them in place only after the new package validated there, as one transaction
+that a failed or killed build rolls back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +20,7 @@ from typing import Any
 from . import curate, extract
 from .docs import render_docs
 from .errors import InputError
+from .outputs import write_outputs
 from .parse import Article, parse_article
 from .rules import cell_problem
 from .schema import Spec, json_schema, load_spec, table_schema
@@ -184,50 +182,12 @@ def stale_files(root: Path, files: dict[str, bytes]) -> list[str]:
     return stale
 
 
-def write_outputs(root: Path, files: dict[str, bytes],
-                  check: Callable[[Path], None] | None = None) -> None:
-    """Write files into a temporary folder, run `check` on it, then swap each generated
-    top-level entry into place. Nothing under root changes unless all of it succeeded."""
-    for stale in root.glob(".build-*"):  # left behind by a build that was killed
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
-    try:
-        for rel, content in files.items():
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        if check is not None:
-            check(tmp)
-        backup = tmp / ".previous"
-        moved: list[str] = []
-        try:
-            for top in GENERATED:
-                new, old = tmp / top, root / top
-                if not new.exists():
-                    continue  # not produced by this build (a tables-only build)
-                if old.exists():
-                    (backup / top).parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(old, backup / top)
-                moved.append(top)
-                old.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(new, old)
-        except BaseException:
-            for top in reversed(moved):  # put the previous outputs back
-                if (root / top).exists() and (backup / top).exists():
-                    shutil.rmtree(root / top) if (root / top).is_dir() else (root / top).unlink()
-                if (backup / top).exists():
-                    os.replace(backup / top, root / top)
-            raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 class BuildFailed(RuntimeError):
     """The freshly built package did not validate; nothing was written."""
 
 
 def validated(inputs_dir: Path, reports: list[Report] | None = None) -> Callable[[Path], None]:
-    """A `check` for write_outputs: the new package must validate against inputs_dir
+    """A `check` for outputs.write_outputs: the new package must validate against inputs_dir
     (with every check of validate.py); the report is appended to `reports`."""
     def check(tmp: Path) -> None:
         report = validate_package(tmp, inputs_dir=inputs_dir)
@@ -251,5 +211,5 @@ def build(root: Path, validate: bool = True, docs: bool = True) -> Built:
     tables = build_tables(inputs)
     files = render(inputs, tables, docs, previous_files(root))
     reports: list[Report] = []
-    write_outputs(root, files, validated(root, reports) if validate else None)
+    write_outputs(root, files, GENERATED, validated(root, reports) if validate else None)
     return Built(inputs, tables, files, reports[0] if reports else None)

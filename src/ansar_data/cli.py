@@ -20,6 +20,7 @@ from pathlib import Path
 from . import validate
 from .build import BuildFailed, build, load_inputs, render, stale_files
 from .errors import InputError, SpecError
+from .outputs import BadJournal, Busy, interrupted
 from .parse import ParseError
 from .release import ReleaseRefused, release
 
@@ -63,6 +64,9 @@ def _guarded(what: str, action: Callable[[], int]) -> int:
     except INPUT_ERRORS as exc:
         print(f"could not {what}, nothing changed:\n{exc}", file=sys.stderr)
         return 2
+    except (Busy, BadJournal) as exc:
+        print(f"could not {what}, nothing changed: {exc}", file=sys.stderr)
+        return 2
     except BuildFailed as exc:
         print(f"the new package does not validate, nothing changed:\n{exc}", file=sys.stderr)
         return 1
@@ -79,6 +83,10 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if interrupted(args.root):
+        print("could not check: a build was interrupted while swapping its outputs in; "
+              "run the build command, which rolls it back first", file=sys.stderr)
+        return 2
     stale = stale_files(args.root, render(load_inputs(args.root)))
     for path in stale:
         print(f"stale: {path}")

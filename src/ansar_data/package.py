@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .outputs import JOURNAL, interrupted
 from .schema import TYPES, Spec, Table, load_spec
 from .sources import read_index, source_path
 from .tables_io import read_csv_text
@@ -167,6 +168,9 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None) -> Package:
     descriptor_path = package_dir / "datapackage.json"
     if not descriptor_path.is_file():
         raise CannotRun(f"no datapackage.json in {package_dir}")
+    if interrupted(package_dir):
+        raise CannotRun(f"{package_dir / JOURNAL}: a build was interrupted while swapping its outputs in; "
+                        "run the build command, which rolls it back first")
     try:
         spec = load_spec(inputs_dir / "metadata" / "tables.yaml")
     except (OSError, ValueError) as exc:

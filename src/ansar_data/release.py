@@ -3,12 +3,13 @@
 Refuses unless the git tree is clean, CHANGELOG.md has a section for X.Y.Z and the
 package validates. Then, in memory and in a temporary folder, stamps the version (and,
 when the version changes, today's date), renders and validates the new package and
-writes the exports; only when all of that has passed does it change the tree:
-metadata/package.yaml, pyproject.toml, the generated files, exports/ and dist/ (a
-deterministic zip of the package, SHA256SUMS and release notes with a record-level
-diff against the previous release tag). If a step of that last phase fails, the tree
-is restored. The tests are CI's job, not the release's. It prints the git commands to
-run; it neither commits, tags nor pushes.
+writes the exports; only when all of that has passed does it change the tree, in one
+transaction (outputs.py): metadata/package.yaml, pyproject.toml, the generated files,
+exports/ and dist/ (a deterministic zip of the package, SHA256SUMS and release notes
+with a record-level diff against the previous release tag). A failure or a kill
+leaves the tree as it was, with no partial exports/ or dist/. The tests are CI's job,
+not the release's. It prints the git commands to run; it neither commits, tags nor
+pushes.
 """
 
 from __future__ import annotations
@@ -16,17 +17,16 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .build import GENERATED, build_tables, load_inputs, previous_files, render, validated, write_outputs
+from .build import GENERATED, build_tables, load_inputs, previous_files, render, validated
 from .exports import write_exports
+from .outputs import write_outputs
 from .tables_io import deterministic_zip, read_csv_records
 from .validate import validate_package
 from .yamlfile import parse_yaml
@@ -37,6 +37,8 @@ ARCHIVE_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CITATION.cff", "dat
                  "dataset.jsonld", "docs/codebook.md", "docs/citation.md", "metadata/tables.yaml")
 ARCHIVE_DIRS = ("data", "schemas", "sources", "docs/figures", "site", "exports")
 STAMPED = ("metadata/package.yaml", "pyproject.toml")
+# What a release replaces; dist/ holds only this release.
+RELEASED = (*GENERATED, *STAMPED, "exports", "dist")
 
 
 class ReleaseRefused(RuntimeError):
@@ -87,16 +89,22 @@ def stamp_texts(texts: dict[str, str], version: str, today: datetime.date) -> di
     return {"metadata/package.yaml": text, "pyproject.toml": pyproject}
 
 
-def archive_members(root: Path) -> list[str]:
-    members = list(ARCHIVE_FILES)
+def archive_entries(root: Path, staged: dict[str, bytes]) -> list[tuple[str, bytes]]:
+    """The archive's files by path, sorted: what the release is about to put in place
+    (`staged`) where it makes the path, the repository's file otherwise."""
+    entries = {rel: staged[rel] if rel in staged else (root / rel).read_bytes() for rel in ARCHIVE_FILES}
     for folder in ARCHIVE_DIRS:
-        members += [p.relative_to(root).as_posix() for p in (root / folder).rglob("*") if p.is_file()]
-    return sorted(members)
+        inside = {rel: data for rel, data in staged.items() if rel.startswith(folder + "/")}
+        if not inside and (root / folder).is_dir():
+            inside = {p.relative_to(root).as_posix(): p.read_bytes()
+                      for p in (root / folder).rglob("*") if p.is_file()}
+        entries.update(inside)
+    return sorted(entries.items())
 
 
-def build_zip(root: Path, prefix: str, when: datetime.date) -> bytes:
+def build_zip(root: Path, staged: dict[str, bytes], prefix: str, when: datetime.date) -> bytes:
     """The release archive: sorted entries, the release date as every entry's time."""
-    return deterministic_zip([(f"{prefix}/{rel}", (root / rel).read_bytes()) for rel in archive_members(root)],
+    return deterministic_zip([(f"{prefix}/{rel}", data) for rel, data in archive_entries(root, staged)],
                              (when.year, when.month, when.day, 0, 0, 0))
 
 
@@ -159,30 +167,6 @@ def files_at(root: Path, ref: str) -> dict[str, bytes]:
             for n in names}
 
 
-def _snapshot(root: Path) -> dict[str, bytes]:
-    """The files a release may change, to restore them if it fails half-way."""
-    files = {rel: (root / rel).read_bytes() for rel in STAMPED}
-    for top in GENERATED:
-        path = root / top
-        paths = sorted(path.rglob("*")) if path.is_dir() else [path] if path.is_file() else []
-        files.update({p.relative_to(root).as_posix(): p.read_bytes() for p in paths if p.is_file()})
-    return files
-
-
-def _restore(root: Path, snapshot: dict[str, bytes], exports_existed: bool) -> None:
-    write_outputs(root, {k: v for k, v in snapshot.items() if k not in STAMPED})
-    for rel in STAMPED:
-        (root / rel).write_bytes(snapshot[rel])
-    if not exports_existed:
-        shutil.rmtree(root / "exports", ignore_errors=True)
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
-
-
 def release(root: Path, version: str, today: datetime.date) -> dict[str, Path]:
     """Check, stamp, build and write dist/. Returns the written files by kind."""
     if not SEMVER.match(version):
@@ -210,29 +194,21 @@ def release(root: Path, version: str, today: datetime.date) -> dict[str, Path]:
         old_files = files_at(root, f"v{previous}")
         old = read_tables(old_files, json.loads(old_files["datapackage.json"]))
     diff = render_diff(diff_packages(old, read_tables(files, json.loads(files["datapackage.json"]))), previous)
-    with tempfile.TemporaryDirectory(prefix=".release-", dir=root) as staging:
-        exports = Path(staging) / "exports"
+    with tempfile.TemporaryDirectory(prefix="ansar-release-") as scratch:  # outside the tree
+        exports = Path(scratch) / "exports"
         write_exports(exports, inputs.spec, tables, meta)
-
-        snapshot = _snapshot(root)
-        exports_existed = (root / "exports").exists()
-        try:
-            write_outputs(root, files, validated(root))
-            for rel, text in stamped.items():
-                _write_atomic(root / rel, text.encode("utf-8"))
-            shutil.rmtree(root / "exports", ignore_errors=True)
-            shutil.copytree(exports, root / "exports")
-            archive_bytes = build_zip(root, name, released)
-            digest = hashlib.sha256(archive_bytes).hexdigest()
-            dist = root / "dist"
-            dist.mkdir(exist_ok=True)
-            archive, sums, release_notes = dist / f"{name}.zip", dist / "SHA256SUMS", dist / "RELEASE_NOTES.md"
-            _write_atomic(archive, archive_bytes)
-            _write_atomic(sums, f"{digest}  {archive.name}\n".encode())
-            _write_atomic(release_notes, (
-                f"# {meta['title']} {version} ({released.isoformat()})\n\n{notes}\n\n" + diff
-                + f"\n## Archive\n\n`{archive.name}` sha256 `{digest}`\n").encode("utf-8"))
-        except BaseException:
-            _restore(root, snapshot, exports_existed)
-            raise
-    return {"archive": archive, "sums": sums, "notes": release_notes}
+        staged = {**files, **{rel: text.encode("utf-8") for rel, text in stamped.items()},
+                  **{f"exports/{p.relative_to(exports).as_posix()}": p.read_bytes()
+                     for p in sorted(exports.rglob("*")) if p.is_file()}}
+    archive_bytes = build_zip(root, staged, name, released)
+    digest = hashlib.sha256(archive_bytes).hexdigest()
+    archive = f"dist/{name}.zip"
+    staged[archive] = archive_bytes
+    staged["dist/SHA256SUMS"] = f"{digest}  {name}.zip\n".encode()
+    staged["dist/RELEASE_NOTES.md"] = (
+        f"# {meta['title']} {version} ({released.isoformat()})\n\n{notes}\n\n" + diff
+        + f"\n## Archive\n\n`{name}.zip` sha256 `{digest}`\n").encode("utf-8")
+    # One transaction: a failure or a kill leaves the tree as it was (see outputs.py).
+    write_outputs(root, staged, RELEASED, validated(root))
+    return {"archive": root / archive, "sums": root / "dist" / "SHA256SUMS",
+            "notes": root / "dist" / "RELEASE_NOTES.md"}
