@@ -92,6 +92,16 @@ def test_deep_nesting_is_refused_without_crashing_the_process():
     assert (result.returncode, result.stdout.strip()) == (0, "InputError")
 
 
+@pytest.mark.parametrize("text", [
+    "[" * 101 + "]" * 101,                                               # in the text
+    "a0: &a0 [1]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 101)),  # through aliases
+])
+def test_nesting_past_100_levels_is_refused(text):
+    with pytest.raises(InputError, match="nested more than 100 levels deep; refused"):
+        parse_yaml(text, "d.yaml")
+    assert parse_yaml("[" * 99 + "]" * 99, "d.yaml") is not None
+
+
 def test_a_recursive_alias_is_refused():
     with pytest.raises(InputError, match="an alias refers to a node that contains it"):
         parse_yaml("a: &x [1, *x]\n", "r.yaml")
