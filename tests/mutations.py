@@ -109,6 +109,21 @@ def edit_records(name: str, change: Callable[[list[dict[str, str]]], None]) -> C
     return apply
 
 
+def edit_hashed(rel: str, change: Callable[[bytes], bytes]) -> Callable[[Path], None]:
+    """Change a resource file and write its new hash (and size) into datapackage.json."""
+    def apply(pkg: Path) -> None:
+        content = change((pkg / rel).read_bytes())
+        replace_file(pkg / rel, content)
+        descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+        res = next(r for r in descriptor["resources"] if r["path"] == rel)
+        res["hash"] = "sha256:" + hashlib.sha256(content).hexdigest()
+        if "bytes" in res:
+            res["bytes"] = len(content)
+        replace_file(pkg / "datapackage.json",
+                     (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    return apply
+
+
 def set_where(match: dict[str, str], **values: str) -> Callable[[list[dict[str, str]]], None]:
     def change(records: list[dict[str, str]]) -> None:
         hits = [r for r in records if all(r[k] == v for k, v in match.items())]
@@ -432,6 +447,7 @@ def generate(root: Path) -> list[Mutant]:
     add_limits(tables, add)
     add_unicode(tables, add)
     add_graph(tables, add)
+    add_files(root, tables, add)
     add("resource-dropped", [
         Mutant("resource-dropped", f"descriptor without {res['name']}",
                edit_json("datapackage.json", lambda d, n=res["name"]: d.update(
@@ -513,6 +529,50 @@ def add_graph(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]
                edit_records("events", set_where({"id": r["id"]}, place="al-ansar")),
                "reference-type", "events", i, "place", ())
         for i, r in list(tables["events"].records()) if r["place"]][:3])
+
+
+def _first_key_twice(data: bytes) -> bytes:
+    """The first record of a JSON twin with its first key written twice."""
+    start = data.index(b"{")
+    end = data.index(b", ", start)
+    return data[:end] + b", " + data[start + 1:end] + data[end:]
+
+
+def _drop_enum(schema: dict) -> None:
+    prop = next(p for p in schema["items"]["properties"].values() if "enum" in p)
+    del prop["enum"]
+
+
+def add_files(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+    """Schema files edited by hand, JSON files that readers read differently, a table
+    too large to read; hashes updated, so only the targeted check can catch them."""
+    with_keys = [t for t in tables.values() if t.schema.get("foreignKeys")]
+    with_terms = [t for t in tables.values() if any("categories" in f for f in t.schema["fields"])]
+    add("schema-edited", [
+        Mutant("schema-edited", f"{t.name} without foreignKeys",
+               edit_json(f"schemas/{t.name}.tableschema.json", lambda d: d.pop("foreignKeys")),
+               "schema-derived", t.name, None, "schema", ()) for t in with_keys[:4]] + [
+        Mutant("schema-edited", f"{t.name} without categories",
+               edit_json(f"schemas/{t.name}.tableschema.json",
+                         lambda d: next(f for f in d["fields"] if "categories" in f).pop("categories")),
+               "schema-derived", t.name, None, "schema", ()) for t in with_terms[:4]] + [
+        Mutant("schema-edited", f"{t.name} JSON Schema without an enum",
+               edit_json(f"schemas/{t.name}.schema.json", _drop_enum),
+               "schema-derived", f"{t.name}_json", None, "jsonSchema", ()) for t in with_terms[:4]])
+    add("json-key-twice", [
+        Mutant("json-key-twice", f"data/{t.name}.json", edit_hashed(f"data/{t.name}.json", _first_key_twice),
+               "json-duplicate-key", f"{t.name}_json", None, "path", ()) for t in list(tables.values())[:6]] + [
+        Mutant("json-key-twice", f"schemas/{t.name}.tableschema.json",
+               edit_bytes(f"schemas/{t.name}.tableschema.json",
+                          lambda d: d.replace(b'{\n  "$schema": ', b'{\n  "$schema": "x",\n  "$schema": ', 1)),
+               "json-duplicate-key", t.name, None, "schema", ()) for t in list(tables.values())[:3]])
+    add("json-unreadable", [
+        Mutant("json-unreadable", f"data/{t.name}.json", edit_hashed(f"data/{t.name}.json", lambda d: d[:-3] + b"\n"),
+               "json-invalid", f"{t.name}_json", None, "path", ()) for t in list(tables.values())[:4]])
+    add("table-too-large", [
+        Mutant("table-too-large", f"data/{name}.csv with 500,001 records",
+               edit_hashed(f"data/{name}.csv", lambda d: d + (d.split(b"\n")[1] + b"\n") * 500_001),
+               "resource-too-large", name, None, "path", ()) for name in ("sections",)])
 
 
 def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:

@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from ansar_data.validate import main, validate_package
 from helpers import ROOT
 
@@ -116,3 +118,82 @@ def test_a_descriptor_cut_down_to_one_table_is_not_valid(repo_copy):
     report = validate_package(repo_copy)
     missing = sorted(p.resource for p in report.problems if p.code == "resource-undeclared")
     assert not report.valid and len(missing) == 32 and "evidence" in missing and "entities_json" in missing
+
+
+def test_json_report_caps_errors_per_check_too(repo_copy):
+    path = repo_copy / "data" / "evidence.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    for i in range(1, 26):
+        cells = lines[i].split(",")
+        lines[i] = lines[i].replace(f",{cells[5]},{cells[6]},", f",{int(cells[5]) + 1},{int(cells[6]) + 1},", 1)
+    path.write_text("".join(lines))
+    code, out, _ = run(repo_copy, "--json", "--max-errors", "3")
+    report = json.loads(out)
+    assert code == 1 and report["valid"] is False
+    kept = [e for e in report["errors"] if e["code"] == "span-mismatch"]
+    assert [e["row"] for e in kept] == [2, 3, 4]
+    assert {"resource": "evidence", "code": "span-mismatch", "count": 22} in report["omitted"]
+    assert report["error_count"] == len(report["errors"]) + sum(o["count"] for o in report["omitted"])
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"name": "a", "name": "b", "resources": []}', "duplicate key 'name'"),
+    ("[" * 100_000 + "]" * 100_000, "nested deeper than 64 levels"),
+    ('{"resources": ' + "[" * 70 + "]" * 70 + "}", "nested deeper than 64 levels"),
+    ("{not json", "not a readable JSON descriptor: Expecting property name"),
+    ("[]", "the top level is not a JSON object"),
+    ("\xff", "not a readable JSON descriptor"),
+])
+def test_a_malformed_descriptor_exits_2_with_a_message(repo_copy, content, message):
+    (repo_copy / "datapackage.json").write_bytes(content.encode("latin-1" if content == "\xff" else "utf-8"))
+    code, out, err = script(repo_copy)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"could not run: {repo_copy / 'datapackage.json'}: ")
+    assert message in err and "Traceback" not in err
+
+
+def test_a_hostile_200_mb_csv_is_reported_within_1_gib(repo_copy):
+    """Cells that break every rule, 200 MB of them: the report comes out whole, capped,
+    in either format, and the process stays far below 1 GiB."""
+    import resource
+
+    row = "al-ansar-iraq,1,=cmd|' /C calc'!A0 \x07 bad ,x,-1,abc,1_0,\u0662\n".encode()
+    with open(repo_copy / "data" / "sections.csv", "wb") as f:
+        f.write(b"source,ordinal,heading,level,char_start,char_end,body_char_start,body_char_end\n")
+        f.write(row * (200_000_000 // len(row) + 1))
+    for args in ((), ("--json",), ("--json", "--max-errors", "1")):
+        code, out, err = script(repo_copy, *args)
+        assert code == 1, err
+        assert "resource-too-large" in out and "over the 67,108,864 a resource may have" in out
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1024 * 1024  # KiB
+
+
+def test_a_table_over_the_size_limit_is_named_not_read(repo_copy):
+    with open(repo_copy / "data" / "see_also.json", "r+b") as f:
+        f.truncate(64 * 1024 * 1024 + 1)  # sparse: no need to write the bytes
+    report = validate_package(repo_copy)
+    found = {(p.code, p.resource, p.field) for p in report.problems}
+    assert ("resource-too-large", "see_also_json", "path") in found
+    assert ("resource-hash", "see_also_json", "hash") in found
+    assert next(p.message for p in report.problems if p.code == "resource-too-large") == (
+        "67,108,865 bytes, over the 67,108,864 a resource may have; only its hash was checked")
+
+
+def test_duplicate_keys_in_a_json_twin_are_named(repo_copy):
+    path = repo_copy / "data" / "events.json"
+    path.write_bytes(path.read_bytes().replace(b'{"id": ', b'{"id": "x", "id": ', 1))
+    report = validate_package(repo_copy)
+    problem = next(p for p in report.problems if p.code == "json-duplicate-key")
+    assert (problem.resource, problem.field) == ("events_json", "path")
+    assert problem.message == "data/events.json: duplicate key 'id' (a JSON reader would keep only one of them)"
+
+
+def test_a_schema_file_edited_by_hand_is_named(repo_copy):
+    path = repo_copy / "schemas" / "events.schema.json"
+    schema = json.loads(path.read_text())
+    del schema["items"]["properties"]["type"]["enum"]
+    path.write_text(json.dumps(schema, indent=2) + "\n")
+    report = validate_package(repo_copy)
+    assert [(p.code, p.resource, p.field, p.message) for p in report.problems] == [
+        ("schema-derived", "events_json", "jsonSchema", "schemas/events.schema.json: /items/properties/type/enum "
+         "is missing")]

@@ -26,7 +26,7 @@ from .rules import cell_problem
 from .schema import Spec, json_schema, load_spec, table_schema
 from .sources import Source, load_sources
 from .tables_io import dump_json, to_csv, to_json
-from .validate import Report, validate_package
+from .validate import MAX_PER_CHECK, Report, validate_package
 from .yamlfile import read_yaml
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -190,7 +190,7 @@ def validated(inputs_dir: Path, reports: list[Report] | None = None) -> Callable
     """A `check` for outputs.write_outputs: the new package must validate against inputs_dir
     (with every check of validate.py); the report is appended to `reports`."""
     def check(tmp: Path) -> None:
-        report = validate_package(tmp, inputs_dir=inputs_dir)
+        report = validate_package(tmp, inputs_dir=inputs_dir, max_errors=MAX_PER_CHECK)
         if not report.valid:
             raise BuildFailed(report.human())
         if reports is not None:

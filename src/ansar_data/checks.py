@@ -1,7 +1,7 @@
 """Every check of validate.py, in one place. Each takes the loaded package and
 yields Problems with a stable code:
 
-descriptor-json, descriptor-strict, schema-strict, json-schema-invalid,
+descriptor-strict, schema-strict, json-schema-invalid,
 resource-path, resource-missing, resource-bytes, resource-hash,
 file-bom, file-utf8, file-crlf, file-final-newline, file-nfc,
 header-mismatch, cell-control, cell-whitespace, csv-injection,
@@ -12,7 +12,8 @@ evidence-target, evidence-missing, evidence-field, quote-equals, quote-contains,
 field-unsupported, evidence-source, inference-target, inference-mismatch, count-parse,
 infobox-parse, link-target, lag-parse, canonical-name, cell-limit, integer-invalid,
 csv-unreadable, cell-unicode, script-mismatch, language-script,
-self-pair, cycle, reference-type, resource-undeclared, entity-unused, fatalities-copy, disagreement-target.
+self-pair, cycle, reference-type, resource-undeclared, json-duplicate-key, json-invalid,
+schema-derived, resource-too-large, entity-unused, fatalities-copy, disagreement-target.
 """
 
 from __future__ import annotations
@@ -30,8 +31,16 @@ import jsonschema_rs
 
 from .package import Loaded, Package, Problem, safe_path
 from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .rules import cell_problem, graph_problems, name_script_problem, reference_type_problems, unicode_problem
-from .schema import TYPES
+from .rules import (
+    HIDDEN_RE,
+    MAX_CELL_CHARS,
+    cell_problem,
+    graph_problems,
+    name_script_problem,
+    reference_type_problems,
+    unicode_problem,
+)
+from .schema import INT_MAX, INT_MIN, TYPES, json_schema, table_schema
 from .tables_io import cell
 from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
 
@@ -126,11 +135,63 @@ def check_schema_files(pkg: Package) -> Iterator[Problem]:
                     else f"{_where(list(path))}: {message}"),
                     res.name, None, unknown or None)
         key = res.descriptor.get("jsonSchema")
-        if key in pkg.json_schemas:
+        if key in pkg.json_schemas and key not in pkg.json_errors:
             schema = pkg.json_schemas[key]
             error = "not valid JSON" if schema is None else _json_schema_error(json.dumps(schema, sort_keys=True))
             if error:
                 yield Problem("json-schema-invalid", f"{key}: {error}", res.name, None, "jsonSchema")
+
+
+def check_json_files(pkg: Package) -> Iterator[Problem]:
+    """JSON twins and schema files that every JSON reader reads alike: no key written
+    twice in one object (readers differ in which one they keep), no absurd nesting."""
+    owners = {}
+    for r in pkg.descriptor.get("resources", []):
+        for key in ("path", "schema", "jsonSchema"):
+            if isinstance(r, dict) and isinstance(r.get(key), str):
+                owners.setdefault(r[key], (r.get("name"), key))
+    for rel, error in sorted(pkg.json_errors.items()):
+        name, key = owners.get(rel, (None, None))
+        yield Problem("json-duplicate-key" if error.startswith("duplicate key") else "json-invalid",
+                      f"{rel}: {error}", name, None, key)
+
+
+def _difference(found: Any, expected: Any, path: str = "") -> str | None:
+    """Where found first differs from expected, in words; None when equal."""
+    if isinstance(found, dict) and isinstance(expected, dict):
+        for key in sorted(set(found) | set(expected), key=str):
+            if key not in found:
+                return f"{path}/{key} is missing"
+            if key not in expected:
+                return f"{path}/{key} is not in the derived schema"
+            if (diff := _difference(found[key], expected[key], f"{path}/{key}")) is not None:
+                return diff
+        return None
+    if isinstance(found, list) and isinstance(expected, list) and len(found) == len(expected):
+        return next((d for i, (a, b) in enumerate(zip(found, expected))
+                     if (d := _difference(a, b, f"{path}/{i}")) is not None), None)
+    return None if found == expected and type(found) is type(expected) else (
+        f"{path or '(top)'} is {json.dumps(found, ensure_ascii=False)[:80]}, "
+        f"tables.yaml gives {json.dumps(expected, ensure_ascii=False)[:80]}")
+
+
+def check_schemas_derived(pkg: Package) -> Iterator[Problem]:
+    """Every Table Schema and JSON Schema equals the one tables.yaml gives: a schema
+    edited by hand (a foreign key or an enum dropped) would silently weaken the checks
+    that read it."""
+    seen: set[str] = set()
+    for res in pkg.resources.values():
+        if res.table is None:
+            continue
+        json_schema_path = res.descriptor.get("jsonSchema")
+        for key, found, derive in (("schema", res.schema, table_schema),
+                                   ("jsonSchema", pkg.json_schemas.get(json_schema_path), json_schema)):
+            path = res.descriptor.get(key)
+            if found is None or path in seen:
+                continue  # missing or unreadable (resource-missing, json-invalid), or done
+            seen.add(path)
+            if (diff := _difference(found, derive(res.table, pkg.spec))) is not None:
+                yield Problem("schema-derived", f"{path}: {diff}", res.name, None, key)
 
 
 def check_paths(pkg: Package) -> Iterator[Problem]:
@@ -151,7 +212,7 @@ def check_paths(pkg: Package) -> Iterator[Problem]:
 
 def check_digests(pkg: Package) -> Iterator[Problem]:
     for res in pkg.resources.values():
-        actual = {"bytes": len(res.data), "hash": "sha256:" + hashlib.sha256(res.data).hexdigest()}
+        actual = {"bytes": res.size, "hash": "sha256:" + res.sha256}
         for key, value in actual.items():
             if key in res.descriptor and res.descriptor[key] != value:
                 yield Problem(f"resource-{key}", f"descriptor says {res.descriptor[key]!r}, "
@@ -165,6 +226,9 @@ def _line_of(data: bytes, offset: int) -> int:
 def check_files(pkg: Package) -> Iterator[Problem]:
     """Encoding and layout of every resource file: the things spreadsheets break."""
     for res in pkg.resources.values():
+        if res.too_large:
+            yield Problem("resource-too-large", f"{res.too_large}; only its hash was checked", res.name, None, "path")
+            continue
         data = res.data
         if data.startswith(b"\xef\xbb\xbf"):
             yield Problem("file-bom", "the file starts with a byte-order mark", res.name, 1)
@@ -211,23 +275,36 @@ def check_cells(pkg: Package) -> Iterator[Problem]:
         zwnj = {f["name"] for f in res.table.fields if f.get("unicode") == "arabic-zwnj"}
         for i, record in enumerate(res.records):
             for name, value in record.items():
-                if (problem := cell_problem(value)) is not None:
-                    yield Problem("cell-limit", f"cell holds {problem}", res.name, i + 2, name)
-                if name in integers and isinstance(value, (str, float)):
-                    yield Problem("integer-invalid", f"{str(value)[:40]!r} is not ASCII digits within the "
-                                  f"signed 64-bit range", res.name, i + 2, name)
-                if not isinstance(value, str):
+                # One cheap test per cell (there are millions); the rules below only
+                # when it fails.
+                if type(value) is str:
+                    if not (len(value) > MAX_CELL_CHARS or HIDDEN_RE.search(value) or value != value.strip()
+                            or value.startswith(INJECTION) or name in integers):
+                        continue
+                elif value is None or type(value) is bool or (type(value) is int and INT_MIN <= value <= INT_MAX):
                     continue
-                if CONTROL.search(value):
-                    yield Problem("cell-control", "control character in cell", res.name, i + 2, name)
-                elif (problem := unicode_problem(value, name in zwnj)) is not None:
-                    yield Problem("cell-unicode", f"{problem}, which the Unicode policy refuses",
-                                  res.name, i + 2, name)
-                if value != value.strip():
-                    yield Problem("cell-whitespace", "leading or trailing white space", res.name, i + 2, name)
-                if name in strings and value.startswith(INJECTION):
-                    yield Problem("csv-injection", f"cell starts with {value[0]!r}, which a spreadsheet "
-                                  f"would run as a formula", res.name, i + 2, name)
+                yield from _cell_problems(res.name, i + 2, name, value, name in strings, name in integers,
+                                          name in zwnj)
+
+
+def _cell_problems(resource: str, row: int, name: str, value: Any, string: bool, integer: bool,
+                   zwnj: bool) -> Iterator[Problem]:
+    if (problem := cell_problem(value)) is not None:
+        yield Problem("cell-limit", f"cell holds {problem}", resource, row, name)
+    if integer and isinstance(value, (str, float)):
+        yield Problem("integer-invalid", f"{str(value)[:40]!r} is not ASCII digits within the "
+                      f"signed 64-bit range", resource, row, name)
+    if not isinstance(value, str):
+        return
+    if CONTROL.search(value):
+        yield Problem("cell-control", "control character in cell", resource, row, name)
+    elif (problem := unicode_problem(value, zwnj)) is not None:
+        yield Problem("cell-unicode", f"{problem}, which the Unicode policy refuses", resource, row, name)
+    if value != value.strip():
+        yield Problem("cell-whitespace", "leading or trailing white space", resource, row, name)
+    if string and value.startswith(INJECTION):
+        yield Problem("csv-injection", f"cell starts with {value[0]!r}, which a spreadsheet "
+                      f"would run as a formula", resource, row, name)
 
 
 def _without_foreign_keys(resource: Any, pkg: Package) -> Any:
@@ -248,9 +325,10 @@ def check_frictionless(pkg: Package) -> Iterator[Problem]:
     from frictionless import Package as FrictionlessPackage
     from frictionless import system
 
+    too_large = [r.descriptor for r in pkg.resources.values() if r.too_large]
     descriptor = {**pkg.descriptor, "resources": [
         _without_foreign_keys(r, pkg) for r in pkg.descriptor.get("resources", [])
-        if not (isinstance(r, dict) and r.get("format") == "json")]}
+        if not (isinstance(r, dict) and r.get("format") == "json") and not any(r is t for t in too_large)]}
     try:
         with system.use_context(trusted=False):
             report = FrictionlessPackage(descriptor, basepath=str(pkg.dir)).validate()
@@ -329,6 +407,8 @@ def check_twins(pkg: Package) -> Iterator[Problem]:
                           f"{len(twin.records)} JSON records", twin.name)
             continue
         for i, (a, b) in enumerate(zip(csv_table.records, twin.records)):
+            if a == b:
+                continue  # the common case, compared in C
             for f in csv_table.table.field_names:
                 if cell(a.get(f)) != cell(b.get(f)):
                     yield Problem("twin-mismatch", f"CSV has {cell(a.get(f))!r}, JSON has "
@@ -690,7 +770,8 @@ def check_disagreements(pkg: Package) -> Iterator[Problem]:
                               f"{record.get(key)!r}", "disagreements", i + 2, key)
 
 
-CHECKS = (check_descriptor, check_resource_set, check_schema_files, check_paths, check_digests, check_files,
+CHECKS = (check_descriptor, check_resource_set, check_schema_files, check_json_files, check_schemas_derived,
+          check_paths, check_digests, check_files,
           check_cells, check_frictionless, check_foreign_keys, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
           check_evidence, check_field_evidence, check_evidence_source, check_inferences,

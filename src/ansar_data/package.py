@@ -5,7 +5,9 @@ read from disk once. Reads only; never writes."""
 from __future__ import annotations
 
 import csv
-import json
+import hashlib
+import io
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,14 @@ from .errors import InputError
 from .outputs import JOURNAL, interrupted
 from .schema import TYPES, Spec, Table, load_spec
 from .sources import read_index, source_path
-from .tables_io import read_csv_text
+from .tables_io import load_json
+
+# The largest resource validate.py reads into memory: the 10,000-article benchmark's
+# largest file is 47 MiB (infobox_values.json) and its largest table about 100,000
+# records. A larger file or table is reported and only its hash is checked, so memory
+# stays under 1 GiB whatever a file holds (measured: README, "Limits").
+MAX_RESOURCE_BYTES = 64 * 1024 * 1024
+MAX_RESOURCE_RECORDS = 500_000
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,11 @@ class Loaded:
     schema: dict[str, Any] | None = None
     header: list[str] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
+    size: int = 0                       # bytes on disk
+    sha256: str = ""
     readable: bool = False
     read_error: str | None = None       # why the CSV could not be read at all
+    too_large: str | None = None        # why it was not read: over which limit
 
     @property
     def is_json(self) -> bool:
@@ -68,6 +80,7 @@ class Package:
     spec: Spec
     resources: dict[str, Loaded]
     json_schemas: dict[str, Any]        # descriptor path -> parsed JSON (None if unreadable)
+    json_errors: dict[str, str]         # path of a JSON file (twin or schema) -> why it is unreadable
     sources: dict[str, SourceFile]
 
     def csv_tables(self) -> list[Loaded]:
@@ -100,21 +113,33 @@ def typed_cell(value: str, ftype: str) -> Any:
         return value
 
 
-def _read_json(path: Path | None) -> Any:
+def _read_json(path: Path | None, errors: dict[str, str], rel: Any) -> Any:
+    """The parsed file, or None when it is missing or unreadable (why, in errors[rel])."""
     if path is None or not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        return load_json(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        errors[str(rel)] = str(exc)
         return None
 
 
-def _load(package_dir: Path, resource: dict[str, Any], spec: Spec) -> Loaded | None:
+def _file_digest(path: Path) -> tuple[int, str]:
+    with open(path, "rb") as f:
+        return path.stat().st_size, hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[str, str]) -> Loaded | None:
     path = safe_path(package_dir, resource.get("path"))
     if path is None or not path.is_file():
         return None
-    res = Loaded(str(resource.get("name", "?")), resource, path, path.read_bytes())
-    res.schema = _read_json(safe_path(package_dir, resource.get("schema")))
+    res = Loaded(str(resource.get("name", "?")), resource, path, b"")
+    res.size, res.sha256 = _file_digest(path)
+    res.schema = _read_json(safe_path(package_dir, resource.get("schema")), errors, resource.get("schema"))
+    if res.size > MAX_RESOURCE_BYTES:
+        res.too_large = f"{res.size:,} bytes, over the {MAX_RESOURCE_BYTES:,} a resource may have"
+        return res
+    res.data = path.read_bytes()
     try:
         res.table = spec.table(res.name.removesuffix("_json"))
         text = res.data.decode("utf-8")
@@ -123,18 +148,27 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec) -> Loaded | N
     types = {f["name"]: f["type"] for f in res.table.fields}
     if res.is_json:
         try:
-            records = json.loads(text)
-        except ValueError:
+            records = load_json(text)
+        except ValueError as exc:
+            errors[str(resource.get("path"))] = str(exc)
             return res
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            return res
+        if len(records) > MAX_RESOURCE_RECORDS:
+            res.too_large = f"{len(records):,} records, over the {MAX_RESOURCE_RECORDS:,} a resource may have"
             return res
         res.records = records
         res.header = list(records[0]) if records else res.table.field_names
     else:
         try:
-            res.header, rows = read_csv_text(text.lstrip("\ufeff"))
+            reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+            res.header = next(reader, [])
+            rows = list(itertools.islice(reader, MAX_RESOURCE_RECORDS + 1))
         except csv.Error as exc:  # e.g. a cell over the csv module's field limit
             res.read_error = str(exc)
+            return res
+        if len(rows) > MAX_RESOURCE_RECORDS:
+            res.too_large = f"over {MAX_RESOURCE_RECORDS:,} records, the most a resource may have"
             return res
         res.records = [{h: typed_cell(v, types.get(h, "string")) for h, v in zip(res.header, row)}
                        for row in rows]
@@ -161,8 +195,9 @@ def _sources(folder: Path) -> dict[str, SourceFile]:
 
 def load_package(package_dir: Path, inputs_dir: Path | None = None) -> Package:
     """Read the package in package_dir; sources/ and metadata/ come from inputs_dir
-    (default: the package itself). CannotRun when there is nothing to check against;
-    ValueError when datapackage.json is not a JSON object."""
+    (default: the package itself). CannotRun when there is nothing to check against:
+    no datapackage.json, or one that is not a JSON object (malformed, a key written
+    twice, absurdly nested), or unusable metadata."""
     package_dir = package_dir.resolve()
     inputs_dir = (inputs_dir or package_dir).resolve()
     descriptor_path = package_dir / "datapackage.json"
@@ -176,17 +211,20 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None) -> Package:
     except (OSError, ValueError) as exc:
         raise CannotRun(str(exc)) from exc
     sources = _sources(inputs_dir / "sources")
-    descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    try:
+        descriptor = load_json(descriptor_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CannotRun(f"{descriptor_path}: not a readable JSON descriptor: {exc}") from exc
     if not isinstance(descriptor, dict):
-        raise ValueError("the top level is not an object")
-    resources, json_schemas = {}, {}
+        raise CannotRun(f"{descriptor_path}: the top level is not a JSON object")
+    resources, json_schemas, errors = {}, {}, {}
     listed = descriptor.get("resources")
     for resource in listed if isinstance(listed, list) else []:
         if not isinstance(resource, dict):
             continue
-        if (loaded := _load(package_dir, resource, spec)):
+        if (loaded := _load(package_dir, resource, spec, errors)):
             resources[loaded.name] = loaded
         key = resource.get("jsonSchema")
         if isinstance(key, str) and key not in json_schemas:
-            json_schemas[key] = _read_json(safe_path(package_dir, key))
-    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, sources)
+            json_schemas[key] = _read_json(safe_path(package_dir, key), errors, key)
+    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, errors, sources)

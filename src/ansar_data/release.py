@@ -28,7 +28,7 @@ from .build import GENERATED, build_tables, load_inputs, previous_files, render,
 from .exports import write_exports
 from .outputs import write_outputs
 from .tables_io import deterministic_zip, read_csv_records
-from .validate import validate_package
+from .validate import MAX_PER_CHECK, validate_package
 from .yamlfile import parse_yaml
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -176,7 +176,7 @@ def release(root: Path, version: str, today: datetime.date) -> dict[str, Path]:
     notes = changelog_section((root / "CHANGELOG.md").read_text(encoding="utf-8"), version)
     if notes is None:
         raise ReleaseRefused(f"CHANGELOG.md has no section '## [{version}]'")
-    report = validate_package(root)
+    report = validate_package(root, max_errors=MAX_PER_CHECK)
     if not report.valid:
         raise ReleaseRefused("the package does not validate:\n" + report.human())
 

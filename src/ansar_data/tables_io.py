@@ -35,6 +35,52 @@ def to_json(rows: list[dict[str, Any]], fields: list[str]) -> bytes:
     return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
 
 
+MAX_JSON_DEPTH = 64  # our deepest file nests 7 levels; deeper is an attack or an accident
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {key!r} (a JSON reader would keep only one of them)")
+    return obj
+
+
+def _flat_records(data: Any) -> bool:
+    """A list of objects whose values are scalars: a JSON twin's shape."""
+    return isinstance(data, list) and all(
+        type(r) is dict and not any(type(v) in (dict, list) for v in r.values()) for r in data)
+
+
+def _depth(data: Any) -> int:
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_JSON_DEPTH:
+            stack += [(v, depth + 1) for v in (value.values() if isinstance(value, dict) else value)
+                      if isinstance(v, (dict, list))]
+    return deepest
+
+
+def load_json(text: str) -> Any:
+    """JSON that every reader reads alike: ValueError on a key written twice in one
+    object, or on nesting deeper than MAX_JSON_DEPTH (a RecursionError otherwise)."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    if _flat_records(data):
+        # Fast path for the tables (millions of objects): the number of keys written
+        # in each object (the C parser counting them) against the keys it kept.
+        if json.loads(text, object_pairs_hook=len) == [len(r) for r in data]:
+            return data
+    elif _depth(data) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    return json.loads(text, object_pairs_hook=_unique_keys)  # names the key written twice
+
+
 def dump_json(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

@@ -26,55 +26,74 @@ __all__ = ["CannotRun", "Problem", "Report", "validate_package", "main"]
 
 @dataclass
 class Report:
+    """The problems found, at most `limit` per resource and code (None: all); the
+    others are only counted, so a file with millions of bad cells costs no memory."""
+    limit: int | None = None
     problems: list[Problem] = field(default_factory=list)
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (resource, code) -> found
     checked: dict[str, int] = field(default_factory=dict)
+
+    def add(self, problem: Problem) -> None:
+        key = (problem.resource or "", problem.code)
+        self.counts[key] += 1
+        if self.limit is None or self.counts[key] <= self.limit:
+            self.problems.append(problem)
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.counts.values())
 
     @property
     def valid(self) -> bool:
-        return not self.problems
+        return not self.counts
 
-    def human(self, limit: int = MAX_PER_CHECK) -> str:
+    def omitted(self) -> dict[str, dict[str, int]]:
+        """Problems found but not kept, by resource ("" for the package) and code."""
+        out: dict[str, dict[str, int]] = defaultdict(dict)
+        for (resource, code), count in self.counts.items():
+            if self.limit is not None and count > self.limit:
+                out[resource][code] = count - self.limit
+        return dict(out)
+
+    def human(self) -> str:
         if self.valid:
             rows = sum(self.checked.values())
             return f"VALID: {len(self.checked)} resources, {rows} rows checked"
-        lines = [f"INVALID: {len(self.problems)} problem(s)"]
+        lines = [f"INVALID: {self.error_count} problem(s)"]
         by_resource: dict[str, list[Problem]] = defaultdict(list)
         for p in self.problems:
-            by_resource[p.resource or "(package)"].append(p)
+            by_resource[p.resource or ""].append(p)
+        omitted = self.omitted()
         for resource, problems in by_resource.items():
-            lines.append(f"\n{resource}")
-            shown: Counter[str] = Counter()
+            lines.append(f"\n{resource or '(package)'}")
             for p in problems:
-                shown[p.code] += 1
-                if shown[p.code] <= limit:
-                    where = ", ".join(x for x in (f"row {p.row}" if p.row else "",
-                                                 f"field {p.field}" if p.field else "") if x)
-                    lines.append(f"  [{p.code}] {where + ': ' if where else ''}{p.message}")
-            for code, count in shown.items():
-                if count > limit:
-                    lines.append(f"  [{code}] ... and {count - limit} more")
+                where = ", ".join(x for x in (f"row {p.row}" if p.row else "",
+                                             f"field {p.field}" if p.field else "") if x)
+                lines.append(f"  [{p.code}] {where + ': ' if where else ''}{p.message}")
+            lines += [f"  [{code}] ... and {count} more" for code, count in omitted.get(resource, {}).items()]
         return "\n".join(lines)
 
     def as_json(self) -> dict[str, Any]:
-        return {"valid": self.valid, "error_count": len(self.problems),
-                "checked": self.checked, "errors": [asdict(p) for p in self.problems]}
+        return {"valid": self.valid, "error_count": self.error_count, "checked": self.checked,
+                "errors": [asdict(p) for p in self.problems],
+                "omitted": [{"resource": r or None, "code": c, "count": n}
+                            for r, codes in self.omitted().items() for c, n in codes.items()]}
 
 
 def validate_package(package_dir: Path, inputs_dir: Path | None = None,
-                     skip: Collection[str] = ()) -> Report:
+                     skip: Collection[str] = (), max_errors: int | None = None) -> Report:
     """Check the package in package_dir; sources/ and metadata/ are read from
     inputs_dir (default: the package itself). `skip` names checks (function names in
-    checks.CHECKS) not to run, for tests that target one check."""
-    report = Report()
-    try:
-        pkg = load_package(package_dir, inputs_dir)
-    except (ValueError, UnicodeDecodeError) as exc:
-        report.problems.append(Problem("descriptor-json", f"datapackage.json is not valid JSON: {exc}"))
-        return report
+    checks.CHECKS) not to run, for tests that target one check; `max_errors` caps the
+    problems kept per resource and code. CannotRun when the package cannot be checked
+    at all (no or a malformed datapackage.json, unusable metadata)."""
+    report = Report(max_errors)
+    pkg = load_package(package_dir, inputs_dir)
     report.checked = {name: len(res.records) for name, res in pkg.resources.items()}
     for check in CHECKS:
         if check.__name__ not in skip:
-            report.problems.extend(check(pkg))
+            for problem in check(pkg):
+                report.add(problem)
     return report
 
 
@@ -91,17 +110,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="package folder (default: .)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--max-errors", type=positive_int, default=MAX_PER_CHECK, metavar="N",
-                        help=f"errors shown per check and resource in the human report (default {MAX_PER_CHECK})")
+                        help=f"errors reported per check code and resource, in either format "
+                             f"(default {MAX_PER_CHECK}); the rest are counted")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        report = validate_package(args.package)
+        report = validate_package(args.package, max_errors=args.max_errors)
     except CannotRun as exc:
         print(f"could not run: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if args.json
-          else report.human(args.max_errors))
+          else report.human())
     return 0 if report.valid else 1
 
 
