@@ -86,41 +86,37 @@ def edit_json(rel: str, change: Callable[[object], None]) -> Callable[[Path], No
     return apply
 
 
+def write_hashed(pkg: Path, contents: dict[str, bytes]) -> None:
+    """Replace resource files and write their new hashes (and sizes) into datapackage.json."""
+    descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    for path, content in contents.items():
+        replace_file(pkg / path, content)
+        res = next(r for r in descriptor["resources"] if r["path"] == path)
+        res["hash"] = "sha256:" + hashlib.sha256(content).hexdigest()
+        if "bytes" in res:
+            res["bytes"] = len(content)
+    replace_file(pkg / "datapackage.json",
+                 (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
 def edit_records(name: str, change: Callable[[list[dict[str, str]]], None]) -> Callable[[Path], None]:
     """Change the records of one table (as strings) and rewrite its CSV, its JSON twin
     and both hashes in datapackage.json, as a careless editor with the tools would."""
     def apply(pkg: Path) -> None:
-        descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
         schema = json.loads((pkg / f"schemas/{name}.tableschema.json").read_text(encoding="utf-8"))
         fields = [f["name"] for f in schema["fields"]]
         types = {f["name"]: f["type"] for f in schema["fields"]}
         records = read_csv_records((pkg / f"data/{name}.csv").read_text(encoding="utf-8"))
         change(records)
         typed = [{f: typed_cell(r[f], types[f]) for f in fields} for r in records]
-        contents = {f"data/{name}.csv": to_csv(records, fields), f"data/{name}.json": to_json(typed, fields)}
-        for path, content in contents.items():
-            replace_file(pkg / path, content)
-            res = next(r for r in descriptor["resources"] if r["path"] == path)
-            res["hash"] = "sha256:" + hashlib.sha256(content).hexdigest()
-            if "bytes" in res:
-                res["bytes"] = len(content)
-        replace_file(pkg / "datapackage.json",
-                     (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        write_hashed(pkg, {f"data/{name}.csv": to_csv(records, fields), f"data/{name}.json": to_json(typed, fields)})
     return apply
 
 
 def edit_hashed(rel: str, change: Callable[[bytes], bytes]) -> Callable[[Path], None]:
     """Change a resource file and write its new hash (and size) into datapackage.json."""
     def apply(pkg: Path) -> None:
-        content = change((pkg / rel).read_bytes())
-        replace_file(pkg / rel, content)
-        descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
-        res = next(r for r in descriptor["resources"] if r["path"] == rel)
-        res["hash"] = "sha256:" + hashlib.sha256(content).hexdigest()
-        if "bytes" in res:
-            res["bytes"] = len(content)
-        replace_file(pkg / "datapackage.json",
-                     (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        write_hashed(pkg, {rel: change((pkg / rel).read_bytes())})
     return apply
 
 

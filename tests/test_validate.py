@@ -71,14 +71,19 @@ def test_missing_descriptor_cannot_run(tmp_path):
     assert "no datapackage.json" in err
 
 
-def test_human_report_caps_errors_per_check(repo_copy):
+def shift_evidence_offsets(repo_copy, count):
+    """Shift the offsets of the first `count` evidence rows: that many span-mismatch
+    problems in one resource."""
     path = repo_copy / "data" / "evidence.csv"
     lines = path.read_text().splitlines(keepends=True)
-    # shift the offsets of 25 evidence rows: 25 span-mismatch problems in one resource
-    for i in range(1, 26):
+    for i in range(1, count + 1):
         cells = lines[i].split(",")
         lines[i] = lines[i].replace(f",{cells[5]},{cells[6]},", f",{int(cells[5]) + 1},{int(cells[6]) + 1},", 1)
     path.write_text("".join(lines))
+
+
+def test_human_report_caps_errors_per_check(repo_copy):
+    shift_evidence_offsets(repo_copy, 25)
     code, out, _ = run(repo_copy, "--max-errors", "3")
     assert code == 1
     evidence = out.split("\nevidence\n")[1].split("\n\n")[0]
@@ -121,12 +126,7 @@ def test_a_descriptor_cut_down_to_one_table_is_not_valid(repo_copy):
 
 
 def test_json_report_caps_errors_per_check_too(repo_copy):
-    path = repo_copy / "data" / "evidence.csv"
-    lines = path.read_text().splitlines(keepends=True)
-    for i in range(1, 26):
-        cells = lines[i].split(",")
-        lines[i] = lines[i].replace(f",{cells[5]},{cells[6]},", f",{int(cells[5]) + 1},{int(cells[6]) + 1},", 1)
-    path.write_text("".join(lines))
+    shift_evidence_offsets(repo_copy, 25)
     code, out, _ = run(repo_copy, "--json", "--max-errors", "3")
     report = json.loads(out)
     assert code == 1 and report["valid"] is False
