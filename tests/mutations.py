@@ -565,6 +565,14 @@ def add_files(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mut
     add("json-unreadable", [
         Mutant("json-unreadable", f"data/{t.name}.json", edit_hashed(f"data/{t.name}.json", lambda d: d[:-3] + b"\n"),
                "json-invalid", f"{t.name}_json", None, "path", ()) for t in list(tables.values())[:4]])
+    values = list(tables["infobox_values"].records())
+    add("infobox-typing-flags", [
+        Mutant("infobox-typing-flags", f"infobox_values row {i} {column}",
+               edit_records("infobox_values", set_where({"source": r["source"], "field_ordinal": r["field_ordinal"],
+                                                         "ordinal": r["ordinal"]}, **{column: flipped})),
+               "infobox-parse", "infobox_values", i, column, ())
+        for n, (i, r) in enumerate(values[:8])
+        for column, flipped in ([("datatype_source", "inferred")] if n % 2 else [("markup_residue", "true")])])
     add("table-too-large", [
         Mutant("table-too-large", f"data/{name}.csv with 500,001 records",
                edit_hashed(f"data/{name}.csv", lambda d: d + (d.split(b"\n")[1] + b"\n") * 500_001),

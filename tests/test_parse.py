@@ -95,7 +95,8 @@ def test_parse_is_pure_across_processes(texts):
     (lambda t: t.replace("==Early phase==", "==Early phase="), 17, "malformed heading"),
     (lambda t: t.replace("\n", "\r\n"), 1, "carriage return found"),
     (lambda t: t.replace("==Early phase==", "= Second title ="), 17, "a second title line"),
-    (lambda t: t.replace("\nAl-Ansar (الأنصار", "\n- Al-Ansar (الأنصار"), 15, "list item outside a section"),
+    (lambda t: t.replace("\nAl-Ansar (الأنصار", "\n- Founded: 1979\nAl-Ansar (الأنصار"), 15,
+     "a '- Key: Value' line after the infobox's blank line"),
     (lambda t: "", 1, "the article is empty"),
 ])
 def test_bad_input_names_source_and_line(texts, mutate, line, message):
@@ -105,6 +106,16 @@ def test_bad_input_names_source_and_line(texts, mutate, line, message):
     assert info.value.line == line
     assert message in info.value.message
     assert str(info.value).startswith(f"al-ansar-iraq: line {line}: ")
+
+
+def test_a_bulleted_lead_is_read_as_lead_list_items():
+    text = ("= Lebanese Front =\n- The Christian-led coalition\n- of parties\nA paragraph.\n"
+            "==History==\n- item\n")
+    article = parse_article(text, "a")
+    assert [s.text for s in article.lead_items] == ["The Christian-led coalition", "of parties"]
+    assert [s.text for s in article.lead] == ["A paragraph."]
+    assert article.infobox is None and article.sections[0].list_items[0].text == "item"
+    assert all(text[s.start:s.end] == s.text for s in article.lead_items)
 
 
 def test_any_article_in_the_format():

@@ -37,7 +37,7 @@ def check(text: str) -> None:
         assert exc.source == "fuzz"
         assert 1 <= exc.line <= text.count("\n") + 1
         return
-    spans = [article.title, *article.lead]
+    spans = [article.title, *article.lead, *article.lead_items]
     if article.infobox:
         spans += list(all_spans(article))
     for s in article.sections:

@@ -93,3 +93,33 @@ def test_sections_table(tables, texts):
     body = texts["al-ansar-iraq"][see_also["body_char_start"]:see_also["body_char_end"]]
     assert body == ("Ar-Rashid revolt\n- Iraqi Armed Revolutionary Resistance\n"
                     "- Iraqi opposition (pre-2003)\n- Toma Tomas")
+
+
+def test_our_values_come_from_the_key_map_and_hold_no_markup(tables):
+    rows = tables["infobox_values"]
+    assert {(r["datatype_source"], r["markup_residue"]) for r in rows} == {("key_map", False)}
+
+
+def test_unmapped_keys_are_typed_by_their_values():
+    """A key the key map does not know: a value that reads wholly as a date or count is
+    typed so, several such values in one field are split, markup stays text."""
+    from ansar_data.extract import KeyRule, infobox_value_rows
+    from ansar_data.parse import parse_article
+
+    text = ("= Ramadan Revolution =\n\nBox\n- Date: 8–10 February 1963\n- Born: 15 October 1996 (aged 72)\n"
+            "- Strength2: ~10,000 , ~120,000\n- Casualties1: 100 killed\n- Image: 40px|Iraqi general\n"
+            "- Result: Coup succeeds\n\nLead.\n")
+    rules = {"Date": KeyRule("date", "date", ())}
+    rows = infobox_value_rows(parse_article(text, "r"), rules)
+    got = [(r["key_normalized"], r["text"], r["datatype"], r["datatype_source"], r["markup_residue"],
+            r["edtf"] or r["number"], r["qualifier"]) for r in rows]
+    assert got == [
+        ("date", "8–10 February 1963", "date", "key_map", False, "1963-02-08/1963-02-10", None),
+        ("born", "15 October 1996 (aged 72)", "date", "inferred", False, "1996-10-15", "aged 72"),
+        ("strength2", "~10,000", "count", "inferred", False, 10000, None),
+        ("strength2", "~120,000", "count", "inferred", False, 120000, None),
+        ("casualties1", "100 killed", "count", "inferred", False, 100, "killed"),
+        ("image", "40px|Iraqi general", "text", "inferred", True, None, None),
+        ("result", "Coup succeeds", "text", "inferred", False, None, None),
+    ]
+    assert all(text[r["char_start"]:r["char_end"]] == r["text"] for r in rows)

@@ -197,3 +197,16 @@ def test_a_schema_file_edited_by_hand_is_named(repo_copy):
     assert [(p.code, p.resource, p.field, p.message) for p in report.problems] == [
         ("schema-derived", "events_json", "jsonSchema", "schemas/events.schema.json: /items/properties/type/enum "
          "is missing")]
+
+
+def test_typed_infobox_values_are_checked_against_the_key_map(repo_copy):
+    """Change the key map without rebuilding: the size is no longer a count by the map."""
+    path = repo_copy / "metadata" / "infobox_keys.yaml"
+    path.write_text(path.read_text().replace("Size: {key: size, datatype: count", "Size: {key: size, datatype: text"))
+    report = validate_package(repo_copy)
+    found = {(p.code, p.resource, p.row, p.field) for p in report.problems}
+    assert ("infobox-parse", "infobox_values", 12, "datatype") in found
+    assert {p.code for p in report.problems} == {"infobox-parse"}
+    path.write_text("Size: [not, a, rule]\n")
+    code, _, err = script(repo_copy)
+    assert code == 2 and "infobox_keys.yaml" in err and "Traceback" not in err

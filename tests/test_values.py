@@ -16,6 +16,7 @@ from ansar_data.values import (
     parse_date,
     parse_duration,
     split_qualifier,
+    typed_value,
 )
 
 
@@ -112,3 +113,105 @@ def test_an_interval_reads_as_an_iso_duration(text, iso):
 @pytest.mark.parametrize("text", ["later", "soon after", "two weeks later", "a few weeks", "2.5 weeks", ""])
 def test_a_vaguer_interval_has_no_duration(text):
     assert parse_duration(text) is None
+
+
+# ---- the infobox value grammar (#13) ----
+
+@pytest.mark.parametrize("text,edtf,start,end,precision", [
+    ("3 July 1963", "1963-07-03", "1963-07-03", "1963-07-03", "day"),
+    ("July 3, 1963", "1963-07-03", "1963-07-03", "1963-07-03", "day"),
+    ("1982-02-02", "1982-02-02", "1982-02-02", "1982-02-02", "day"),
+    ("Feb. 1963", "1963-02", "1963-02-01", "1963-02-28", "month"),
+    ("8–10 February 1963", "1963-02-08/1963-02-10", "1963-02-08", "1963-02-10", "day"),
+    ("8 February – 10 March 1963", "1963-02-08/1963-03-10", "1963-02-08", "1963-03-10", "day"),
+    ("23 October 1975 – 2 April 1976", "1975-10-23/1976-04-02", "1975-10-23", "1976-04-02", "day"),
+    ("May 1983 – June 1984", "1983-05/1984-06", "1983-05-01", "1984-06-30", "month"),
+    ("1983 to 1986", "1983/1986", "1983-01-01", "1986-12-31", "year"),
+    ("1982-02-02 – 1983-01-01", "1982-02-02/1983-01-01", "1982-02-02", "1983-01-01", "day"),
+    ("1979–present", "1979/..", "1979-01-01", None, "year"),
+    ("c. 1963", "1963~", "1963-01-01", "1963-12-31", "year"),
+    ("circa May 1963", "1963-05~", "1963-05-01", "1963-05-31", "month"),
+    ("1963?", "1963?", "1963-01-01", "1963-12-31", "year"),
+    ("about 1960–1965", "1960~/1965~", "1960-01-01", "1965-12-31", "year"),
+])
+def test_date_grammar(text, edtf, start, end, precision):
+    value = parse_date(text)
+    assert (value.edtf, value.date_start, value.date_end, value.precision) == (edtf, start, end, precision)
+
+
+@pytest.mark.parametrize("text", ["2 April", "10–8 February 1963", "1988–1979", "February–1963",
+                                  "8–February 1963", "30 February 1963 – 2 March 1963", "1963-1"])
+def test_not_dates_in_the_grammar(text):
+    assert parse_date(text) is None
+
+
+@pytest.mark.parametrize("text,number,low,low_excl,high,high_excl,certainty,unit", [
+    ("150–582", None, 150, False, 582, False, "bound", None),
+    ("150-200", None, 150, False, 200, False, "bound", None),
+    ("3,200–5,000", None, 3200, False, 5000, False, "bound", None),
+    ("150 to 200", None, 150, False, 200, False, "bound", None),
+    ("1+", None, 1, False, None, None, "bound", None),
+    ("~10,000", 10000, None, None, None, None, "approximate", None),
+    ("c. 150", 150, None, None, None, None, "approximate", None),
+    ("circa 200", 200, None, None, None, None, "approximate", None),
+    ("about 150–200", None, 150, False, 200, False, "approximate", None),
+    ("more than 3,000", None, 3000, True, None, None, "bound", None),
+    ("15,000 fighters", 15000, None, None, None, None, "exact", "fighters"),
+    ("100 killed", 100, None, None, None, None, "exact", "killed"),
+    ("5,000 Shia Muslims", 5000, None, None, None, None, "exact", "Shia Muslims"),
+])
+def test_count_grammar(text, number, low, low_excl, high, high_excl, certainty, unit):
+    c = parse_count(text)
+    assert (c.number, c.number_min, c.number_min_exclusive, c.number_max, c.number_max_exclusive,
+            c.certainty, c.unit) == (number, low, low_excl, high, high_excl, certainty, unit)
+
+
+@pytest.mark.parametrize("text", ["200-150", "2 April 1976", "1+2", "over 1+", "over 150–200"])
+def test_not_counts_in_the_grammar(text):
+    assert parse_count(text) is None
+
+
+@pytest.mark.parametrize("text,datatype,inferred,expected", [
+    ("15 October 1996 (aged 72)", "text", True,
+     {"datatype": "date", "edtf": "1996-10-15", "qualifier": "aged 72", "datatype_source": "inferred"}),
+    ("15,000 fighters", "text", True, {"datatype": "count", "number": 15000, "qualifier": "fighters"}),
+    ("3,000 (Ba'ath National Guard Militia)", "count", False,
+     {"datatype": "count", "number": 3000, "qualifier": "Ba'ath National Guard Militia", "datatype_source": "key_map"}),
+    ("1,000 killed (estimate)", "count", False, {"number": 1000, "qualifier": "killed; estimate"}),
+    ("7 Days in May", "text", True, {"datatype": "text"}),        # a title, not a count
+    ("1982-02-02", "date", False, {"datatype": "date", "edtf": "1982-02-02"}),
+    ("Kirkuk", "text", True, {"datatype": "text", "markup_residue": False}),
+    ("23px", "text", True, {"datatype": "text", "markup_residue": True}),
+    ("40px|Iraqi general", "text", True, {"datatype": "text", "markup_residue": True}),
+    ("Ba'athist Iraq|border]] Iraqi Ba'ath Party", "text", True, {"markup_residue": True}),
+    ("ar | honorific-suffix =", "text", True, {"markup_residue": True}),
+    ("Supported by:,", "text", True, {"markup_residue": True}),
+    ("1963 [[x]]", "date", False, {"datatype": "text", "markup_residue": True, "edtf": None}),
+])
+def test_typed_value_reads_unmapped_keys_and_flags_markup(text, datatype, inferred, expected):
+    got = typed_value(text, datatype, inferred)
+    assert {k: got[k] for k in expected} == expected
+
+
+DAY_TEXTS = st.builds(lambda d, m, y: f"{d} {calendar.month_name[m]} {y}",
+                      st.integers(1, 28), st.integers(1, 12), st.integers(1900, 2020))
+MONTH_TEXTS = st.builds(lambda m, y: f"{calendar.month_name[m]} {y}", st.integers(1, 12), st.integers(1900, 2020))
+YEAR_TEXTS = st.integers(1900, 2020).map(str)
+
+
+@given(st.one_of(DAY_TEXTS.map(lambda t: (t, "day")), MONTH_TEXTS.map(lambda t: (t, "month")),
+                 YEAR_TEXTS.map(lambda t: (t, "year"))),
+       st.sampled_from(["", "c. ", "about "]), st.sampled_from(["", "?"]),
+       st.one_of(st.none(), YEAR_TEXTS.filter(lambda y: y >= "2020")))
+def test_no_typed_date_is_more_precise_than_its_text(written, prefix, suffix, end_year):
+    """Whatever the form, the precision is the finest unit written, and the bounds span
+    exactly what that unit allows (no day where the text gives a month)."""
+    text, precision = written
+    full = prefix + (f"{text} – {end_year}" if end_year else text) + suffix
+    value = parse_date(full)
+    assert value is not None, full
+    first = value.edtf.split("/")[0].rstrip("~?%")
+    assert len(first.split("-")) == {"year": 1, "month": 2, "day": 3}[precision]
+    assert value.date_start.startswith(first) and (end_year is not None or value.date_end.startswith(first))
+    if not end_year:
+        assert value.precision == precision

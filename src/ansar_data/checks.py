@@ -639,9 +639,14 @@ def check_counts(pkg: Package) -> Iterator[Problem]:
 
 
 def check_infobox_values(pkg: Package) -> Iterator[Problem]:
-    """An infobox value's typed columns are what its text reads as under its datatype."""
+    """An infobox value's typed columns are what its text reads as: under the datatype
+    the key map (metadata/infobox_keys.yaml) gives its written key, or, for a key the
+    map does not know, wholly as a date or count (datatype_source says which)."""
+    keys = {(r.get("source"), r.get("ordinal")): r.get("key") for r in _readable(pkg, "infobox_fields")}
     for i, record in enumerate(_readable(pkg, "infobox_values")):
-        want = typed_value(record.get("text") or "", record.get("datatype") or "text")
+        rule = pkg.key_map.get(keys.get((record.get("source"), record.get("field_ordinal"))))
+        want = typed_value(record.get("text") or "", rule["datatype"] if isinstance(rule, dict) else "text",
+                           rule is None)
         for column, value in want.items():
             if record.get(column) != value:
                 yield Problem("infobox-parse", f"{column} is {record.get(column)!r}, but the text "

@@ -17,6 +17,7 @@ class KeyRule:
     key: str
     datatype: str
     split: tuple[str, ...]
+    mapped: bool = True  # False: the key is not in the key map; its values' types are inferred
 
 
 def key_rules(raw: dict[str, Any], origin: str, datatypes: list[str]) -> dict[str, KeyRule]:
@@ -36,7 +37,7 @@ def key_rules(raw: dict[str, Any], origin: str, datatypes: list[str]) -> dict[st
 def normalize_key(written: str, rules: dict[str, KeyRule]) -> KeyRule:
     if written in rules:
         return rules[written]
-    return KeyRule(re.sub(r"[^a-z0-9]+", "_", written.lower()).strip("_") or "key", "text", ())
+    return KeyRule(re.sub(r"[^a-z0-9]+", "_", written.lower()).strip("_") or "key", "text", (), mapped=False)
 
 
 def section_rows(article: Article) -> list[dict[str, Any]]:
@@ -82,14 +83,25 @@ def infobox_value_rows(article: Article, rules: dict[str, KeyRule]) -> list[dict
     return rows
 
 
+# Several values in one field of an unmapped key ("~10,000 , ~120,000"): split only
+# when every piece then reads as the same type.
+INFERRED_SPLIT = (" , ", ", ", "; ")
+
+
 def _values_of(source: str, f: InfoboxField, rule: KeyRule) -> list[dict[str, Any]]:
+    pieces = split_value(f.value.text, rule.split)
+    if not rule.mapped and typed_value(f.value.text.strip(), rule.datatype, True)["datatype"] == "text":
+        parts = split_value(f.value.text, INFERRED_SPLIT)
+        kinds = {typed_value(p.strip(), rule.datatype, True)["datatype"] for _, p in parts}
+        if len(parts) > 1 and len(kinds) == 1 and kinds != {"text"}:
+            pieces = parts
     rows = []
-    for ordinal, (offset, piece) in enumerate(split_value(f.value.text, rule.split), start=1):
+    for ordinal, (offset, piece) in enumerate(pieces, start=1):
         stripped = piece.strip()
         start = f.value.start + offset + (len(piece) - len(piece.lstrip()))
         rows.append({"source": source, "field_ordinal": f.ordinal, "ordinal": ordinal,
                      "key_normalized": rule.key, "text": stripped, "char_start": start,
-                     "char_end": start + len(stripped), **typed_value(stripped, rule.datatype)})
+                     "char_end": start + len(stripped), **typed_value(stripped, rule.datatype, not rule.mapped)})
     return rows
 
 

@@ -17,6 +17,7 @@ from .outputs import JOURNAL, interrupted
 from .schema import TYPES, Spec, Table, load_spec
 from .sources import read_index, source_path
 from .tables_io import load_json
+from .yamlfile import read_yaml
 
 # The largest resource validate.py reads into memory: the 10,000-article benchmark's
 # largest file is 47 MiB (infobox_values.json) and its largest table about 100,000
@@ -82,6 +83,7 @@ class Package:
     json_schemas: dict[str, Any]        # descriptor path -> parsed JSON (None if unreadable)
     json_errors: dict[str, str]         # path of a JSON file (twin or schema) -> why it is unreadable
     sources: dict[str, SourceFile]
+    key_map: dict[str, Any] = field(default_factory=dict)  # metadata/infobox_keys.yaml: written key -> rule
 
     def csv_tables(self) -> list[Loaded]:
         return [r for r in self.resources.values() if not r.is_json and r.readable and r.table]
@@ -211,6 +213,11 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None) -> Package:
     except (OSError, ValueError) as exc:
         raise CannotRun(str(exc)) from exc
     sources = _sources(inputs_dir / "sources")
+    keys_path = inputs_dir / "metadata" / "infobox_keys.yaml"
+    try:
+        key_map = read_yaml(keys_path, shape="infobox_keys") if keys_path.is_file() else {}
+    except InputError as exc:
+        raise CannotRun(str(exc)) from exc
     try:
         descriptor = load_json(descriptor_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -227,4 +234,5 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None) -> Package:
         key = resource.get("jsonSchema")
         if isinstance(key, str) and key not in json_schemas:
             json_schemas[key] = _read_json(safe_path(package_dir, key), errors, key)
-    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, errors, sources)
+    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, errors, sources,
+                   key_map or {})

@@ -2,7 +2,8 @@
 
 Grammar (one element per line; lines end with LF; the file ends with LF)::
 
-    article   = title blank* [infobox] block* section*
+    article   = title blank* [infobox] lead* section*
+    lead      = paragraph | list_item | blank      (a bulleted lead is list items)
     title     = "= " TEXT " ="                    (first line, exactly one)
     infobox   = HEADER NL item+                   (a header line directly followed
                                                    by "- Key: Value" lines, up to
@@ -10,7 +11,10 @@ Grammar (one element per line; lines end with LF; the file ends with LF)::
     item      = "- " KEY ": " VALUE
     section   = heading (paragraph | list_item | blank)*
     heading   = "="{n} " "? TEXT " "? "="{n}      (n >= 2; "==H==" and "== H ==")
-    list_item = "- " TEXT                         (only inside a section)
+    list_item = "- " TEXT                         (in the lead or a section; in the lead
+                                                   of an article with an infobox, not of
+                                                   the form "- Key: Value": the infobox
+                                                   ends at its first blank line)
     paragraph = any other non-blank line          (in the lead or a section)
 
 A blank line is empty or white space only. Every span is a half-open interval
@@ -79,6 +83,7 @@ class Article:
     infobox: Infobox | None
     lead: tuple[Span, ...]
     sections: tuple[Section, ...]
+    lead_items: tuple[Span, ...] = ()  # list items before the first heading
 
     def section(self, heading: str) -> Section:
         for section in self.sections:
@@ -140,6 +145,7 @@ def parse_article(text: str, source: str) -> Article:
         infobox, i = _parse_infobox(source, lines, i)
 
     lead: list[Span] = []
+    lead_items: list[Span] = []
     sections: list[Section] = []
     current: dict | None = None
     for line in lines[i:]:
@@ -158,20 +164,23 @@ def parse_article(text: str, source: str) -> Article:
         elif kind == "title":
             raise ParseError(source, line.number, "a second title line; an article has one title")
         elif kind == "item":
-            if current is None:
-                raise ParseError(source, line.number,
-                                 "list item outside a section (or an infobox line after a blank line)")
             item = LIST_ITEM_RE.fullmatch(line.text)
             if item is None:
                 raise ParseError(source, line.number, "empty list item")
-            current["items"].append(line.span(item))
+            if current is not None:
+                current["items"].append(line.span(item))
+            elif infobox is not None and ITEM_RE.fullmatch(line.text):
+                raise ParseError(source, line.number, "a '- Key: Value' line after the infobox's blank line; "
+                                 "the infobox ends at its first blank line (a list in the lead is allowed)")
+            else:
+                lead_items.append(line.span(item))
         elif current is None:
             lead.append(line.span())
         else:
             current["paragraphs"].append(line.span())
     if current is not None:
         sections.append(_close_section(current))
-    return Article(source, title, infobox, tuple(lead), tuple(sections))
+    return Article(source, title, infobox, tuple(lead), tuple(sections), tuple(lead_items))
 
 
 def _starts_block(line: _Line) -> str | None:

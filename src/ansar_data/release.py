@@ -34,7 +34,8 @@ from .yamlfile import parse_yaml
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # What a user downloads: the data with everything needed to read, cite and re-validate it.
 ARCHIVE_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json",
-                 "dataset.jsonld", "docs/codebook.md", "docs/citation.md", "metadata/tables.yaml")
+                 "dataset.jsonld", "docs/codebook.md", "docs/citation.md", "metadata/tables.yaml",
+                 "metadata/infobox_keys.yaml")
 ARCHIVE_DIRS = ("data", "schemas", "sources", "docs/figures", "site", "exports")
 STAMPED = ("metadata/package.yaml", "pyproject.toml")
 # What a release replaces; dist/ holds only this release.

@@ -16,26 +16,101 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 _MONTH = "(?P<{0}>" + "|".join(MONTHS) + ")"
 DASH = "[–-]"  # the sources write ranges with an en dash in one place, a hyphen in another
 
-DATE_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(rf"(?P<y1>\d{{4}}) ?{DASH} ?(?P<y2>\d{{4}})"), "{y1}/{y2}", "year"),
-    (re.compile(rf"{_MONTH.format('m1')} ?{DASH} ?{_MONTH.format('m2')} (?P<y1>\d{{4}})"),
-     "{y1}-{m1}/{y1}-{m2}", "month"),
-    (re.compile(rf"(?P<d1>\d{{1,2}}) {_MONTH.format('m1')} (?P<y1>\d{{4}})"), "{y1}-{m1}-{d1}", "day"),
-    (re.compile(rf"{_MONTH.format('m1')} (?P<y1>\d{{4}})"), "{y1}-{m1}", "month"),
-    (re.compile(r"(?P<y1>\d{4})"), "{y1}", "year"),
+# Month names as infoboxes write them: in full, or abbreviated with or without a dot.
+_MONTH_NAME = "|".join([*MONTHS, "Sept", *(m[:3] for m in MONTHS if len(m) > 3)])
+_MN = rf"(?P<m>(?:{_MONTH_NAME})\.?)"
+# A date with its year: each pattern's groups are y, m (name or digits) and d.
+DATE_POINTS = [
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"),  # ISO 8601
+    re.compile(rf"(?P<d>\d{{1,2}}) {_MN},? (?P<y>\d{{4}})"),
+    re.compile(rf"{_MN} (?P<d>\d{{1,2}}),? (?P<y>\d{{4}})"),
+    re.compile(rf"{_MN},? (?P<y>\d{{4}})"),
+    re.compile(r"(?P<y>\d{4})"),
 ]
+# The first end of a range may leave the month and year to the second: "8–10 February 1963".
+DATE_PARTIALS = [
+    re.compile(rf"(?P<d>\d{{1,2}}) {_MN}"),
+    re.compile(rf"{_MN} (?P<d>\d{{1,2}})"),
+    re.compile(_MN),
+    re.compile(r"(?P<d>\d{1,2})"),
+]
+RANGE_SEP = re.compile(r"\s*[–—-]\s*|\s+to\s+|\s+until\s+")
+OPEN_END = re.compile(r"present|now|ongoing", re.IGNORECASE)
+APPROX_RE = re.compile(r"(?P<approx>(?:c\.|ca\.|circa|about|around|approximately|approx\.)\s*|~\s*)?"
+                       r"(?P<rest>.*?)(?P<uncertain>\s*\?)?", re.IGNORECASE)
+Point = tuple[int, int | None, int | None]  # year, month, day
+
+
+def _month(text: str) -> int:
+    text = text.rstrip(".")
+    return int(text) if text.isdigit() else next(i for i, m in enumerate(MONTHS, start=1)
+                                                  if m.lower().startswith(text.lower()))
+
+
+def _match(patterns: list[re.Pattern[str]], text: str) -> dict[str, str | None] | None:
+    for pattern in patterns:
+        if (match := pattern.fullmatch(text)) is not None:
+            return {k: match.groupdict().get(k) for k in ("y", "m", "d")}
+    return None
+
+
+def _point(text: str) -> Point | None:
+    parts = _match(DATE_POINTS, text)
+    if parts is None:
+        return None
+    return (int(parts["y"]), _month(parts["m"]) if parts["m"] else None,
+            int(parts["d"]) if parts["d"] else None)
+
+
+def _first_end(text: str, second: Point) -> Point | None:
+    """A range's first end, taking the month and year it leaves out from the second."""
+    if (point := _point(text)) is not None:
+        return point
+    parts = _match(DATE_PARTIALS, text)
+    if parts is None or (parts["d"] and not parts["m"] and second[2] is None) or (parts["m"] and second[1] is None):
+        return None  # "8–February 1963", "February–1963": not ranges we can read
+    month = _month(parts["m"]) if parts["m"] else second[1]
+    return second[0], month, int(parts["d"]) if parts["d"] else None
+
+
+def _edtf_point(point: Point) -> str:
+    year, month, day = point
+    return f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
+
+
+def _date_range(text: str) -> tuple[Point, Point | None] | None:
+    """A single date (second None) or the two ends of a range ("present": an open end,
+    returned as the year 0)."""
+    if (point := _point(text)) is not None:
+        return point, None
+    for sep in RANGE_SEP.finditer(text):
+        left, right = text[:sep.start()], text[sep.end():]
+        if not left or not right:
+            continue
+        if OPEN_END.fullmatch(right) and (start := _point(left)) is not None:
+            return start, (0, None, None)
+        if (end := _point(right)) is not None and (start := _first_end(left, end)) is not None:
+            return start, end
+    return None
+
 
 # Words before a number, and what they say about it: (bound, exclusive, certainty).
 COUNT_WORDS = {
     "over": ("min", True, "bound"), "more than": ("min", True, "bound"),
     "at least": ("min", False, "bound"), "under": ("max", True, "bound"),
-    "fewer than": ("max", True, "bound"), "up to": ("max", False, "bound"),
+    "fewer than": ("max", True, "bound"), "less than": ("max", True, "bound"),
+    "up to": ("max", False, "bound"),
     "around": (None, None, "approximate"), "about": (None, None, "approximate"),
-    "approximately": (None, None, "approximate"), "some": (None, None, "approximate"),
+    "approximately": (None, None, "approximate"), "approx.": (None, None, "approximate"),
+    "some": (None, None, "approximate"), "circa": (None, None, "approximate"),
+    "c.": (None, None, "approximate"), "ca.": (None, None, "approximate"), "~": (None, None, "approximate"),
 }
+_NUM = r"\d{1,3}(?:,\d{3})+|\d+"
 COUNT_RE = re.compile(
-    r"(?:(?P<word>" + "|".join(sorted(COUNT_WORDS, key=len, reverse=True)) + r") )?"
-    r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<uncertain>\?)?",
+    r"(?:(?P<word>" + "|".join(re.escape(w) for w in sorted(COUNT_WORDS, key=len, reverse=True)) + r") ?)?"
+    rf"(?P<num>{_NUM})(?:\s*(?:[–—-]|to)\s*(?P<num2>{_NUM}))?(?P<plus>\+)?(?P<uncertain>\?)?"
+    # a trailing unit or group: "fighters", "killed", "Shia Muslims" (at most four words)
+    r"(?: (?P<unit>[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,3}))?",
     re.IGNORECASE,
 )
 QUALIFIER_RE = re.compile(r"(?P<value>.*\S) \((?P<qualifier>[^()]+)\)")
@@ -44,8 +119,8 @@ QUALIFIER_RE = re.compile(r"(?P<value>.*\S) \((?P<qualifier>[^()]+)\)")
 @dataclass(frozen=True)
 class DateValue:
     edtf: str
-    date_start: str
-    date_end: str
+    date_start: str | None  # None: an open end ("1979–present")
+    date_end: str | None
     precision: str
 
 
@@ -57,6 +132,7 @@ class Count:
     number_max: int | None
     number_max_exclusive: bool | None
     certainty: str
+    unit: str | None = None  # "fighters" in "15,000 fighters": the qualifier, not a column of its own
 
     def columns(self) -> dict[str, Any]:
         """The count as the columns of counts and infobox_values (COUNT_FIELDS)."""
@@ -153,17 +229,29 @@ def _edtf_of(match: re.Match[str], template: str) -> str:
 
 
 def parse_date(text: str) -> DateValue | None:
-    """A date or period as written, or None when the text is not one."""
-    for pattern, template, precision in DATE_PATTERNS:
-        match = pattern.fullmatch(text.strip())
-        if match:
-            value = _edtf_of(match, template)
-            try:
-                start, end = edtf_bounds(value)
-            except ValueError:
-                return None  # e.g. "31 February 1983": not a date
-            return DateValue(value, start, end, precision)
-    return None
+    """A date or period as written, or None when the text is not wholly one. Forms: day,
+    month or year ("3 July 1963", "July 3, 1963", "Feb. 1963", "1963"), ISO dates
+    ("1982-02-02"), ranges with an en dash, hyphen, spaced dash or "to" whose first end
+    may share the second's month and year ("8–10 February 1963", "June–July 1987",
+    "23 October 1975 – 2 April 1976"), an open end ("1979–present"); "c.", "circa",
+    "about", "around" or "~" before it make it approximate (EDTF "~"), "?" after it
+    uncertain (EDTF "?"). The precision is the finest unit written, never finer."""
+    match = APPROX_RE.fullmatch(text.strip())
+    ends = _date_range(match["rest"]) if match else None
+    if ends is None:
+        return None
+    mark = ("%" if match["uncertain"] else "~") if match["approx"] else ("?" if match["uncertain"] else "")
+    first, second = ends
+    value = _edtf_point(first) + mark
+    if second is not None:
+        value += "/" + (".." if second[0] == 0 else _edtf_point(second) + mark)
+    try:
+        start, end = edtf_bounds(value)
+    except ValueError:
+        return None  # e.g. "31 February 1983": not a date
+    if second is not None and second[0] != 0 and start is not None and end is not None and start > end:
+        return None
+    return DateValue(value, start, end, edtf_precision(value))
 
 
 _YEAR = r"(?<![\d,.])(?P<{0}>1\d{{3}}|20\d{{2}})(?!\d|,\d)"
@@ -205,12 +293,27 @@ def dates_in(text: str) -> list[str]:
 
 
 def parse_count(text: str) -> Count | None:
-    """A count as written, or None when the text is not one."""
+    """A count as written, or None when the text is not wholly one. Forms: "150",
+    "3,200"; a range "150–582", "150-200" or "150 to 200" (both bounds inclusive); "1+"
+    (at least 1); a word before it ("over", "at least", "up to", "about", "c.", "~" ...:
+    COUNT_WORDS); "?" after it (uncertain); a trailing unit or group ("15,000 fighters",
+    kept in Count.unit)."""
     match = COUNT_RE.fullmatch(text.strip())
     if match is None:
         return None
     number = int(match["num"].replace(",", ""))
     bound, exclusive, certainty = COUNT_WORDS.get((match["word"] or "").lower(), (None, None, "exact"))
+    if match["num2"] is not None:  # a range: two inclusive bounds
+        high = int(match["num2"].replace(",", ""))
+        if bound is not None or match["plus"] or high <= number:
+            return None
+        return Count(None, number, False, high, False,
+                     "uncertain" if match["uncertain"] else "bound" if certainty == "exact" else certainty,
+                     match["unit"])
+    if match["plus"]:
+        if bound is not None or certainty != "exact":
+            return None
+        bound, exclusive, certainty = "min", False, "bound"
     if match["uncertain"]:
         certainty = "uncertain"
     return Count(
@@ -220,6 +323,7 @@ def parse_count(text: str) -> Count | None:
         number_max=number if bound == "max" else None,
         number_max_exclusive=exclusive if bound == "max" else None,
         certainty=certainty,
+        unit=match["unit"],
     )
 
 
@@ -249,15 +353,46 @@ def split_qualifier(text: str) -> tuple[str, str | None]:
 
 
 EMPTY_TYPED = dict.fromkeys(("edtf", "date_start", "date_end", "date_precision", *COUNT_FIELDS))
+# Leftovers of wiki markup in an infobox value: image sizes, links, templates, tags,
+# a parameter name with "=", a caption label ending in ":".
+MARKUP_RESIDUE = re.compile(r"^\d+px\b|\[\[|\]\]|\{\{|\}\}|\||<[a-z/][^>]*>|&[a-z]+;"
+                            r"|\b[a-z][a-z0-9_-]*\s*=|:\s*,?\s*$", re.IGNORECASE)
 
 
-def typed_value(text: str, datatype: str) -> dict[str, Any]:
-    """The typed columns of one value; falls back to text when it does not read as its datatype."""
-    value, qualifier = split_qualifier(text)
-    out = {"datatype": "text", "value": value, "qualifier": qualifier, **EMPTY_TYPED}
-    if datatype == "date" and (date := parse_date(value)):
+def has_markup_residue(text: str) -> bool:
+    return MARKUP_RESIDUE.search(text) is not None
+
+
+def _inferred_count(count: Count | None) -> Count | None:
+    """A count read under a key that does not say it holds one: a trailing unit must
+    look like one ("fighters", "Shia Muslims"), not a title ("Days in May")."""
+    if count is None or count.unit is None:
+        return count
+    words = count.unit.split()
+    return count if count.unit[0].islower() or len(words) <= 2 else None
+
+
+def typed_value(text: str, datatype: str, inferred: bool = False) -> dict[str, Any]:
+    """The typed columns of one value. Under a mapped key (inferred=False) the value is
+    read as the key's datatype; under an unmapped key it is typed as a date or count
+    when it reads wholly as one. Either way it stays text when it does not read as its
+    type, or when it holds markup residue."""
+    value, note = split_qualifier(text)
+    residue = has_markup_residue(text)
+    out = {"datatype": "text", "datatype_source": "inferred" if inferred else "key_map",
+           "markup_residue": residue, "value": value, "qualifier": note, **EMPTY_TYPED}
+    if residue:
+        return out
+    date = parse_date(value) if datatype == "date" or inferred else None
+    count = None
+    if date is None and (datatype == "count" or inferred):
+        count = parse_count(value)
+        count = _inferred_count(count) if inferred else count
+    if date is not None:
         out.update(datatype="date", edtf=date.edtf, date_start=date.date_start,
                    date_end=date.date_end, date_precision=date.precision)
-    elif datatype == "count" and (count := parse_count(value)):
+    elif count is not None:
         out.update(datatype="count", **count.columns())
+        if count.unit:
+            out["qualifier"] = count.unit + (f"; {note}" if note else "")
     return out
