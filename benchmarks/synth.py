@@ -60,10 +60,19 @@ def article(n: int, seed: int, malformed: str | None = None) -> Article:
         ("Ideology", "Communism, Marxism", 2),
         ("Headquarters", ", ".join(places), len(places)),
         ("Allies", ", ".join(parties), len(parties)),
-        ("Date", f"{rng.choice(MONTHS)} {rng.randint(1970, 2000)}", 1),
+        ("Date", rng.choice([f"{rng.choice(MONTHS)} {rng.randint(1970, 2000)}",
+                             f"{rng.randint(1, 9)}–{rng.randint(10, 28)} {rng.choice(MONTHS)} "
+                             f"{rng.randint(1970, 2000)}",
+                             f"{rng.randint(1, 28)} {rng.choice(MONTHS)} {start} – {rng.choice(MONTHS)} {end}"]), 1),
         ("Size", f"{rng.randint(1, 20)},{rng.randint(0, 999):03d}?", 1),
         ("Fatalities", f"Over {rng.randint(10, 900)}", 1),
         ("Partof", f"the prelude to the {start}-{end} rebellions", 1),
+        # keys the key map does not know, typed by their values (and markup residue)
+        ("Strength1", f"{rng.randint(1, 15)},000–{rng.randint(16, 40)},000", 1),
+        ("Strength2", f"~{rng.randint(1, 9)},000 , ~{rng.randint(10, 99)},000", 2),
+        ("Casualties2", f"{rng.randint(10, 900)} killed", 1),
+        ("Born", f"{rng.randint(1, 28)} {rng.choice(MONTHS)} {start} (aged {rng.randint(40, 90)})", 1),
+        ("Image", f"{rng.choice([23, 40])}px", 1),
     ]
     fields[1] = (fields[1][0], fields[1][1], fields[1][1].count(", ") + 1)
     fields = fields[: rng.randint(5, len(fields))]

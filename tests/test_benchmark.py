@@ -7,6 +7,7 @@ import pytest
 
 from ansar_data.build import build
 from ansar_data.parse import ParseError, parse_article
+from ansar_data.tables_io import read_csv_records
 from ansar_data.validate import validate_package
 from helpers import ROOT
 from synth import corpus, write_package_inputs
@@ -18,7 +19,7 @@ def test_corpus_is_deterministic_and_in_the_sources_format():
     assert [x.text for x in corpus(20, seed=8)] != [x.text for x in a]
     texts = "".join(x.text for x in a)
     for feature in ("\nInfobox\n", "==See also==", "== Section", "==Section", "–", "?", "Over ",
-                    "الأنصار", "ئاشان", "(South Yemen)"):
+                    "الأنصار", "ئاشان", "(South Yemen)", ",000–", " killed", "(aged ", "px\n", " , ~"):
         assert feature in texts, feature
 
 
@@ -35,6 +36,14 @@ def test_100_articles_build_and_validate(tmp_path):
     assert {k: report.checked[k] for k in expected} == expected
     assert {k: report.checked[k + "_json"] for k in expected} == expected
     assert not (folder / "site").exists()  # a tables-only build
+    values = read_csv_records((folder / "data" / "infobox_values.csv").read_text(encoding="utf-8"))
+    by_key = {}
+    for row in values:
+        by_key.setdefault(row["key_normalized"], set()).add((row["datatype"], row["datatype_source"],
+                                                            row["markup_residue"]))
+    assert by_key["strength1"] == by_key["strength2"] == by_key["casualties2"] == {("count", "inferred", "false")}
+    assert by_key["born"] == {("date", "inferred", "false")} and by_key["date"] == {("date", "key_map", "false")}
+    assert by_key["image"] == {("text", "inferred", "true")}
 
 
 @pytest.mark.parametrize("kind,message", [("stray-infobox-line", "stray line in the infobox"),

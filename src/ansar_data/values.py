@@ -356,7 +356,10 @@ EMPTY_TYPED = dict.fromkeys(("edtf", "date_start", "date_end", "date_precision",
 # Leftovers of wiki markup in an infobox value: image sizes, links, templates, tags,
 # a parameter name with "=", a caption label ending in ":".
 MARKUP_RESIDUE = re.compile(r"^\d+px\b|\[\[|\]\]|\{\{|\}\}|\||<[a-z/][^>]*>|&[a-z]+;"
-                            r"|\b[a-z][a-z0-9_-]*\s*=|:\s*,?\s*$", re.IGNORECASE)
+                            r"|\b[a-z][a-z0-9_-]*\s*=|:\s*,?\s*$|\.(?:svg|png|jpe?g|gif)|(?:^|,\s)\*\s|^\s*,",
+                            re.IGNORECASE)
+# "Total: 100,000 killed": a label before a count, kept as its qualifier.
+COUNT_LABEL = re.compile(r"(?P<label>[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}): (?P<rest>.+)")
 
 
 def has_markup_residue(text: str) -> bool:
@@ -384,15 +387,17 @@ def typed_value(text: str, datatype: str, inferred: bool = False) -> dict[str, A
     if residue:
         return out
     date = parse_date(value) if datatype == "date" or inferred else None
-    count = None
+    count, label = None, None
     if date is None and (datatype == "count" or inferred):
         count = parse_count(value)
+        if count is None and (labelled := COUNT_LABEL.fullmatch(value)):
+            count, label = parse_count(labelled["rest"]), labelled["label"]
         count = _inferred_count(count) if inferred else count
     if date is not None:
         out.update(datatype="date", edtf=date.edtf, date_start=date.date_start,
                    date_end=date.date_end, date_precision=date.precision)
     elif count is not None:
         out.update(datatype="count", **count.columns())
-        if count.unit:
-            out["qualifier"] = count.unit + (f"; {note}" if note else "")
+        parts = [p for p in (label, count.unit, note) if p]
+        out["qualifier"] = "; ".join(parts) or None
     return out
