@@ -574,8 +574,8 @@ def add_files(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mut
         for n, (i, r) in enumerate(values[:8])
         for column, flipped in ([("datatype_source", "inferred")] if n % 2 else [("markup_residue", "true")])])
     add("table-too-large", [
-        Mutant("table-too-large", f"data/{name}.csv with 500,001 records",
-               edit_hashed(f"data/{name}.csv", lambda d: d + (d.split(b"\n")[1] + b"\n") * 500_001),
+        Mutant("table-too-large", f"data/{name}.csv with 300,001 records",
+               edit_hashed(f"data/{name}.csv", lambda d: d + (d.split(b"\n")[1] + b"\n") * 300_001),
                "resource-too-large", name, None, "path", ()) for name in ("sections",)])
 
 

@@ -164,19 +164,19 @@ def test_a_hostile_200_mb_csv_is_reported_within_1_gib(repo_copy):
     for args in ((), ("--json",), ("--json", "--max-errors", "1")):
         code, out, err = script(repo_copy, *args)
         assert code == 1, err
-        assert "resource-too-large" in out and "over the 67,108,864 a resource may have" in out
+        assert "resource-too-large" in out and "over the 134,217,728 a resource may have" in out
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1024 * 1024  # KiB
 
 
 def test_a_table_over_the_size_limit_is_named_not_read(repo_copy):
     with open(repo_copy / "data" / "see_also.json", "r+b") as f:
-        f.truncate(64 * 1024 * 1024 + 1)  # sparse: no need to write the bytes
+        f.truncate(128 * 1024 * 1024 + 1)  # sparse: no need to write the bytes
     report = validate_package(repo_copy)
     found = {(p.code, p.resource, p.field) for p in report.problems}
     assert ("resource-too-large", "see_also_json", "path") in found
     assert ("resource-hash", "see_also_json", "hash") in found
     assert next(p.message for p in report.problems if p.code == "resource-too-large") == (
-        "67,108,865 bytes, over the 67,108,864 a resource may have; only its hash was checked")
+        "134,217,729 bytes, over the 134,217,728 a resource may have; only its hash was checked")
 
 
 def test_duplicate_keys_in_a_json_twin_are_named(repo_copy):
