@@ -77,7 +77,8 @@ def test_exports_are_deterministic(inputs, tables, exports, tmp_path):
                 for p in sorted(folder.rglob("*")) if p.is_file()}
     first = digest(exports)
     assert first == digest(tmp_path)
-    assert {"al-ansar-iraq.sqlite", "al-ansar-iraq.xlsx", "metadata.json", "parquet/events.parquet"} <= set(first)
+    assert {"al-ansar-iraq.sqlite", "al-ansar-iraq.xlsx", "metadata.json", "parquet/events.parquet",
+            "stata/events.dta", "spss/events.sav"} <= set(first)
 
 
 def test_sqlite_export(exports, counts, inputs):
@@ -285,3 +286,65 @@ def test_landing_page_in_a_browser(counts):
         print(f"screenshot: {shots / 'site.png'}")
     finally:
         driver.quit()
+
+
+def test_stata_and_spss_exports(exports, counts, inputs):
+    """Every table in both formats, read back by pandas and pyreadstat with the CSV's rows:
+    Arabic intact, booleans as labelled 0/1, dates as dates, labels from the descriptions."""
+    import pandas as pd
+    import pyreadstat
+
+    for name in TABLES:
+        dta, sav = exports / "stata" / f"{name}.dta", exports / "spss" / f"{name}.sav"
+        assert dta.read_bytes()[:40] == b"<stata_dta><header><release>118</release"  # format 118: UTF-8
+        frames = [pd.read_stata(dta), pyreadstat.read_dta(str(dta))[0], pyreadstat.read_sav(str(sav))[0]]
+        for frame in frames:
+            assert len(frame) == counts[name], name
+            assert list(frame.columns) == inputs.spec.table(name).field_names, name
+    names = pd.read_stata(exports / "stata" / "entity_names.dta")
+    assert (names["name"] == ARABIC).sum() == 1
+    assert set(names["canonical"]) == {"true", "false"}  # 0/1 shown through their value labels
+    events, meta = pyreadstat.read_sav(str(exports / "spss" / "events.sav"))
+    massacre = events[events["id"] == "pasht-ashan-massacre"].iloc[0]
+    assert str(massacre["date_start"])[:10] == "1983-05-01" and str(massacre["date_end"])[:10] == "1983-05-31"
+    assert meta.variable_value_labels["fatalities_low_exclusive"] == {0.0: "false", 1.0: "true"}
+    assert meta.column_names_to_labels["edtf"].startswith("The date as EDTF")
+    assert all(len(label) <= 80 for label in meta.column_labels)
+
+
+def test_an_integer_stata_cannot_hold_is_a_clear_error(inputs, tables, tmp_path):
+    from ansar_data.exports import ExportError, write_stata_spss
+
+    bad = {**tables, "sections": [{**tables["sections"][0], "char_end": 2**60}, *tables["sections"][1:]]}
+    with pytest.raises(ExportError, match=r"sections row 2 field 'char_end': 1152921504606846976 cannot be held "
+                                          r"exactly by Stata or SPSS"):
+        write_stata_spss(tmp_path, inputs.spec, bad)
+
+
+R_HAVEN = """
+library(haven)
+args <- commandArgs(trailingOnly = TRUE)
+for (f in list.files(file.path(args[1], "stata"), pattern = "\\\\.dta$", full.names = TRUE)) {
+  name <- sub("\\\\.dta$", "", basename(f))
+  dta <- read_dta(f)
+  sav <- read_sav(file.path(args[1], "spss", paste0(name, ".sav")))
+  cat(name, nrow(dta), nrow(sav), "\\n")
+}
+names <- read_dta(file.path(args[1], "stata", "entity_names.dta"))
+cat("arabic", sum(names$name == args[2]), "\\n")
+"""
+
+
+def test_r_haven_reads_stata_and_spss(exports, counts, tmp_path):
+    rscript = need("R (Rscript with haven)", shutil.which("Rscript"))
+    check = subprocess.run([rscript, "-e", "library(haven)"], capture_output=True, text=True, timeout=120)
+    if check.returncode != 0:
+        need("R's haven package (Debian r-cran-haven)", None)
+    script = tmp_path / "haven.R"
+    script.write_text(R_HAVEN)
+    result = subprocess.run([rscript, str(script), str(exports), ARABIC], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(None, 1) for line in result.stdout.strip().splitlines())
+    for name in TABLES:
+        assert lines[name].split() == [str(counts[name])] * 2, name
+    assert lines["arabic"].strip() == "1"

@@ -1,5 +1,5 @@
-"""Exports for users of SQLite/Datasette, Parquet and Excel, written by the release
-into the archive (exports/). Types come from the Table Schemas; every export is
+"""Exports for users of SQLite/Datasette, Parquet, Excel, Stata and SPSS, written by the
+release into the archive (exports/). Types come from the Table Schemas; every export is
 deterministic, so the release archive stays byte-for-byte reproducible."""
 
 from __future__ import annotations
@@ -159,6 +159,90 @@ def write_xlsx(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]], 
     path.write_bytes(_fixed_zip(buffer.getvalue()))
 
 
+# Stata and SPSS hold numbers as doubles: integers beyond 2^53 would silently change.
+EXACT_IN_DOUBLE = 2**53
+STATA_LABEL_CHARS = 80  # Stata's limit for a variable label
+
+
+class ExportError(ValueError):
+    """A value that a format cannot hold; names the table, row and field."""
+
+
+def variable_label(description: str) -> str:
+    """A field's description cut to its first sentence, at most 80 characters."""
+    first = re.split(r"(?<=[.;])\s(?=[A-Z])", description.replace("\n", " "), maxsplit=1)[0].rstrip(".;")
+    return first if len(first) <= STATA_LABEL_CHARS else first[: STATA_LABEL_CHARS - 1].rstrip() + "…"
+
+
+def statistics_frame(table: Table, rows: list[dict[str, Any]]):
+    """A table as a pandas DataFrame that Stata and SPSS can hold: booleans as 0/1 (with
+    value labels false/true), dates as dates, integers as numbers, a missing string as
+    "" (neither format has a missing string)."""
+    import pandas as pd
+
+    columns = {}
+    for f in table.fields:
+        name, kind = f["name"], f["type"]
+        values = [row[name] for row in rows]
+        if kind in ("integer", "boolean"):
+            for n, v in enumerate(values):
+                if v is not None and abs(int(v)) > EXACT_IN_DOUBLE:
+                    raise ExportError(f"{table.name} row {n + 2} field {name!r}: {v} cannot be held exactly "
+                                      f"by Stata or SPSS, whose numbers are doubles")
+            numbers = [None if v is None else int(v) for v in values]
+            columns[name] = pd.Series(numbers, dtype="float64" if None in numbers else "int32" if all(
+                abs(v) < 2**31 for v in numbers) else "float64")
+        elif kind == "date":
+            columns[name] = pd.Series([datetime.date.fromisoformat(v) if v else None for v in values], dtype="object")
+        else:
+            columns[name] = pd.Series(["" if v is None else str(v) for v in values], dtype="object")
+    return pd.DataFrame(columns)
+
+
+def _labels(table: Table) -> tuple[dict[str, str], dict[str, dict[int, str]]]:
+    labels = {f["name"]: variable_label(f["description"]) for f in table.fields}
+    values = {f["name"]: {0: "false", 1: "true"} for f in table.fields if f["type"] == "boolean"}
+    return labels, values
+
+
+def _fixed_dta_time(data: bytes) -> bytes:
+    """Stata's header carries the time of writing; fix it, for a reproducible archive."""
+    stamp = b"<timestamp>\x11" + FIXED_TIME.strftime("%d %b %Y %H:%M").encode() + b"</timestamp>"
+    fixed, count = re.subn(rb"<timestamp>\x11[^<]{17}</timestamp>", stamp, data, count=1)
+    if count != 1:
+        raise ExportError("no timestamp found in the Stata header; the format changed")
+    return fixed
+
+
+def _fixed_sav_time(data: bytes) -> bytes:
+    """SPSS's header carries the date and time of writing at bytes 92-108; fix them."""
+    if not re.fullmatch(rb"\d\d [A-Z][a-z]{2} \d\d\d\d:\d\d:\d\d", data[92:109]):
+        raise ExportError("no creation time found in the SPSS header; the format changed")
+    return data[:92] + FIXED_TIME.strftime("%d %b %y%H:%M:%S").encode() + data[109:]
+
+
+def write_stata_spss(folder: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> None:
+    """stata/<table>.dta (format 118, UTF-8, Stata 14 and later) and spss/<table>.sav,
+    with variable labels from the field descriptions and false/true value labels."""
+    import pyreadstat
+
+    for sub in ("stata", "spss"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    for table in spec.tables:
+        frame = statistics_frame(table, tables[table.name])
+        labels, values = _labels(table)
+        dta, sav = folder / "stata" / f"{table.name}.dta", folder / "spss" / f"{table.name}.sav"
+        try:
+            pyreadstat.write_dta(frame, str(dta), file_label=table.title[:80], column_labels=labels,
+                                 variable_value_labels=values, version=14)
+            pyreadstat.write_sav(frame, str(sav), file_label=table.title[:64], column_labels=labels,
+                                 variable_value_labels=values)
+        except Exception as exc:  # pyreadstat raises its own types for values it cannot write
+            raise ExportError(f"{table.name}: cannot be written for Stata or SPSS: {exc}") from exc
+        dta.write_bytes(_fixed_dta_time(dta.read_bytes()))
+        sav.write_bytes(_fixed_sav_time(sav.read_bytes()))
+
+
 def write_exports(folder: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]],
                   meta: dict[str, Any]) -> list[Path]:
     """All exports into folder; returns the files written."""
@@ -170,4 +254,5 @@ def write_exports(folder: Path, spec: Spec, tables: dict[str, list[dict[str, Any
                                           encoding="utf-8")
     write_parquet(folder / "parquet", spec, tables)
     write_xlsx(folder / f"{name}.xlsx", spec, tables, meta)
+    write_stata_spss(folder, spec, tables)
     return sorted(p for p in folder.rglob("*") if p.is_file())
