@@ -128,7 +128,8 @@ def test_xlsx_export(exports):
 
     wb = load_workbook(exports / "al-ansar-iraq.xlsx", read_only=True)
     resources = json.loads((ROOT / "datapackage.json").read_text())["resources"]
-    assert wb.sheetnames == ["README", *[r["name"] for r in resources if r["format"] == "csv"]]
+    assert wb.sheetnames == ["README", *[r["name"] for r in resources if r["format"] == "csv"],
+                             "fields", "vocabularies"]
     for name in TABLES:
         rows = list(wb[name].iter_rows(values_only=True))
         header = list(rows[0])
@@ -136,6 +137,29 @@ def test_xlsx_export(exports):
         assert records == csv_records(name), name
     readme = [r for r in wb["README"].iter_rows(values_only=True)]
     assert readme[0][0] == "Al-Ansar (Iraq) and the Pasht Ashan massacre"
+
+
+def test_xlsx_is_formatted_for_reading_and_describes_itself(exports, inputs):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(exports / "al-ansar-iraq.xlsx")
+    events = wb["events"]
+    assert events.freeze_panes == "A2" and events.auto_filter.ref == f"A1:V{events.max_row}"
+    description = events.cell(1, inputs.spec.table("events").field_names.index("description") + 1)
+    width = events.column_dimensions[description.column_letter].width
+    assert width == 62 and events.cell(2, description.column).alignment.wrap_text
+    assert events.column_dimensions["A"].width < 62
+    fields = list(wb["fields"].iter_rows(values_only=True))
+    assert fields[0] == ("table", "field", "type", "required", "vocabulary", "description")
+    assert ("events", "edtf", "string", False, None) == fields[[r[:2] for r in fields].index(("events", "edtf"))][:5]
+    assert len(fields) - 1 == sum(len(t.fields) for t in inputs.spec.tables)
+    terms = list(wb["vocabularies"].iter_rows(values_only=True))
+    assert ("event_link", "after") in [r[:2] for r in terms]
+    assert len(terms) - 1 == sum(len(v.terms) for v in inputs.spec.vocabularies.values())
+    readme = wb["README"]
+    assert readme.column_dimensions["C"].width == 100 and readme["C8"].alignment.wrap_text
+    assert "A3:C3" in {str(r) for r in readme.merged_cells.ranges}
+    assert readme.row_dimensions[3].height >= 15 * (len(readme["A3"].value) // 120)  # the description fits
 
 
 def test_pandas(counts):

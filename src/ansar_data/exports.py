@@ -124,9 +124,33 @@ def _fixed_zip(data: bytes) -> bytes:
     return deterministic_zip(entries, FIXED_TIME.timetuple()[:6])
 
 
+WIDEST_COLUMN = 60  # characters; longer text wraps
+
+
+def _format_sheet(sheet, header_rows: int = 1) -> None:
+    """Widths from the content (at most WIDEST_COLUMN, longer text wraps), a bold frozen
+    header and an autofilter: what a reader of the workbook otherwise does by hand."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for n, column in enumerate(sheet.iter_cols(), start=1):
+        longest = max((len(str(c.value)) for c in column if c.value is not None), default=0)
+        sheet.column_dimensions[get_column_letter(n)].width = min(longest, WIDEST_COLUMN) + 2
+        if longest > WIDEST_COLUMN:
+            for cell in column:
+                cell.alignment = wrap
+    for cell in sheet[header_rows]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = f"A{header_rows + 1}"
+    sheet.auto_filter.ref = f"A{header_rows}:{get_column_letter(sheet.max_column)}{sheet.max_row}"
+
+
 def write_xlsx(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]], meta: dict[str, Any]) -> None:
+    """README sheet, one sheet per table, then `fields` and `vocabularies` (from
+    tables.yaml), each formatted for reading."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     wb.properties.created = wb.properties.modified = FIXED_TIME
@@ -134,17 +158,28 @@ def write_xlsx(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]], 
     readme = wb.active
     readme.title = "README"
     lines = [[meta["title"]], [f"Version {meta['version']}"], [" ".join(meta["description"].split())],
-             [" ".join(meta["attribution"].split())], [],
+             [" ".join(meta["attribution"].split())],
+             ["The sheets `fields` and `vocabularies` describe every column and every term."], [],
              ["sheet", "rows", "one row is"]]
     lines += [[t.name, len(tables[t.name]), t.row] for t in spec.tables]
     for line in lines:
         readme.append(line)
     readme["A1"].font = Font(bold=True, size=14)
+    for cell in readme[7]:
+        cell.font = Font(bold=True)
+    readme.column_dimensions["A"].width, readme.column_dimensions["B"].width = 24, 8
+    readme.column_dimensions["C"].width = 100
+    for row in readme.iter_rows(min_row=1, max_row=5):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+        readme.merge_cells(start_row=row[0].row, start_column=1, end_row=row[0].row, end_column=3)
+        # Spreadsheets do not grow a merged row to fit its text: give it the lines it needs.
+        lines = -(-len(str(row[0].value or "")) // 120) or 1
+        readme.row_dimensions[row[0].row].height = max(15 * lines, 20 if row[0].row == 1 else 15)
+    for (cell,) in readme.iter_rows(min_row=8, min_col=3, max_col=3):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     for table in spec.tables:
         sheet = wb.create_sheet(table.name)
         sheet.append(table.field_names)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
         dates = {f["name"] for f in table.fields if f["type"] == "date"}
         for row in tables[table.name]:
             sheet.append([datetime.date.fromisoformat(row[n]) if n in dates and row[n] else row[n]
@@ -153,7 +188,20 @@ def write_xlsx(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]], 
             if name in dates:
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=n, max_col=n):
                     cell.number_format = "yyyy-mm-dd"
-        sheet.freeze_panes = "A2"
+        _format_sheet(sheet)
+    fields = wb.create_sheet("fields")
+    fields.append(["table", "field", "type", "required", "vocabulary", "description"])
+    for table in spec.tables:
+        for f in table.fields:
+            fields.append([table.name, f["name"], f["type"], bool(f.get("required")), f.get("vocabulary"),
+                           f["description"]])
+    _format_sheet(fields)
+    vocabularies = wb.create_sheet("vocabularies")
+    vocabularies.append(["vocabulary", "term", "meaning", "vocabulary description"])
+    for vocabulary in spec.vocabularies.values():
+        for term, meaning in vocabulary.terms.items():
+            vocabularies.append([vocabulary.name, term, meaning, vocabulary.description])
+    _format_sheet(vocabularies)
     buffer = io.BytesIO()
     wb.save(buffer)
     path.write_bytes(_fixed_zip(buffer.getvalue()))
