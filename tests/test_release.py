@@ -196,6 +196,20 @@ def test_cli_release_refusal_exits_1(repo):
     assert result.stderr.startswith("release refused, nothing changed: CHANGELOG.md has no section")
 
 
+def test_a_value_an_export_cannot_hold_refuses_the_release(repo, monkeypatch, capsys):
+    import ansar_data.exports as exports_module
+    from ansar_data.cli import main
+
+    def too_big(*args, **kwargs):
+        raise exports_module.ExportError("sections row 2 field 'char_end': 1152921504606846976 cannot be held")
+    monkeypatch.setattr(exports_module, "write_stata_spss", too_big)
+    before = tree(repo)
+    assert main(["release", "9.0.0", "--root", str(repo)]) == 1
+    assert capsys.readouterr().err == ("release refused, nothing changed: sections row 2 field 'char_end': "
+                                       "1152921504606846976 cannot be held\n")
+    assert tree(repo) == before
+
+
 def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
     first = release(repo, "9.0.0", TODAY)
     meta = yaml.safe_load((repo / "metadata" / "package.yaml").read_text())

@@ -108,11 +108,6 @@ NEW = {"data/a.csv": b"new a\n", "data/b.csv": b"new b\n", "schemas/a.json": b"{
        "datapackage.json": b"new\n", "docs/figures/f.svg": b"<svg>new</svg>\n", "site/index.html": b"new\n"}
 
 
-def _outputs(root):
-    """Everything under root but the lock; a staging folder or journal shows up too."""
-    return snapshot(root)
-
-
 def _old_root(path):
     for rel, content in OLD.items():
         (path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -156,11 +151,11 @@ def test_a_kill_at_every_step_of_the_swap_leaves_old_or_new_outputs(tmp_path):
         with outputs.locked(root):
             outputs.recover(root)
         expected = new_tree if step == "clean up" else old_tree
-        after = {k: v for k, v in _outputs(root).items() if not k.startswith(".build-")}
+        after = {k: v for k, v in snapshot(root).items() if not k.startswith(".build-")}
         assert after == expected, step
         # and the next run neither fails nor leaves anything behind
         outputs.write_outputs(root, NEW, TOPS)
-        assert _outputs(root) == new_tree, step
+        assert snapshot(root) == new_tree, step
 
 
 def test_a_kill_at_every_step_of_a_roll_back_is_rolled_back_again(tmp_path):
@@ -178,7 +173,7 @@ def test_a_kill_at_every_step_of_a_roll_back_is_rolled_back_again(tmp_path):
             _killed_at(step, outputs.recover, root)
             assert outputs.interrupted(root)
             outputs.write_outputs(root, {}, TOPS)  # the next run rolls back, then writes nothing
-            assert _outputs(root) == OLD, (swap_step, step)
+            assert snapshot(root) == OLD, (swap_step, step)
 
 
 def test_a_killed_swap_is_rolled_back_by_the_next_build(repo_copy):
@@ -218,7 +213,7 @@ def test_an_unreadable_journal_is_an_error_not_a_guess(tmp_path, repo_copy):
     (root / outputs.JOURNAL).write_text('{"staging": "../../etc", "entries": []}')
     with pytest.raises(outputs.BadJournal, match="names paths outside the outputs"):
         outputs.write_outputs(root, NEW, TOPS)
-    assert _outputs(root) == {**OLD, outputs.JOURNAL: b'{"staging": "../../etc", "entries": []}'}
+    assert snapshot(root) == {**OLD, outputs.JOURNAL: b'{"staging": "../../etc", "entries": []}'}
     before = snapshot(repo_copy)
     (repo_copy / outputs.JOURNAL).write_text("{not json")
     result = subprocess.run([sys.executable, "-m", "ansar_data", "build", "--root", str(repo_copy)],

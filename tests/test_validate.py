@@ -142,6 +142,7 @@ def test_json_report_caps_errors_per_check_too(repo_copy):
     ('{"resources": ' + "[" * 70 + "]" * 70 + "}", "nested deeper than 64 levels"),
     ("{not json", "not a readable JSON descriptor: Expecting property name"),
     ("[]", "the top level is not a JSON object"),
+    ("5", "the top level is not a JSON object"),
     ("\xff", "not a readable JSON descriptor"),
 ])
 def test_a_malformed_descriptor_exits_2_with_a_message(repo_copy, content, message):
@@ -210,3 +211,10 @@ def test_typed_infobox_values_are_checked_against_the_key_map(repo_copy):
     path.write_text("Size: [not, a, rule]\n")
     code, _, err = script(repo_copy)
     assert code == 2 and "infobox_keys.yaml" in err and "Traceback" not in err
+
+
+def test_a_json_schema_that_is_not_an_object_is_reported_not_raised(repo_copy):
+    (repo_copy / "schemas" / "events.schema.json").write_text("false\n")  # valid JSON Schema: rejects all
+    report = validate_package(repo_copy)
+    found = {(p.code, p.resource) for p in report.problems}
+    assert ("schema-derived", "events_json") in found and ("json-schema", "events_json") in found

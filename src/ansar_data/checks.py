@@ -325,10 +325,10 @@ def check_frictionless(pkg: Package) -> Iterator[Problem]:
     from frictionless import Package as FrictionlessPackage
     from frictionless import system
 
-    too_large = [r.descriptor for r in pkg.resources.values() if r.too_large]
+    too_large = {id(r.descriptor) for r in pkg.resources.values() if r.too_large}
     descriptor = {**pkg.descriptor, "resources": [
         _without_foreign_keys(r, pkg) for r in pkg.descriptor.get("resources", [])
-        if not (isinstance(r, dict) and r.get("format") == "json") and not any(r is t for t in too_large)]}
+        if not (isinstance(r, dict) and r.get("format") == "json") and id(r) not in too_large]}
     try:
         with system.use_context(trusted=False):
             report = FrictionlessPackage(descriptor, basepath=str(pkg.dir)).validate()
@@ -397,7 +397,7 @@ def _json_schema_problems(res: Loaded, schema: Any, validator: Any) -> Iterator[
     collects every error of an instance at once, which for a hostile twin is millions
     (6.7 GB for 286,000 records); the report only counts past --max-errors."""
     items = schema.get("items") if isinstance(schema, dict) else None
-    if schema.get("type") == "array" and isinstance(items, dict) and set(schema) <= {
+    if isinstance(items, dict) and schema.get("type") == "array" and set(schema) <= {
             "$schema", "title", "description", "type", "items"}:
         try:
             item_validator = jsonschema_rs.validator_for({**items, "$schema": schema.get("$schema")})

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import validate
 from .build import BuildFailed, build, load_inputs, render, stale_files
 from .errors import InputError, SpecError
+from .exports import ExportError
 from .outputs import BadJournal, Busy, interrupted
 from .parse import ParseError
 from .release import ReleaseRefused, release
@@ -70,7 +71,7 @@ def _guarded(what: str, action: Callable[[], int]) -> int:
     except BuildFailed as exc:
         print(f"the new package does not validate, nothing changed:\n{exc}", file=sys.stderr)
         return 1
-    except ReleaseRefused as exc:
+    except (ReleaseRefused, ExportError) as exc:  # ExportError: a value an export format cannot hold
         print(f"release refused, nothing changed: {exc}", file=sys.stderr)
         return 1
 

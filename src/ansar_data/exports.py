@@ -20,6 +20,10 @@ from .tables_io import deterministic_zip
 FIXED_TIME = datetime.datetime(2000, 1, 1)
 
 
+class ExportError(ValueError):
+    """A value that a format cannot hold; names the table, row and field."""
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -62,7 +66,7 @@ def write_sqlite(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]]
         con.commit()
         problems = con.execute("PRAGMA foreign_key_check").fetchall()
         if problems:
-            raise ValueError(f"foreign keys do not resolve in the SQLite export: {problems[:5]}")
+            raise ExportError(f"foreign keys do not resolve in the SQLite export: {problems[:5]}")
         con.execute("VACUUM")
     finally:
         con.close()
@@ -212,10 +216,6 @@ EXACT_IN_DOUBLE = 2**53
 STATA_LABEL_CHARS = 80  # Stata's limit for a variable label
 
 
-class ExportError(ValueError):
-    """A value that a format cannot hold; names the table, row and field."""
-
-
 def variable_label(description: str) -> str:
     """A field's description cut to its first sentence, at most 80 characters."""
     first = re.split(r"(?<=[.;])\s(?=[A-Z])", description.replace("\n", " "), maxsplit=1)[0].rstrip(".;")
@@ -238,8 +238,8 @@ def statistics_frame(table: Table, rows: list[dict[str, Any]]):
                     raise ExportError(f"{table.name} row {n + 2} field {name!r}: {v} cannot be held exactly "
                                       f"by Stata or SPSS, whose numbers are doubles")
             numbers = [None if v is None else int(v) for v in values]
-            columns[name] = pd.Series(numbers, dtype="float64" if None in numbers else "int32" if all(
-                abs(v) < 2**31 for v in numbers) else "float64")
+            fits_int32 = None not in numbers and all(abs(v) < 2**31 for v in numbers)
+            columns[name] = pd.Series(numbers, dtype="int32" if fits_int32 else "float64")
         elif kind == "date":
             columns[name] = pd.Series([datetime.date.fromisoformat(v) if v else None for v in values], dtype="object")
         else:

@@ -234,5 +234,4 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None) -> Package:
         key = resource.get("jsonSchema")
         if isinstance(key, str) and key not in json_schemas:
             json_schemas[key] = _read_json(safe_path(package_dir, key), errors, key)
-    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, errors, sources,
-                   key_map or {})
+    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, errors, sources, key_map)

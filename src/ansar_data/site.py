@@ -88,7 +88,7 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
 <h2 id="downloads">Downloads</h2>
 <p>The release archive <code>{archive}</code> holds every table as CSV and JSON with
 <code>datapackage.json</code>, the schemas, the sources, the codebook and exports for
-SQLite/Datasette, Parquet and Excel; check it with <code>sha256sum -c SHA256SUMS</code>.
+SQLite/Datasette, Parquet, Excel, Stata and SPSS; check it with <code>sha256sum -c SHA256SUMS</code>.
 The tables of this version:</p>
 <table><thead><tr><th>table</th><th>rows</th><th>files</th><th>one row is</th></tr></thead>
 <tbody>{downloads}</tbody></table>

@@ -54,7 +54,8 @@ def _flat_records(data: Any) -> bool:
 
 
 def _depth(data: Any) -> int:
-    deepest, stack = 0, [(data, 1)]
+    """How deeply objects and arrays nest (a scalar: 0), counted up to just past the limit."""
+    deepest, stack = 0, [(data, 1)] if isinstance(data, (dict, list)) else []
     while stack:
         value, depth = stack.pop()
         deepest = max(deepest, depth)
