@@ -181,6 +181,16 @@ def test_not_counts_in_the_grammar(text):
     ("ar | honorific-suffix =", "text", True, {"markup_residue": True}),
     ("Supported by:,", "text", True, {"markup_residue": True}),
     ("1963 [[x]]", "date", False, {"datatype": "text", "markup_residue": True, "edtf": None}),
+    # under a date key, a head count is read as an unmapped key's value would be
+    ("138,000 (planned)", "date", False,
+     {"datatype": "count", "number": 138000, "qualifier": "planned", "datatype_source": "inferred"}),
+    ("Unknown", "count", False, {"datatype": "text", "datatype_source": "key_map"}),
+    ("Leaders 1979", "text", False, {"datatype": "text", "datatype_source": "key_map"}),
+    # five unseparated digits are not a count unless the key says so
+    ("19761990", "date", False, {"datatype": "text", "number": None}),
+    ("12000", "text", True, {"datatype": "text"}),
+    ("12000", "count", False, {"datatype": "count", "number": 12000, "datatype_source": "key_map"}),
+    ("1200", "text", True, {"datatype": "date", "edtf": "1200"}),
 ])
 def test_typed_value_reads_unmapped_keys_and_flags_markup(text, datatype, inferred, expected):
     got = typed_value(text, datatype, inferred)

@@ -366,10 +366,17 @@ def has_markup_residue(text: str) -> bool:
     return MARKUP_RESIDUE.search(text) is not None
 
 
-def _inferred_count(count: Count | None) -> Count | None:
+UNSEPARATED = re.compile(r"\d{5,}")
+
+
+def _inferred_count(count: Count | None, text: str) -> Count | None:
     """A count read under a key that does not say it holds one: a trailing unit must
-    look like one ("fighters", "Shia Muslims"), not a title ("Days in May")."""
-    if count is None or count.unit is None:
+    look like one ("fighters", "Shia Muslims"), not a title ("Days in May"), and five
+    or more digits must carry thousands separators, as the encyclopedia writes counts
+    ("19761990" is two years that lost their dash, not a count)."""
+    if count is None or UNSEPARATED.search(text):
+        return None
+    if count.unit is None:
         return count
     words = count.unit.split()
     return count if count.unit[0].islower() or len(words) <= 2 else None
@@ -378,8 +385,18 @@ def _inferred_count(count: Count | None) -> Count | None:
 def typed_value(text: str, datatype: str, inferred: bool = False) -> dict[str, Any]:
     """The typed columns of one value. Under a mapped key (inferred=False) the value is
     read as the key's datatype; under an unmapped key it is typed as a date or count
-    when it reads wholly as one. Either way it stays text when it does not read as its
-    type, or when it holds markup residue."""
+    when it reads wholly as one. A value under a date or count key that does not read
+    as that type is read as an unmapped one ("Active: 138,000" is a head count, not the
+    years a group was active). It stays text when it reads as no type, or when it holds
+    markup residue."""
+    out = _typed(text, datatype, inferred)
+    if out["datatype"] == "text" and not inferred and datatype != "text" and not out["markup_residue"]:
+        other = _typed(text, datatype, True)
+        return other if other["datatype"] != "text" else out
+    return out
+
+
+def _typed(text: str, datatype: str, inferred: bool) -> dict[str, Any]:
     value, note = split_qualifier(text)
     residue = has_markup_residue(text)
     out = {"datatype": "text", "datatype_source": "inferred" if inferred else "key_map",
@@ -392,7 +409,7 @@ def typed_value(text: str, datatype: str, inferred: bool = False) -> dict[str, A
         count = parse_count(value)
         if count is None and (labelled := COUNT_LABEL.fullmatch(value)):
             count, label = parse_count(labelled["rest"]), labelled["label"]
-        count = _inferred_count(count) if inferred else count
+        count = _inferred_count(count, value) if inferred else count
     if date is not None:
         out.update(datatype="date", edtf=date.edtf, date_start=date.date_start,
                    date_end=date.date_end, date_precision=date.precision)
