@@ -13,20 +13,24 @@ import hashlib
 import io
 import json
 import math
+import textwrap
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-EDGE_STYLE = {  # predicate -> (colour, label)
-    "allied_with": ("#1b9e77", "allied with"),
-    "agreement_with": ("#66c2a5", "agreement with"),
-    "opposed_to": ("#d95f02", "opposed to"),
-    "rival_of": ("#e7298a", "rival of"),
-    "part_of": ("#7570b3", "part of"),
-    "splinter_of": ("#a6761d", "splinter of"),
-    "led_by": ("#666666", "led by"),
+# Relation kinds as the network draws them: a colour per kind (Okabe-Ito, safe for
+# colour-blind readers) that no node uses; nodes are white and told apart by shape.
+RELATION_KINDS = {  # kind -> (colour, predicates)
+    "alliance or agreement": ("#009E73", ("allied_with", "agreement_with", "sought_agreement_with", "trained_by")),
+    "hostility or rivalry": ("#D55E00", ("opposed_to", "rival_of", "at_war_with", "in_line_of_fire_of",
+                                         "claimed_territory")),
+    "leadership": ("#CC79A7", ("led_by", "failed_to_lead")),
+    "part of, splinter or offshoot": ("#0072B2", ("part_of", "splinter_of", "veterans_of", "published_by")),
+    "place": ("#E69F00", ("headquartered_in", "based_in", "located_in", "area_of_operation", "trained_in")),
 }
+KIND_OF = {p: kind for kind, (_, preds) in RELATION_KINDS.items() for p in preds}
+NODE_SHAPES = "osD^vph8<>*Hd"  # one marker per entity type, in the order of the sorted types
 PRECISION_COLOUR = {"day": "#08519c", "month": "#3182bd", "year": "#9ecae1"}
 
 
@@ -51,9 +55,11 @@ def _save(fig, stamp: str) -> dict[str, bytes]:
 
 
 def stamp_of(*inputs: Any) -> str:
-    """What a figure is drawn from, as a digest: its rows, this code, matplotlib's version."""
+    """What a figure is drawn from, as a digest: its rows, this code, the versions of
+    the libraries that draw and lay it out."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(metadata.version("matplotlib").encode())
+    for package in ("matplotlib", "networkx", "numpy"):
+        digest.update(metadata.version(package).encode())
     digest.update(json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode())
     return "inputs-sha256:" + digest.hexdigest()
 
@@ -62,84 +68,139 @@ def _day(value: str) -> float:
     return datetime.date.fromisoformat(value).toordinal()
 
 
-def timeline(events: list[dict[str, Any]], title: str, stamp: str) -> dict[str, bytes]:
-    """Each dated event drawn as a bar from its earliest to its latest possible day, so
-    precision shows (a year-precise event spans a year); an open start is a dashed lead-in."""
-    plt = _pyplot()
-    dated = sorted((e for e in events if e["date_end"]),
-                   key=lambda e: (e["date_start"] or e["date_end"], e["date_end"], e["id"]))
-    undated = sorted(e["title"] for e in events if not e["date_end"])
-    fig, ax = plt.subplots(figsize=(10, 0.32 * len(dated) + 1.6))
-    days = [d for e in dated for d in (e["date_start"], e["date_end"]) if d]
-    first, last = (int(min(days)[:4]), int(max(days)[:4])) if days else (2000, 2000)
-    lo, hi = _day(f"{first}-01-01"), _day(f"{last + 2}-01-01")
+def _bars(ax, dated: list[dict[str, Any]], lo: float, lead: float, min_width: float) -> None:
+    """Each event a bar from its earliest to its latest possible day, labelled on its left."""
     for y, e in enumerate(dated):
         end = _day(e["date_end"]) + 1
         if e["date_start"]:
             start = _day(e["date_start"])
-            ax.barh(y, max(end - start, 20), left=start, height=0.6,
+            ax.barh(y, max(end - start, min_width), left=start, height=0.6,
                     color=PRECISION_COLOUR[e["date_precision"]], edgecolor="#08306b", linewidth=0.4)
         else:  # "by January 1979": only the latest day is known
-            ax.plot([end - 700, end], [y, y], linestyle=(0, (2, 2)), color="#3182bd", linewidth=1.5)
-            start = end - 700
-        ax.text(max(start, lo) - 60, y, e["title"], ha="right", va="center", fontsize=7)
+            start = end - lead
+            ax.plot([start, end], [y, y], linestyle=(0, (2, 2)), color="#3182bd", linewidth=1.5)
+        ax.text(max(start, lo) - lead / 10, y, e["title"], ha="right", va="center", fontsize=7)
     ax.set_yticks([])
     ax.set_ylim(len(dated) - 0.4, -0.6)
-    ax.set_xlim(lo - 3700, hi)
-    years = range(first, last + 1, max(1, (last - first) // 9 + 1))
-    ax.set_xticks([_day(f"{y}-01-01") for y in years], [str(y) for y in years])
     ax.grid(axis="x", color="#dddddd", linewidth=0.5)
     ax.set_axisbelow(True)
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
+
+
+def busiest_year(dated: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]] | None:
+    """The year with the most events dated to a month or a day within it (at least three),
+    which the timeline repeats in a panel of its own so they are not slivers."""
+    within: dict[int, list[dict[str, Any]]] = {}
+    for e in dated:
+        if e["date_start"] and e["date_precision"] in ("day", "month") and e["date_start"][:4] == e["date_end"][:4]:
+            within.setdefault(int(e["date_start"][:4]), []).append(e)
+    year = max(sorted(within), key=lambda y: len(within[y]), default=None)
+    return (year, within[year]) if year is not None and len(within[year]) >= 3 else None
+
+
+def timeline(events: list[dict[str, Any]], title: str, stamp: str) -> dict[str, bytes]:
+    """Dated events as bars from their earliest to their latest possible day, so precision
+    shows (a year-precise event spans a year); an open start is a dashed lead-in. The
+    busiest year is repeated month by month below, and the undated events are listed."""
+    plt = _pyplot()
+    dated = sorted((e for e in events if e["date_end"]),
+                   key=lambda e: (e["date_start"] or e["date_end"], e["date_end"], e["id"]))
+    undated = sorted(e["title"] for e in events if not e["date_end"])
+    zoom = busiest_year(dated)
+    heights = [0.3 * len(dated) + 1.0] + ([0.3 * len(zoom[1]) + 0.9] if zoom else []) + \
+              ([0.2 * len(undated) + 0.5] if undated else [])
+    fig, axes = plt.subplots(len(heights), 1, figsize=(10, sum(heights) + 0.6),
+                             gridspec_kw={"height_ratios": heights, "hspace": 0.45}, squeeze=False)
+    ax = axes[0][0]
+    days = [d for e in dated for d in (e["date_start"], e["date_end"]) if d]
+    first, last = (int(min(days)[:4]), int(max(days)[:4])) if days else (2000, 2000)
+    lo, hi = _day(f"{first}-01-01"), _day(f"{last + 2}-01-01")
+    _bars(ax, dated, lo, 700, 20)
+    ax.set_xlim(lo - 3700, hi)
+    years = range(first, last + 1, max(1, (last - first) // 9 + 1))
+    ax.set_xticks([_day(f"{y}-01-01") for y in years], [str(y) for y in years])
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in PRECISION_COLOUR.values()]
     handles.append(plt.Line2D([0], [0], color="#3182bd", linestyle=(0, (2, 2))))
     ax.legend(handles, [f"{p}-precise" for p in PRECISION_COLOUR] + ["start not given ('by ...')"],
               loc="upper right", fontsize=7, frameon=False)
     ax.set_title(f"Events: {title}, {first}–{last} "
                  "(bars span the earliest to latest possible day)", fontsize=9)
+    row = 1
+    if zoom:
+        year, chosen = zoom
+        zx = axes[row][0]
+        row += 1
+        start = _day(f"{year}-01-01")
+        _bars(zx, chosen, start, 30, 2)
+        zx.set_xlim(start - 190, _day(f"{year + 1}-01-01"))
+        zx.set_xticks([_day(f"{year}-{m:02d}-01") for m in range(1, 13)],
+                      [datetime.date(year, m, 1).strftime("%b") for m in range(1, 13)])
+        zx.set_title(f"{year} month by month: the {len(chosen)} events dated to a month or day within it",
+                     fontsize=9)
     if undated:
-        fig.text(0.01, 0.005, "Not dated in the sources: " + "; ".join(undated), fontsize=6, wrap=True)
+        ux = axes[row][0]
+        ux.axis("off")
+        ux.set_title(f"Not dated in the sources ({len(undated)} events)", fontsize=9, loc="left")
+        columns = 2 if len(undated) > 6 else 1
+        per = math.ceil(len(undated) / columns)
+        for i, name in enumerate(undated):
+            ux.text(0.02 + 0.5 * (i // per), 1 - (i % per + 0.5) / per, "• " + name, fontsize=8,
+                    va="center", transform=ux.transAxes)
     out = _save(fig, stamp)
     plt.close(fig)
     return out
 
 
 def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], stamp: str) -> dict[str, bytes]:
-    """Entities joined by the relations of EDGE_STYLE, on a circle ordered by type."""
+    """Every entity that takes part in a relation to another entity, laid out by force
+    (a fixed seed), with horizontal labels. Arrows point from subject to object, labelled
+    with the predicate; "part of" is drawn as a plain line (the whole is the hub), so a
+    dozen arrowheads do not pile up on one node."""
+    import networkx as nx
+
     plt = _pyplot()
-    edges = [r for r in relations if r["predicate"] in EDGE_STYLE and r["object"]]
-    used = sorted({r["subject"] for r in edges} | {r["object"] for r in edges})
+    edges = [r for r in relations if r["object"] and r["predicate"] in KIND_OF]
     by_id = {e["id"]: e for e in entities}
-    nodes = sorted(used, key=lambda i: (by_id[i]["type"], by_id[i]["name"]))
-    pos = {n: (math.cos(2 * math.pi * k / len(nodes)), math.sin(2 * math.pi * k / len(nodes)))
-           for k, n in enumerate(nodes)}
-    fig, ax = plt.subplots(figsize=(10, 10))
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted({r["subject"] for r in edges} | {r["object"] for r in edges}))
+    graph.add_edges_from((r["subject"], r["object"]) for r in edges)
+    pos = nx.spring_layout(graph, seed=7, k=2.2 / math.sqrt(max(len(graph), 1)), iterations=500)
+    fig = plt.figure(figsize=(15, 11))
+    ax = fig.add_axes((0.0, 0.0, 0.72, 0.95))
     for r in edges:
+        colour = RELATION_KINDS[KIND_OF[r["predicate"]]][0]
         (x1, y1), (x2, y2) = pos[r["subject"]], pos[r["object"]]
-        colour, _ = EDGE_STYLE[r["predicate"]]
-        ax.annotate("", xy=(x2, y2), xytext=(x1, y1),
-                    arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.1, "shrinkA": 6,
-                                "shrinkB": 6, "connectionstyle": "arc3,rad=0.08"})
-    types = sorted({by_id[n]["type"] for n in nodes})
-    cmap = plt.get_cmap("tab10")
-    for n in nodes:
+        plain = r["predicate"] == "part_of"
+        ax.annotate("", xy=(x2, y2), xytext=(x1, y1), zorder=1,
+                    arrowprops={"arrowstyle": "-" if plain else "-|>", "color": colour, "lw": 1.0,
+                                "shrinkA": 7, "shrinkB": 9, "alpha": 0.85})
+        if not plain:
+            ax.text((x1 + x2) / 2, (y1 + y2) / 2, r["predicate"].replace("_", " "), fontsize=5.5,
+                    color=colour, ha="center", va="center", zorder=2,
+                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    types = sorted({by_id[n]["type"] for n in graph})
+    for n in graph:
         x, y = pos[n]
-        colour = cmap(types.index(by_id[n]["type"]) % 10)
-        ax.scatter([x], [y], s=60, color=colour, zorder=3, edgecolor="black", linewidth=0.4)
-        angle = math.degrees(math.atan2(y, x))
-        ax.text(1.08 * x, 1.08 * y, by_id[n]["name"], fontsize=7, rotation=angle if -90 <= angle <= 90 else angle - 180,
-                rotation_mode="anchor", ha="left" if -90 <= angle <= 90 else "right", va="center")
-    edge_handles = [plt.Line2D([0], [0], color=c, lw=2) for c, _ in EDGE_STYLE.values()]
-    node_handles = [plt.Line2D([0], [0], marker="o", color="w", markerfacecolor=cmap(i % 10), markersize=8)
-                    for i in range(len(types))]
-    ax.legend(edge_handles + node_handles, [label for _, label in EDGE_STYLE.values()] + types,
-              loc="upper left", bbox_to_anchor=(1.25, 1.0), fontsize=7, frameon=False)
-    ax.set_xlim(-1.9, 1.9)
-    ax.set_ylim(-1.9, 1.9)
-    ax.set_aspect("equal")
+        ax.scatter([x], [y], s=70, marker=NODE_SHAPES[types.index(by_id[n]["type"]) % len(NODE_SHAPES)],
+                   facecolor="white", edgecolor="#222222", linewidth=1.0, zorder=3)
+        ax.text(x, y - 0.035, by_id[n]["name"], fontsize=7, ha="center", va="top", zorder=4,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+    kind_handles = [plt.Line2D([0], [0], color=c, lw=2) for c, _ in RELATION_KINDS.values()]
+    kind_labels = [f"{kind}: " + ", ".join(p.replace("_", " ") for p in preds)
+                   for kind, (_, preds) in RELATION_KINDS.items()]
+    kind_labels[list(RELATION_KINDS).index("part of, splinter or offshoot")] += " (part of: a plain line)"
+    node_handles = [plt.Line2D([0], [0], marker=NODE_SHAPES[i % len(NODE_SHAPES)], color="w", markerfacecolor="white",
+                               markeredgecolor="#222222", markersize=8) for i in range(len(types))]
+    # Beside the drawing, wrapped to a legend column; figure legends are kept by the tight bounding box.
+    wrapped = ["\n    ".join(textwrap.wrap(label, 48)) for label in kind_labels]
+    fig.legend(kind_handles, wrapped, title="relation (arrow: subject to object)", loc="upper left",
+               bbox_to_anchor=(0.73, 0.93), fontsize=8, title_fontsize=9, frameon=False, alignment="left")
+    fig.legend(node_handles, [t.replace("_", " ") for t in types], title="entity type", loc="upper left",
+               bbox_to_anchor=(0.73, 0.55), fontsize=8, title_fontsize=9, frameon=False, alignment="left")
+    ax.margins(0.06)
     ax.axis("off")
-    ax.set_title("Entities and their relations (arrows point from subject to object)", fontsize=10)
+    ax.set_title(f"Entities and their relations ({len(graph)} entities, {len(edges)} relations)", fontsize=10)
     out = _save(fig, stamp)
     plt.close(fig)
     return out
@@ -162,3 +223,29 @@ def render(tables: dict[str, list[dict[str, Any]]], title: str,
             figure = draw(*args, stamp)
         out.update({paths[fmt]: content for fmt, content in figure.items()})
     return out
+
+
+def describe(tables: dict[str, list[dict[str, Any]]]) -> dict[str, tuple[str, str]]:
+    """Alt text and caption of each figure, by name, from the rows it shows."""
+    events = tables["events"]
+    dated = [e for e in events if e["date_end"]]
+    zoom = busiest_year(sorted(dated, key=lambda e: (e["date_start"] or e["date_end"], e["id"])))
+    edges = [r for r in tables["relations"] if r["object"] and r["predicate"] in KIND_OF]
+    nodes = {r["subject"] for r in edges} | {r["object"] for r in edges}
+    years = sorted(d[:4] for e in dated for d in (e["date_start"], e["date_end"]) if d)
+    span = f"{years[0]} to {years[-1]}" if years else "no dates"
+    return {
+        "timeline": (
+            f"Timeline of {len(dated)} dated events from {span}, each a bar from its earliest to its "
+            f"latest possible day"
+            + (f"; {zoom[0]} repeated month by month ({len(zoom[1])} events)" if zoom else "")
+            + f"; {len(events) - len(dated)} undated events listed below it.",
+            "Events over time. A bar spans what the sources allow: a year-precise event spans its year. "
+            + (f"The panel below repeats {zoom[0]}, when {len(zoom[1])} events fall within months. " if zoom else "")
+            + "Events the sources do not date are listed at the bottom."),
+        "network": (
+            f"Network of {len(nodes)} entities joined by {len(edges)} relations, coloured by kind of "
+            "relation, with arrows from subject to object.",
+            "Entities and their relations. Colours are kinds of relation, shapes are kinds of entity; "
+            "each arrow is labelled with its relation, and part-of links are plain lines to the whole."),
+    }
