@@ -303,7 +303,7 @@ def test_landing_page_in_a_browser(counts):
         assert len(previews) == len(TABLES)
         assert all(p.is_displayed() for p in previews)
         assert ARABIC in driver.find_element(By.ID, "preview-entity_names").text
-        assert driver.find_element(By.CSS_SELECTOR, "#figure-timeline svg").is_displayed()
+        assert driver.find_element(By.CSS_SELECTOR, "#figure-timeline img").is_displayed()
         shots = ROOT / "build" / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
         assert driver.save_screenshot(str(shots / "site.png"))

@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from ansar_data.errors import InputError
-from ansar_data.release import ReleaseRefused, build_zip, changelog_section, diff_records, release, render_diff
+from ansar_data.release import (ReleaseRefused, build_zip, changelog_section, diff_records, record_release,
+                                recorded_releases, release, render_diff, unrecorded)
 from helpers import PACKAGE_PARTS, ROOT, copy_repo, snapshot
 
 REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", ".gitignore")
@@ -140,21 +141,55 @@ def commit(repo, message):
 
 def test_release_refuses(repo):
     before = tree(repo)
-    with pytest.raises(ReleaseRefused, match="is not a version X.Y.Z"):
-        release(repo, "9.0", TODAY)
-    with pytest.raises(ReleaseRefused, match=r"CHANGELOG.md has no section '## \[9.1.0\]'"):
-        release(repo, "9.1.0", TODAY)
+    steps = []
+
+    def refused(version, match):
+        with pytest.raises(ReleaseRefused, match=match):
+            release(repo, version, TODAY, on_step=lambda label, seconds: steps.append(label))
+    refused("9.0", "is not a version X.Y.Z")
+    refused("9.1.0", r"CHANGELOG.md has no section '## \[9.1.0\]'")
     assert tree(repo) == before
     (repo / "README.md").write_text((repo / "README.md").read_text() + "\nedit\n")
-    with pytest.raises(ReleaseRefused, match="uncommitted changes"):
-        release(repo, "9.0.0", TODAY)
+    refused("9.0.0", "uncommitted changes")
     git(repo, "checkout", "README.md")
+    changelog = repo / "CHANGELOG.md"
+    text = changelog.read_text()
+    changelog.write_text(text.replace("## [Unreleased]\n", "## [Unreleased]\n\n- a change\n", 1))
+    commit(repo, "an unreleased entry")
+    refused("9.0.0", r"still has entries under '## \[Unreleased\]'")
+    changelog.write_text(text.replace("## [0.1.0] - 2026-11-21", "## [0.0.9] - 2026-11-01\n\n- old\n\n"
+                                      "## [0.1.0] - 2026-11-21"))
+    commit(repo, "an older section")
+    refused("0.0.9", "0.0.9 is not above the last release, 0.1.0, that CHANGELOG.md records")
+    assert steps == []  # refused before any slow step
     path = repo / "data" / "see_also.csv"
     path.write_text(path.read_text().replace("Toma Tomas", "Toma Thomas"))
     commit(repo, "corrupt")
-    with pytest.raises(ReleaseRefused, match="the package does not validate"):
-        release(repo, "9.0.0", TODAY)
+    refused("9.0.0", "the package does not validate")
+    assert steps == ["validate"]
     assert not (repo / "dist").exists()
+
+
+def test_a_version_cannot_name_two_archives(repo):
+    """Re-cutting a recorded release from a tree that builds other bytes is refused,
+    after the build and before anything is written."""
+    changelog = repo / "CHANGELOG.md"
+    changelog.write_text(record_release(changelog.read_text(), "9.0.0", "al-ansar-iraq-9.0.0.zip", "ab" * 32))
+    commit(repo, "a record of 9.0.0 that this tree does not build")
+    before = tree(repo)
+    with pytest.raises(ReleaseRefused, match=f"CHANGELOG.md records 9.0.0 as sha256 {'ab' * 32}, but this tree "
+                                             "builds [0-9a-f]{64}: one version cannot name two archives"):
+        release(repo, "9.0.0", TODAY)
+    assert tree(repo) == before and not (repo / "dist").exists()
+
+
+def test_the_changelog_records_releases():
+    text = "# C\n\n## [Unreleased]\n\n## [0.2.0] - 2026-12-01\n\n- y\n\n## [0.1.0] - 2026-11-21\n\n- z\n"
+    recorded = record_release(text, "0.2.0", "p-0.2.0.zip", "c" * 64)
+    assert "## [0.2.0] - 2026-12-01\n\nArchive: `p-0.2.0.zip`, sha256\n`" + "c" * 64 + "`.\n\n- y" in recorded
+    assert recorded_releases(recorded) == {"0.2.0": "c" * 64}
+    assert unrecorded(recorded, "0.2.0") == text
+    assert recorded_releases((ROOT / "CHANGELOG.md").read_text())["0.1.0"].startswith("fa4b71e3")
 
 
 def test_release_with_bad_input_changes_nothing(repo):
@@ -211,22 +246,28 @@ def test_a_value_an_export_cannot_hold_refuses_the_release(repo, monkeypatch, ca
 
 
 def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
-    first = release(repo, "9.0.0", TODAY)
+    steps = []
+    first = release(repo, "9.0.0", TODAY, on_step=lambda label, seconds: steps.append(label))
+    assert steps == ["validate", "read inputs", "build tables", "render", "diff against the previous release",
+                     "exports", "archive", "write"]
     meta = yaml.safe_load((repo / "metadata" / "package.yaml").read_text())
     assert (meta["version"], str(meta["released"])) == ("9.0.0", "2026-11-21")
     assert json.loads((repo / "datapackage.json").read_text())["version"] == "9.0.0"
     assert yaml.safe_load((repo / "CITATION.cff").read_text())["date-released"] == "2026-11-21"
-    digest = first["archive"].read_bytes()
+    assert recorded_releases((repo / "CHANGELOG.md").read_text())["9.0.0"] == first.sha256
+    digest = first.archive.read_bytes()
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=repo / "dist", capture_output=True, text=True)
     assert check.returncode == 0 and check.stdout.strip().endswith(": OK")
-    notes = first["notes"].read_text()
-    assert "Data in this first release" in notes
-    assert "- `events`: 30 added, 0 removed" in notes
+    notes = first.notes.read_text()
+    assert "## Changes in the data since 0.1.0" in notes  # found from the CHANGELOG's record, no tag
+    with zipfile.ZipFile(first.archive) as zf:
+        inside = zf.read("al-ansar-iraq-9.0.0/CHANGELOG.md").decode()
+    assert inside == unrecorded((repo / "CHANGELOG.md").read_text(), "9.0.0") != (repo / "CHANGELOG.md").read_text()
 
     commit(repo, "Release 9.0.0")
-    git(repo, "tag", "v9.0.0")
-    again = release(repo, "9.0.0", datetime.date(2027, 1, 1))  # a later day
-    assert again["archive"].read_bytes() == digest
+    again = release(repo, "9.0.0", datetime.date(2027, 1, 1))  # a later day, no tag
+    assert again.archive.read_bytes() == digest
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""  # nothing to record again
 
     events = repo / "curation" / "events.yaml"
     events.write_text(events.read_text().replace(
@@ -239,7 +280,7 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
     build(repo)
     commit(repo, "reword")
     second = release(repo, "9.1.0", datetime.date(2027, 1, 2))
-    notes = second["notes"].read_text()
+    notes = second.notes.read_text()
     assert "## Changes in the data since 9.0.0" in notes
     assert "- `events`: 0 added, 0 removed, 1 field value(s) changed" in notes
     assert ("  - changed `crackdown-1977` description: 'The Iraqi government began a crackdown on the "

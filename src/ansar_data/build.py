@@ -32,7 +32,7 @@ from .yamlfile import read_yaml
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # What the build owns; everything else in the repository is written by hand.
 GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/citation.md",
-             "docs/figures", "site", "CITATION.cff", ".zenodo.json", "dataset.jsonld")
+             "docs/figures", "site", "CITATION.cff", ".zenodo.json", "dataset.jsonld", "croissant.json")
 Tables = dict[str, list[dict[str, Any]]]
 
 

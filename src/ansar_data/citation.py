@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -25,11 +26,11 @@ def license_url(meta: dict[str, Any]) -> str:
     return str(meta["licenses"][0].get("path", ""))
 
 
-def _creators(meta: dict[str, Any]) -> list[str]:
+def creators(meta: dict[str, Any]) -> list[str]:
     return [c["title"] for c in meta["contributors"] if "creator" in c.get("roles", [])]
 
 
-def _abstract(meta: dict[str, Any]) -> str:
+def abstract(meta: dict[str, Any]) -> str:
     return " ".join(meta["description"].split())
 
 
@@ -39,7 +40,7 @@ def citation_cff(meta: dict[str, Any], sources: list[Source]) -> str:
         "message": "If you use this dataset, please cite it as below, with the version you used.",
         "type": "dataset",
         "title": meta["title"],
-        "authors": [{"name": name} for name in _creators(meta)],
+        "authors": [{"name": name} for name in creators(meta)],
         "version": meta["version"],
     }
     if meta.get("released"):
@@ -48,7 +49,7 @@ def citation_cff(meta: dict[str, Any], sources: list[Source]) -> str:
         cff["repository-code"] = meta["repository"]
     cff.update({
         "license": meta["licenses"][0]["name"],
-        "abstract": _abstract(meta),
+        "abstract": abstract(meta),
         "keywords": list(meta["keywords"]),
         "references": [{"type": "encyclopedia", "title": s.title, "url": s.url,
                         "authors": [{"name": "Wikipedia contributors"}],
@@ -63,11 +64,11 @@ def zenodo(meta: dict[str, Any], sources: list[Source]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "upload_type": "dataset",
         "title": meta["title"],
-        "description": _abstract(meta),
+        "description": abstract(meta),
         "version": meta["version"],
         "license": meta["licenses"][0]["name"].lower(),
         "access_right": "open",
-        "creators": [{"name": name} for name in _creators(meta)],
+        "creators": [{"name": name} for name in creators(meta)],
         "keywords": list(meta["keywords"]),
         "related_identifiers": [{"identifier": s.url, "relation": "isDerivedFrom",
                                  "resource_type": "publication", "scheme": "url"} for s in sources],
@@ -80,24 +81,59 @@ def zenodo(meta: dict[str, Any], sources: list[Source]) -> dict[str, Any]:
     return out
 
 
-def json_ld(meta: dict[str, Any], sources: list[Source], files: list[tuple[str, str]]) -> dict[str, Any]:
-    """schema.org Dataset; files are (path, media type). contentUrl is the path inside
-    the release archive, relative to the package root."""
+@dataclass(frozen=True)
+class Download:
+    path: str  # from the package root; "../" is beside the unzipped archive, where the zip lies
+    media: str
+    label: str
+
+
+FORMAT_NAMES = {".csv": "CSV", ".json": "JSON", ".parquet": "Parquet", ".dta": "Stata", ".sav": "SPSS"}
+
+
+def table_files(name: str, files: list[Download]) -> list[tuple[str, Download]]:
+    """A table's files among the downloads, each with its format's name."""
+    return [(FORMAT_NAMES[d.path[d.path.rindex("."):]], d) for d in files
+            if d.path.rsplit("/", 1)[-1].split(".")[0] == name and "." in d.path
+            and d.path[d.path.rindex("."):] in FORMAT_NAMES]
+
+
+def archive_name(meta: dict[str, Any]) -> str:
+    """The release archive's name without ".zip", and the folder it unzips to."""
+    return f"{meta['name']}-{meta['version']}"
+
+
+def downloads(meta: dict[str, Any], resources: list[dict[str, Any]],
+              exported: list[tuple[str, str, str]]) -> list[Download]:
+    """Every file a user can download: the archive and its checksum, then what is inside
+    it. `resources` are datapackage.json's, `exported` exports.export_files'."""
+    return [Download(f"../{archive_name(meta)}.zip", "application/zip", "the release archive, all of the below"),
+            Download("../SHA256SUMS", "text/plain", "the sha256 checksum of the archive"),
+            Download("SHA256SUMS", "text/plain", "sha256 checksums of every file in the archive"),
+            Download("datapackage.json", "application/json", "Frictionless Data Package descriptor"),
+            Download("croissant.json", "application/ld+json", "Croissant metadata"),
+            *(Download(r["path"], r["mediatype"], r["title"]) for r in resources),
+            *(Download(f"exports/{path}", media, label) for path, media, label in exported)]
+
+
+def json_ld(meta: dict[str, Any], sources: list[Source], files: list[Download], base: str = "") -> dict[str, Any]:
+    """schema.org Dataset. A contentUrl is relative to where the JSON-LD is published:
+    `base` leads from there to the package root ("../" from site/index.html)."""
     out: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "Dataset",
         "name": meta["title"],
-        "description": _abstract(meta),
+        "description": abstract(meta),
         "version": meta["version"],
         "license": license_url(meta),
-        "creator": [{"@type": "Organization", "name": name} for name in _creators(meta)],
+        "creator": [{"@type": "Organization", "name": name} for name in creators(meta)],
         "keywords": list(meta["keywords"]),
         "isBasedOn": [{"@type": "CreativeWork", "name": s.title, "url": s.url,
                        "license": license_url(meta)} for s in sources],
         "temporalCoverage": meta["temporal_coverage"],
         "spatialCoverage": {"@type": "Place", "name": meta["spatial_coverage"]},
-        "distribution": [{"@type": "DataDownload", "encodingFormat": media, "contentUrl": path}
-                         for path, media in files],
+        "distribution": [{"@type": "DataDownload", "name": d.label, "encodingFormat": d.media,
+                          "contentUrl": base + d.path} for d in files],
     }
     if meta.get("released"):
         out["datePublished"] = str(meta["released"])
@@ -109,7 +145,7 @@ def json_ld(meta: dict[str, Any], sources: list[Source], files: list[tuple[str, 
 def bibtex(meta: dict[str, Any]) -> str:
     year = str(meta["released"])[:4] if meta.get("released") else "n.d."
     key = re.sub(r"[^a-z0-9]", "", meta["name"].lower()) + "_" + meta["version"].replace(".", "_")
-    return (f"@misc{{{key},\n  author = {{{{{' and '.join(_creators(meta))}}}}},\n"
+    return (f"@misc{{{key},\n  author = {{{{{' and '.join(creators(meta))}}}}},\n"
             f"  title = {{{meta['title']}}},\n  year = {{{year}}},\n"
             f"  version = {{{meta['version']}}},\n  note = {{Dataset, version {meta['version']}. "
             f"Licensed {license_label(meta)}}}\n}}")
@@ -118,7 +154,7 @@ def bibtex(meta: dict[str, Any]) -> str:
 def apa(meta: dict[str, Any], emphasize: Callable[[str], str] = lambda title: f"*{title}*") -> str:
     """The APA reference; emphasize renders the italic title (Markdown by default)."""
     year = str(meta["released"])[:4] if meta.get("released") else "n.d."
-    return (f"{', '.join(_creators(meta))}. ({year}). {emphasize(meta['title'])} "
+    return (f"{', '.join(creators(meta))}. ({year}). {emphasize(meta['title'])} "
             f"(Version {meta['version']}) [Data set].")
 
 

@@ -3,7 +3,8 @@
     build     regenerate every generated file from the inputs, validated before it is swapped in
     check     fail if the committed generated files differ from a fresh build
     validate  validate a package folder (as validate.py does)
-    release   cut release X.Y.Z into dist/
+    dist      build the current version's release archive into dist/, without stamping
+    release   check, stamp and cut release X.Y.Z into dist/, recording its sha256
 
 Exit codes: 0 success, 1 invalid data (a package or build that does not validate,
 stale files, a refused release), 2 could not run (bad usage, unreadable or malformed input).
@@ -23,7 +24,7 @@ from .errors import InputError, SpecError
 from .exports import ExportError
 from .outputs import BadJournal, Busy, interrupted
 from .parse import ParseError
-from .release import ReleaseRefused, release
+from .release import ReleaseRefused, dist, release
 
 INPUT_ERRORS = (InputError, ParseError, SpecError)
 
@@ -49,9 +50,15 @@ def parser(prog: str) -> argparse.ArgumentParser:
     p = commands.add_parser("validate", help="validate a package folder",
                             description=(validate.__doc__ or "").split("\n\n")[0])
     validate.add_arguments(p)
+    p = commands.add_parser("dist", help="build the release archive of the current version into dist/",
+                            description="Write exports/ and dist/ (archive, SHA256SUMS, release notes) "
+                                        "for the version in metadata/package.yaml, without stamping "
+                                        "it and without running the tests.")
+    _root(p)
     p = commands.add_parser("release", help="cut release X.Y.Z into dist/",
-                            description="Check, stamp the version and date, rebuild, and write "
-                                        "dist/ (archive, SHA256SUMS, release notes).")
+                            description="Check, stamp the version and date, rebuild, write dist/ "
+                                        "(archive, SHA256SUMS, release notes) and record the "
+                                        "archive's sha256 in CHANGELOG.md.")
     p.add_argument("version", metavar="X.Y.Z")
     _root(p)
     return top
@@ -72,7 +79,7 @@ def _guarded(what: str, action: Callable[[], int]) -> int:
         print(f"the new package does not validate, nothing changed:\n{exc}", file=sys.stderr)
         return 1
     except (ReleaseRefused, ExportError) as exc:  # ExportError: a value an export format cannot hold
-        print(f"release refused, nothing changed: {exc}", file=sys.stderr)
+        print(f"{what} refused, nothing changed: {exc}", file=sys.stderr)
         return 1
 
 
@@ -96,10 +103,21 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if stale else 0
 
 
+def _step(label: str, seconds: float) -> None:
+    print(f"  {label:<34} {seconds:6.1f} s", flush=True)
+
+
+def _dist(args: argparse.Namespace) -> int:
+    out = dist(args.root, on_step=_step)
+    print(out.sums.read_text(encoding="utf-8").strip())
+    print(f"wrote {out.archive}, {out.sums}, {out.notes}")
+    return 0
+
+
 def _release(args: argparse.Namespace) -> int:
-    out = release(args.root, args.version, datetime.date.today())
-    print(out["sums"].read_text(encoding="utf-8").strip())
-    print(f"wrote {out['archive']}, {out['sums']}, {out['notes']}")
+    out = release(args.root, args.version, datetime.date.today(), on_step=_step)
+    print(out.sums.read_text(encoding="utf-8").strip())
+    print(f"wrote {out.archive}, {out.sums}, {out.notes}; CHANGELOG.md records the sha256")
     print("now run:")
     print(f'  git commit -am "Release {args.version}" && git tag -a v{args.version} -m "Release {args.version}"')
     print(f"  git push && git push origin v{args.version}")
@@ -108,5 +126,5 @@ def _release(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None, prog: str = "ansar-data") -> int:
     args = parser(prog).parse_args(argv)
-    run = {"build": _build, "check": _check, "validate": validate.run, "release": _release}
+    run = {"build": _build, "check": _check, "validate": validate.run, "dist": _dist, "release": _release}
     return _guarded(args.command, lambda: run[args.command](args))

@@ -1,13 +1,14 @@
 """The documentation files of the package, generated from the metadata and the
 tables: docs/codebook.md, docs/citation.md, the citation files (CITATION.cff,
-.zenodo.json, dataset.jsonld), the figures and the landing page site/index.html."""
+.zenodo.json, dataset.jsonld), croissant.json, the figures and the landing page
+site/index.html."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from . import citation, codebook, figures, site
+from . import citation, codebook, croissant, exports, figures, site
 from .schema import Spec
 from .sources import Source
 from .tables_io import dump_json
@@ -25,9 +26,11 @@ def render_docs(spec: Spec, meta: dict[str, Any], sources: list[Source],
     files["docs/citation.md"] = citation.citation_md(meta).encode("utf-8")
     files["CITATION.cff"] = citation.citation_cff(meta, sources).encode("utf-8")
     files[".zenodo.json"] = dump_json(citation.zenodo(meta, sources))
-    json_ld = citation.json_ld(meta, sources, [(r["path"], r["mediatype"]) for r in resources])
-    files["dataset.jsonld"] = dump_json(json_ld)
+    downloads = citation.downloads(meta, resources, exports.export_files(spec, meta))
+    files["dataset.jsonld"] = dump_json(citation.json_ld(meta, sources, downloads))
+    files["croissant.json"] = dump_json(croissant.render(meta, spec, resources))
     figure_files = figures.render(tables, meta["title"], previous)
     files.update(figure_files)
-    files["site/index.html"] = site.render(meta, spec, tables, json_ld, figure_files).encode("utf-8")
+    page_ld = citation.json_ld(meta, sources, downloads, base="../")  # site/index.html is one folder down
+    files["site/index.html"] = site.render(meta, spec, tables, page_ld, downloads).encode("utf-8")
     return files

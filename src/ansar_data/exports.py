@@ -291,9 +291,24 @@ def write_stata_spss(folder: Path, spec: Spec, tables: dict[str, list[dict[str, 
         sav.write_bytes(_fixed_sav_time(sav.read_bytes()))
 
 
+def export_files(spec: Spec, meta: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """What write_exports writes, as (path inside exports/, media type, what it is), for
+    the pages that link the exports before they are written."""
+    name = meta["name"]
+    files = [(f"{name}.sqlite", "application/vnd.sqlite3", "SQLite database, every table"),
+             ("metadata.json", "application/json", "Datasette metadata for the SQLite database"),
+             (f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              "Excel workbook, a sheet per table with fields and vocabularies")]
+    for t in spec.tables:
+        files += [(f"parquet/{t.name}.parquet", "application/vnd.apache.parquet", f"{t.name} as Parquet"),
+                  (f"stata/{t.name}.dta", "application/x-stata-dta", f"{t.name} for Stata"),
+                  (f"spss/{t.name}.sav", "application/x-spss-sav", f"{t.name} for SPSS")]
+    return sorted(files)
+
+
 def write_exports(folder: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]],
                   meta: dict[str, Any]) -> list[Path]:
-    """All exports into folder; returns the files written."""
+    """All exports into folder (the files export_files lists); returns the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     name = meta["name"]
     write_sqlite(folder / f"{name}.sqlite", spec, tables)

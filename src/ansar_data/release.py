@@ -1,15 +1,24 @@
-"""Cut a release: `ansar-data release X.Y.Z`.
+"""Build the release archive (`ansar-data dist`) and cut a release (`ansar-data
+release X.Y.Z`).
 
-Refuses unless the git tree is clean, CHANGELOG.md has a section for X.Y.Z and the
-package validates. Then, in memory and in a temporary folder, stamps the version (and,
-when the version changes, today's date), renders and validates the new package and
-writes the exports; only when all of that has passed does it change the tree, in one
-transaction (outputs.py): metadata/package.yaml, pyproject.toml, the generated files,
-exports/ and dist/ (a deterministic zip of the package, SHA256SUMS and release notes
-with a record-level diff against the previous release tag). A failure or a kill
-leaves the tree as it was, with no partial exports/ or dist/. The tests are CI's job,
+`dist` builds, for the version in metadata/package.yaml and without stamping it,
+exports/ and dist/: a deterministic zip of the package (with a README for downloaders,
+the CHANGELOG, the release notes and a SHA256SUMS of its files), the zip's SHA256SUMS
+and the release notes, with a record-level diff against the previous release.
+
+`release X.Y.Z` refuses at once, before any slow step, unless X.Y.Z is a version, the
+git tree is clean, CHANGELOG.md has its section, `[Unreleased]` is empty and X.Y.Z is
+above the last release the CHANGELOG records (or is that release, rebuilt: then the
+archive must have the recorded sha256). It then validates, stamps the version (and
+today's date, when the version changes), builds as `dist` does, and records the
+archive's sha256 in the CHANGELOG. Either writes everything in one transaction
+(outputs.py): a failure or a kill leaves the tree as it was. The tests are CI's job,
 not the release's. It prints the git commands to run; it neither commits, tags nor
 pushes.
+
+The repository's own record of its releases is CHANGELOG.md: each released version's
+section names its archive and sha256, and the commit that wrote that record holds the
+release's data, so the diff needs no git tag.
 """
 
 from __future__ import annotations
@@ -20,26 +29,34 @@ import json
 import re
 import subprocess
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .build import GENERATED, build_tables, load_inputs, previous_files, render, validated
-from .exports import write_exports
+from . import citation, readme
+from .build import GENERATED, Inputs, build_tables, load_inputs, previous_files, render, validated
+from .exports import export_files, write_exports
 from .outputs import write_outputs
 from .tables_io import deterministic_zip, read_csv_records
 from .validate import MAX_PER_CHECK, validate_package
 from .yamlfile import parse_yaml
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-# What a user downloads: the data with everything needed to read, cite and re-validate it.
-ARCHIVE_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json",
+# What a user downloads, beside the generated README, CHANGELOG, release notes and
+# SHA256SUMS: the data with everything needed to read, cite and re-validate it.
+ARCHIVE_FILES = ("LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json", "croissant.json",
                  "dataset.jsonld", "docs/codebook.md", "docs/citation.md", "metadata/tables.yaml",
                  "metadata/infobox_keys.yaml")
 ARCHIVE_DIRS = ("data", "schemas", "sources", "docs/figures", "site", "exports")
 STAMPED = ("metadata/package.yaml", "pyproject.toml")
-# What a release replaces; dist/ holds only this release.
-RELEASED = (*GENERATED, *STAMPED, "exports", "dist")
+# What dist replaces (dist/ holds only this build), and what a release replaces.
+DISTRIBUTED = ("exports", "dist")
+RELEASED = (*GENERATED, *STAMPED, "CHANGELOG.md", *DISTRIBUTED)
+# A release's record in its CHANGELOG section, as the release writes it.
+RECORD = re.compile(r"Archive: `(?P<file>[^`\s]+)`, sha256\s+`(?P<sha>[0-9a-f]{64})`\.\n\n")
+Step = Callable[[str, float], None]
 
 
 class ReleaseRefused(RuntimeError):
@@ -62,18 +79,50 @@ class TableDiff:
     changed: list[Change]
 
 
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+@dataclass(frozen=True)
+class Dist:
+    archive: Path
+    sums: Path
+    notes: Path
+    sha256: str
 
 
 def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(x) for x in version.split("."))
 
 
+def changelog_sections(changelog: str) -> dict[str, str]:
+    """The body of every '## [name]' section of a Keep a Changelog file, by name."""
+    return {m.group(1): m.group(2).strip() for m in
+            re.finditer(r"^## \[([^\]\n]+)\][^\n]*\n(.*?)(?=^## \[|\Z)", changelog, re.M | re.S)}
+
+
 def changelog_section(changelog: str, version: str) -> str | None:
-    """The body of the '## [version]' section of a Keep a Changelog file."""
-    match = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n(.*?)(?=^## \[|\Z)", changelog, re.M | re.S)
-    return match.group(1).strip() if match else None
+    return changelog_sections(changelog).get(version)
+
+
+def recorded_releases(changelog: str) -> dict[str, str]:
+    """Released versions and their archives' sha256, as the CHANGELOG records them."""
+    return {v: m["sha"] for v, body in changelog_sections(changelog).items()
+            if SEMVER.match(v) and (m := RECORD.search(body + "\n\n"))}
+
+
+def record_release(changelog: str, version: str, archive: str, digest: str) -> str:
+    """The CHANGELOG with the archive's sha256 written at the top of version's section."""
+    heading = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n\n", changelog, re.M)
+    assert heading is not None  # the release checked the section exists
+    return changelog[:heading.end()] + f"Archive: `{archive}`, sha256\n`{digest}`.\n\n" + changelog[heading.end():]
+
+
+def unrecorded(changelog: str, version: str) -> str:
+    """The CHANGELOG as it was before the release of version recorded its sha256: what
+    the archive holds, so that rebuilding after the record gives the same bytes."""
+    heading = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n\n", changelog, re.M)
+    if heading is None:
+        return changelog
+    rest = changelog[heading.end():]
+    found = RECORD.match(rest)
+    return changelog[:heading.end()] + rest[found.end():] if found else changelog
 
 
 def stamp_texts(texts: dict[str, str], version: str, today: datetime.date) -> dict[str, str]:
@@ -91,15 +140,19 @@ def stamp_texts(texts: dict[str, str], version: str, today: datetime.date) -> di
 
 
 def archive_entries(root: Path, staged: dict[str, bytes]) -> list[tuple[str, bytes]]:
-    """The archive's files by path, sorted: what the release is about to put in place
-    (`staged`) where it makes the path, the repository's file otherwise."""
+    """The archive's files by path, sorted, with a SHA256SUMS of them all: what the
+    build is about to put in place (`staged`) where it makes the path, the repository's
+    file otherwise; the generated README and the release notes come in `staged`."""
     entries = {rel: staged[rel] if rel in staged else (root / rel).read_bytes() for rel in ARCHIVE_FILES}
+    entries.update({rel: staged[rel] for rel in ("README.md", "CHANGELOG.md", "RELEASE_NOTES.md") if rel in staged})
     for folder in ARCHIVE_DIRS:
         inside = {rel: data for rel, data in staged.items() if rel.startswith(folder + "/")}
         if not inside and (root / folder).is_dir():
             inside = {p.relative_to(root).as_posix(): p.read_bytes()
                       for p in (root / folder).rglob("*") if p.is_file()}
         entries.update(inside)
+    entries["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {rel}\n"
+                                    for rel, data in sorted(entries.items())).encode()
     return sorted(entries.items())
 
 
@@ -156,10 +209,28 @@ def render_diff(diffs: list[TableDiff], previous: str | None, limit: int = 50) -
     return "\n".join(lines) + "\n"
 
 
-def previous_release(root: Path, version: str) -> str | None:
-    tags = [t[1:] for t in _git(root, "tag", "--list", "v*").split() if SEMVER.match(t[1:])]
-    earlier = sorted((t for t in tags if version_key(t) < version_key(version)), key=version_key)
-    return earlier[-1] if earlier else None
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
+
+def previous_release(changelog: str, version: str, inclusive: bool = False) -> str | None:
+    """The last release the CHANGELOG records before version (or at it, if inclusive)."""
+    earlier = [v for v in recorded_releases(changelog)
+               if version_key(v) < version_key(version) or (inclusive and v == version)]
+    return max(earlier, key=version_key, default=None)
+
+
+def release_commit(root: Path, digest: str) -> str:
+    """The commit that recorded an archive's sha256 in CHANGELOG.md: it holds that
+    release's data. Needs the history, not tags."""
+    try:
+        found = _git(root, "log", "--format=%H", "--reverse", "-S", digest, "--", "CHANGELOG.md").split()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise ReleaseRefused(f"cannot read the git history for the previous release's data: {exc}") from exc
+    if not found:
+        raise ReleaseRefused(f"no commit in this clone's history records sha256 {digest[:12]}... in "
+                             "CHANGELOG.md; fetch the full history (git fetch --unshallow)")
+    return found[0]
 
 
 def files_at(root: Path, ref: str) -> dict[str, bytes]:
@@ -168,48 +239,112 @@ def files_at(root: Path, ref: str) -> dict[str, bytes]:
             for n in names}
 
 
-def release(root: Path, version: str, today: datetime.date) -> dict[str, Path]:
-    """Check, stamp, build and write dist/. Returns the written files by kind."""
+def _timed(on_step: Step, label: str, action: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    result = action()
+    on_step(label, time.perf_counter() - start)
+    return result
+
+
+def _quiet(label: str, seconds: float) -> None:
+    pass
+
+
+def assemble(root: Path, inputs: Inputs, tables: dict[str, list[dict[str, Any]]], files: dict[str, bytes],
+             changelog: str, on_step: Step = _quiet) -> tuple[dict[str, bytes], str]:
+    """exports/ and dist/ for the version of inputs.package, added to `files` (what the
+    build puts in place); returns them and the archive's sha256. Pure but for reading
+    the repository's files, its history for the diff, and a scratch folder."""
+    meta = inputs.package
+    version, name = meta["version"], citation.archive_name(meta)
+    sections = changelog_sections(changelog)
+    is_release = version in sections and not sections.get("Unreleased")
+    body = sections[version] if is_release else (
+        "Unreleased changes, not a release:\n\n" + (sections.get("Unreleased") or "(none)"))
+    body = RECORD.sub("", body + "\n\n").strip()
+    previous = previous_release(changelog, version, inclusive=not is_release)
+
+    def diff() -> str:
+        old = {}
+        if previous:
+            old_files = files_at(root, release_commit(root, recorded_releases(changelog)[previous]))
+            old = read_tables(old_files, json.loads(old_files["datapackage.json"]))
+        return render_diff(diff_packages(old, read_tables(files, json.loads(files["datapackage.json"]))), previous)
+    changes = _timed(on_step, "diff against the previous release", diff)
+    with tempfile.TemporaryDirectory(prefix="ansar-dist-") as scratch:  # outside the tree
+        exports = Path(scratch) / "exports"
+        _timed(on_step, "exports", lambda: write_exports(exports, inputs.spec, tables, meta))
+        staged = {**files, **{f"exports/{p.relative_to(exports).as_posix()}": p.read_bytes()
+                              for p in sorted(exports.rglob("*")) if p.is_file()}}
+    released = f" ({meta['released']})" if meta.get("released") else ""
+    notes = f"# {meta['title']} {version}{released}\n\n{body}\n\n{changes}"
+    resources = json.loads(files["datapackage.json"])["resources"]
+    inside = {"README.md": readme.render(meta, inputs.spec, tables,
+                                         citation.downloads(meta, resources, export_files(inputs.spec, meta))),
+              "CHANGELOG.md": unrecorded(changelog, version), "RELEASE_NOTES.md": notes}
+    when = datetime.date.fromisoformat(str(meta["released"])) if meta.get("released") else datetime.date(1980, 1, 1)
+    archive_bytes = _timed(on_step, "archive", lambda: build_zip(root, {**staged, **{
+        k: v.encode("utf-8") for k, v in inside.items()}}, name, when))
+    digest = hashlib.sha256(archive_bytes).hexdigest()
+    staged[f"dist/{name}.zip"] = archive_bytes
+    staged["dist/SHA256SUMS"] = f"{digest}  {name}.zip\n".encode()
+    staged["dist/RELEASE_NOTES.md"] = (notes + f"\n## Archive\n\n`{name}.zip` sha256 `{digest}`\n").encode("utf-8")
+    return staged, digest
+
+
+def _dist_paths(root: Path, meta: dict[str, Any], digest: str) -> Dist:
+    return Dist(root / "dist" / f"{citation.archive_name(meta)}.zip", root / "dist" / "SHA256SUMS",
+                root / "dist" / "RELEASE_NOTES.md", digest)
+
+
+def dist(root: Path, on_step: Step = _quiet) -> Dist:
+    """exports/ and dist/ for the current version, without stamping it or testing."""
+    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    inputs = _timed(on_step, "read inputs", lambda: load_inputs(root))
+    tables = _timed(on_step, "build tables", lambda: build_tables(inputs))
+    files = _timed(on_step, "render", lambda: render(inputs, tables, previous=previous_files(root)))
+    staged, digest = assemble(root, inputs, tables, files, changelog, on_step)
+    distributed = {k: v for k, v in staged.items() if k.startswith(("exports/", "dist/"))}
+    _timed(on_step, "write", lambda: write_outputs(root, distributed, DISTRIBUTED))
+    return _dist_paths(root, inputs.package, digest)
+
+
+def release(root: Path, version: str, today: datetime.date, on_step: Step = _quiet) -> Dist:
+    """Check, stamp, build, record and write. Refusals come first, before anything slow."""
     if not SEMVER.match(version):
         raise ReleaseRefused(f"{version!r} is not a version X.Y.Z")
     if _git(root, "status", "--porcelain"):
         raise ReleaseRefused("the git tree has uncommitted changes; commit or stash them first")
-    notes = changelog_section((root / "CHANGELOG.md").read_text(encoding="utf-8"), version)
-    if notes is None:
+    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    sections, recorded = changelog_sections(changelog), recorded_releases(changelog)
+    if version not in sections:
         raise ReleaseRefused(f"CHANGELOG.md has no section '## [{version}]'")
-    report = validate_package(root, max_errors=MAX_PER_CHECK)
+    if sections.get("Unreleased"):
+        raise ReleaseRefused("CHANGELOG.md still has entries under '## [Unreleased]'; move them to "
+                             f"'## [{version}]' first")
+    last = max(recorded, key=version_key, default=None)
+    if last and version_key(version) < version_key(last):
+        raise ReleaseRefused(f"{version} is not above the last release, {last}, that CHANGELOG.md records")
+    if last and version not in recorded and version_key(version) == version_key(last):
+        raise ReleaseRefused(f"{version} is already released")
+    report = _timed(on_step, "validate", lambda: validate_package(root, max_errors=MAX_PER_CHECK))
     if not report.valid:
         raise ReleaseRefused("the package does not validate:\n" + report.human())
 
     # Everything that can fail, without touching the tree.
     stamped = stamp_texts({rel: (root / rel).read_text(encoding="utf-8") for rel in STAMPED}, version, today)
     meta = parse_yaml(stamped["metadata/package.yaml"], "metadata/package.yaml")
-    inputs = load_inputs(root, package=meta)
-    tables = build_tables(inputs)
-    files = render(inputs, tables, previous=previous_files(root))
-    released = datetime.date.fromisoformat(str(meta["released"]))
-    name = f"{meta['name']}-{version}"
-    previous = previous_release(root, version)
-    old = {}
-    if previous:
-        old_files = files_at(root, f"v{previous}")
-        old = read_tables(old_files, json.loads(old_files["datapackage.json"]))
-    diff = render_diff(diff_packages(old, read_tables(files, json.loads(files["datapackage.json"]))), previous)
-    with tempfile.TemporaryDirectory(prefix="ansar-release-") as scratch:  # outside the tree
-        exports = Path(scratch) / "exports"
-        write_exports(exports, inputs.spec, tables, meta)
-        staged = {**files, **{rel: text.encode("utf-8") for rel, text in stamped.items()},
-                  **{f"exports/{p.relative_to(exports).as_posix()}": p.read_bytes()
-                     for p in sorted(exports.rglob("*")) if p.is_file()}}
-    archive_bytes = build_zip(root, staged, name, released)
-    digest = hashlib.sha256(archive_bytes).hexdigest()
-    archive = f"dist/{name}.zip"
-    staged[archive] = archive_bytes
-    staged["dist/SHA256SUMS"] = f"{digest}  {name}.zip\n".encode()
-    staged["dist/RELEASE_NOTES.md"] = (
-        f"# {meta['title']} {version} ({released.isoformat()})\n\n{notes}\n\n" + diff
-        + f"\n## Archive\n\n`{name}.zip` sha256 `{digest}`\n").encode("utf-8")
+    inputs = _timed(on_step, "read inputs", lambda: load_inputs(root, package=meta))
+    tables = _timed(on_step, "build tables", lambda: build_tables(inputs))
+    files = _timed(on_step, "render", lambda: render(inputs, tables, previous=previous_files(root)))
+    files.update({rel: text.encode("utf-8") for rel, text in stamped.items()})
+    staged, digest = assemble(root, inputs, tables, files, changelog, on_step)
+    name = citation.archive_name(meta)
+    if version in recorded and recorded[version] != digest:
+        raise ReleaseRefused(f"CHANGELOG.md records {version} as sha256 {recorded[version]}, but this tree "
+                             f"builds {digest}: one version cannot name two archives; release a new version")
+    staged["CHANGELOG.md"] = (changelog if version in recorded
+                              else record_release(changelog, version, f"{name}.zip", digest)).encode("utf-8")
     # One transaction: a failure or a kill leaves the tree as it was (see outputs.py).
-    write_outputs(root, staged, RELEASED, validated(root))
-    return {"archive": root / archive, "sums": root / "dist" / "SHA256SUMS",
-            "notes": root / "dist" / "RELEASE_NOTES.md"}
+    _timed(on_step, "write", lambda: write_outputs(root, staged, RELEASED, validated(root)))
+    return _dist_paths(root, meta, digest)

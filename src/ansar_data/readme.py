@@ -1,0 +1,114 @@
+"""README.md of the release archive, generated from the metadata: what is inside, how
+to load it, check it and cite it. Every link is relative and resolves inside the
+unzipped archive (a test follows them all). The repository's README is for
+developers; this one is for someone who has only the archive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import citation
+from .citation import Download
+from .schema import Spec
+
+
+def _table_rows(spec: Spec, tables: dict[str, list[dict[str, Any]]], downloads: list[Download]) -> str:
+    return "\n".join(f"| `{t.name}` | {len(tables[t.name])} | {t.row} | "
+                     + " · ".join(f"[{fmt}]({d.path})" for fmt, d in citation.table_files(t.name, downloads))
+                     + " |" for t in spec.tables)
+
+
+def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, Any]]],
+           downloads: list[Download]) -> str:
+    name, version = meta["name"], meta["version"]
+    released = f", released {meta['released']}" if meta.get("released") else ""
+    example = "events" if "events" in tables else spec.tables[0].name
+    listed = {d for t in spec.tables for _, d in citation.table_files(t.name, downloads)}
+    whole = "\n".join(f"- [`{d.path}`]({d.path}): {d.label}" for d in downloads
+                      if not d.path.startswith("../") and d not in listed)
+    return f"""# {meta['title']}, version {version}
+
+{' '.join(meta['description'].split())}
+
+Version {version}{released}. Data licensed {citation.license_label(meta)}
+([LICENSE-DATA.md](LICENSE-DATA.md)); code under [LICENSE](LICENSE).
+{' '.join(meta['attribution'].split())}
+
+This folder is the release archive `{citation.archive_name(meta)}.zip`, unzipped. Open
+[site/index.html](site/index.html) in a browser for previews of every table, the
+figures and the codebook; it works offline.
+
+## What is inside
+
+{len(spec.tables)} tables, each as CSV (UTF-8, header row; an empty cell means "not
+given") and JSON (an array of records), and as Parquet, Stata and SPSS files:
+
+| table | rows | one row is | files |
+| --- | --- | --- | --- |
+{_table_rows(spec, tables, downloads)}
+
+The whole package:
+
+{whole}
+- [`docs/codebook.md`](docs/codebook.md): every field and vocabulary term
+- [`docs/citation.md`](docs/citation.md), [`CITATION.cff`](CITATION.cff) and
+  [`dataset.jsonld`](dataset.jsonld): how to cite this version
+- [`CHANGELOG.md`](CHANGELOG.md) and [`RELEASE_NOTES.md`](RELEASE_NOTES.md): what changed,
+  record by record since the previous release
+- [`sources/`](sources/sources.yaml): the source articles, byte for byte, with their URLs
+- [`schemas/`](schemas/{example}.tableschema.json): a Table Schema and a JSON Schema per table
+- [`docs/figures/`](docs/figures/timeline.svg): the figures, as SVG and PNG
+
+## How to load it
+
+pandas:
+
+```python
+import pandas as pd
+{example} = pd.read_csv("data/{example}.csv")
+```
+
+R:
+
+```r
+{example} <- readr::read_csv("data/{example}.csv")
+{example} <- haven::read_dta("exports/stata/{example}.dta")  # or the Stata file
+```
+
+DuckDB:
+
+```sql
+SELECT * FROM read_csv_auto('data/{example}.csv');
+SELECT * FROM 'exports/parquet/{example}.parquet';
+```
+
+SQLite and Datasette: `sqlite3 exports/{name}.sqlite` (primary and foreign keys
+declared), or `datasette exports/{name}.sqlite -m exports/metadata.json`.
+
+Excel: open `exports/{name}.xlsx` (a sheet per table, and sheets `fields` and
+`vocabularies` that explain every column and term).
+
+Stata: `use exports/stata/{example}.dta` (format 118, Stata 14 or later).
+
+SPSS: open `exports/spss/{example}.sav`; in Python, `pandas.read_spss("exports/spss/{example}.sav")`.
+
+Croissant: `mlcroissant.Dataset("croissant.json").records("{example}")`.
+
+## How to check it
+
+- Every file against its checksum, in this folder: `sha256sum -c SHA256SUMS`.
+- The package against its schemas: `frictionless validate datapackage.json`.
+- Every check, including that each value is what its quoted evidence says: with the
+  source repository at version {version} installed, run `python validate.py FOLDER` on
+  this folder.
+
+## How to cite it
+
+Cite the exact version you used:
+
+```bibtex
+{citation.bibtex(meta).strip()}
+```
+
+{citation.apa(meta)}
+"""

@@ -1,0 +1,175 @@
+"""The release as a downloader gets it: `dist` builds the archive, and from the unzipped
+archive alone every table loads in pandas, Stata, SPSS and Croissant form, the package
+validates with frictionless, the files match their checksums, and every link of the
+README and of the landing page resolves (the zip and its checksum lie beside the
+unzipped folder, as they do after unzipping in dist/)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pandas as pd
+import pytest
+
+from ansar_data.release import dist
+from helpers import PACKAGE_PARTS, ROOT, copy_repo
+
+REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", ".gitignore")
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
+                          capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def unzipped(tmp_path_factory) -> Path:
+    repo = copy_repo(tmp_path_factory.mktemp("dist") / "repo", PACKAGE_PARTS + REPO_FILES)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    steps: list[str] = []
+    out = dist(repo, on_step=lambda label, seconds: steps.append(label))
+    assert steps == ["read inputs", "build tables", "render", "diff against the previous release", "exports",
+                     "archive", "write"]
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""  # nothing stamped
+    with zipfile.ZipFile(out.archive) as zf:
+        zf.extractall(out.archive.parent)
+    return out.archive.parent / out.archive.name.removesuffix(".zip")
+
+
+def tables() -> list[str]:
+    return [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text())["resources"]
+            if r["format"] == "csv"]
+
+
+def test_the_archive_explains_itself(unzipped):
+    names = {p.relative_to(unzipped).as_posix() for p in unzipped.rglob("*") if p.is_file()}
+    assert {"README.md", "CHANGELOG.md", "RELEASE_NOTES.md", "SHA256SUMS", "croissant.json",
+            "exports/stata/events.dta", "exports/spss/events.sav"} <= names
+    readme = (unzipped / "README.md").read_text()
+    assert readme.startswith("# Al-Ansar (Iraq) and the Pasht Ashan massacre, version 0.1.0")
+    assert "pip install" not in readme and "pytest" not in readme  # not the developers' README
+    for needle in ("pd.read_csv(", "readr::read_csv(", "read_csv_auto(", "datasette exports/",
+                   "exports/al-ansar-iraq.xlsx", "use exports/stata/events.dta", "pandas.read_spss(",
+                   "sha256sum -c SHA256SUMS", "frictionless validate datapackage.json", "@misc{"):
+        assert needle in readme, needle
+    assert "| `events` | 30 |" in readme
+    notes = (unzipped / "RELEASE_NOTES.md").read_text()
+    assert "Unreleased changes, not a release" in notes and "## Changes in the data since 0.1.0" in notes
+
+
+def test_every_file_matches_its_checksum(unzipped):
+    check = subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=unzipped, capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    listed = len(check.stdout.splitlines())
+    assert listed == sum(1 for p in unzipped.rglob("*") if p.is_file()) - 1
+
+
+def test_it_validates_with_frictionless(unzipped):
+    from frictionless import validate
+
+    report = validate(unzipped / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+@pytest.mark.parametrize("name", tables())
+def test_every_table_loads_in_pandas_stata_and_spss(unzipped, name):
+    import pyreadstat
+
+    csv = pd.read_csv(unzipped / "data" / f"{name}.csv", keep_default_na=False, dtype=str)
+    dta = pd.read_stata(unzipped / "exports" / "stata" / f"{name}.dta")
+    sav, _ = pyreadstat.read_sav(unzipped / "exports" / "spss" / f"{name}.sav")
+    assert len(csv) == len(dta) == len(sav) > 0
+    assert list(dta.columns) == list(sav.columns) == list(csv.columns)
+    if name == "entity_names":  # Arabic and Kurdish text intact
+        arabic = csv.loc[csv.language == "ar", "name"].tolist()
+        assert arabic and dta.loc[dta.language == "ar", "name"].tolist() == arabic
+        assert sav.loc[sav.language == "ar", "name"].tolist() == arabic
+
+
+def test_every_record_set_loads_with_mlcroissant(unzipped):
+    import mlcroissant as mlc
+
+    dataset = mlc.Dataset(jsonld=str(unzipped / "croissant.json"))
+    assert not dataset.metadata.issues.errors, dataset.metadata.issues.report()
+    for name in tables():
+        records = list(dataset.records(record_set=name))
+        expected = len(pd.read_csv(unzipped / "data" / f"{name}.csv", dtype=str))
+        assert len(records) == expected, name
+    first = next(iter(dataset.records(record_set="entity_names")))
+    row = pd.read_csv(unzipped / "data" / "entity_names.csv", dtype=str, keep_default_na=False).iloc[0]
+    assert (first["entity_names/entity"].decode(), first["entity_names/name"].decode()) == (row.entity, row["name"])
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found += [v for k, v in attrs if k in ("href", "src") and v]
+
+
+def local(links: list[str]) -> list[str]:
+    return [unquote(urlsplit(link).path) for link in links
+            if not urlsplit(link).scheme and not link.startswith("#")]
+
+
+def unresolved(unzipped: Path) -> tuple[list[tuple[str, str]], dict[str, int]]:
+    """Links of the README, the landing page and both JSON-LD records that resolve to
+    no file, as (folder, link), and how many links each had."""
+    readme = local(re.findall(r"\]\(([^)\s]+)\)", (unzipped / "README.md").read_text()))
+    page = (unzipped / "site" / "index.html").read_text()
+    parser = Links()
+    parser.feed(page)
+    page_ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    root_ld = json.loads((unzipped / "dataset.jsonld").read_text())
+    checks = [(unzipped, link) for link in readme] + \
+        [(unzipped / "site", link) for link in local(parser.found)] + \
+        [(unzipped / "site", d["contentUrl"]) for d in page_ld["distribution"]] + \
+        [(unzipped, d["contentUrl"]) for d in root_ld["distribution"]]
+    missing = [(base.relative_to(unzipped.parent).as_posix(), link) for base, link in checks
+               if not (base / link).resolve().exists()]
+    return missing, {"readme": len(readme), "page": len(local(parser.found)), "ld": len(page_ld["distribution"])}
+
+
+def test_every_link_of_the_readme_and_landing_page_resolves(unzipped):
+    missing, counts = unresolved(unzipped)
+    assert missing == []
+    assert counts == {"readme": 103, "page": 99, "ld": 93}
+    page = (unzipped / "site" / "index.html").read_text()
+    page_ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    formats = {d["encodingFormat"] for d in page_ld["distribution"]}
+    assert {"application/zip", "text/csv", "application/json", "application/vnd.sqlite3",
+            "application/vnd.apache.parquet", "application/x-stata-dta", "application/x-spss-sav",
+            "application/ld+json"} <= formats
+    assert 'href="../../al-ansar-iraq-0.1.0.zip"' in page and 'href="../SHA256SUMS"' in page
+
+
+def test_a_link_to_a_missing_file_is_caught(unzipped):
+    moved = unzipped / "exports" / "stata" / "events.dta"
+    moved.rename(moved.with_suffix(".moved"))
+    try:
+        missing, _ = unresolved(unzipped)
+    finally:
+        moved.with_suffix(".moved").rename(moved)
+    folder = unzipped.name
+    assert sorted(set(missing)) == [(folder, "exports/stata/events.dta"), (f"{folder}/site", "../exports/stata/events.dta")]
+
+
+def test_figures_have_alt_text_and_captions(unzipped):
+    page = (unzipped / "site" / "index.html").read_text()
+    for name in ("timeline", "network"):
+        figure = re.search(rf'<figure id="figure-{name}">(.*?)</figure>', page, re.S).group(1)
+        alt = re.search(r'alt="([^"]+)"', figure).group(1)
+        assert len(alt) > 60 and "<figcaption>" in figure
+    assert 'alt="Timeline of 21 dated events from 1977 to 2004' in page
+    assert "1983 repeated month by month (5 events)" in page
