@@ -162,7 +162,8 @@ def test_a_link_to_a_missing_file_is_caught(unzipped):
     finally:
         moved.with_suffix(".moved").rename(moved)
     folder = unzipped.name
-    assert sorted(set(missing)) == [(folder, "exports/stata/events.dta"), (f"{folder}/site", "../exports/stata/events.dta")]
+    assert sorted(set(missing)) == [(folder, "exports/stata/events.dta"),
+                                    (f"{folder}/site", "../exports/stata/events.dta")]
 
 
 def test_figures_have_alt_text_and_captions(unzipped):

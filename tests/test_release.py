@@ -17,8 +17,17 @@ import pytest
 import yaml
 
 from ansar_data.errors import InputError
-from ansar_data.release import (ReleaseRefused, build_zip, changelog_section, diff_records, record_release,
-                                recorded_releases, release, render_diff, unrecorded)
+from ansar_data.release import (
+    ReleaseRefused,
+    build_zip,
+    changelog_section,
+    diff_records,
+    record_release,
+    recorded_releases,
+    release,
+    render_diff,
+    unrecorded,
+)
 from helpers import PACKAGE_PARTS, ROOT, copy_repo, snapshot
 
 REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", ".gitignore")

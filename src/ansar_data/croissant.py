@@ -12,19 +12,50 @@ from .schema import Spec
 
 # The Croissant 1.0 JSON-LD context, as the specification gives it.
 CONTEXT: dict[str, Any] = {
-    "@language": "en", "@vocab": "https://schema.org/", "citeAs": "cr:citeAs", "column": "cr:column",
-    "conformsTo": "dct:conformsTo", "cr": "http://mlcommons.org/croissant/", "rai": "http://mlcommons.org/croissant/RAI/",
-    "data": {"@id": "cr:data", "@type": "@json"}, "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
-    "dct": "http://purl.org/dc/terms/", "equivalentProperty": "cr:equivalentProperty", "examples": {"@id": "cr:examples", "@type": "@json"},
-    "extract": "cr:extract", "field": "cr:field", "fileProperty": "cr:fileProperty", "fileObject": "cr:fileObject",
-    "fileSet": "cr:fileSet", "format": "cr:format", "includes": "cr:includes", "isLiveDataset": "cr:isLiveDataset",
-    "jsonPath": "cr:jsonPath", "key": "cr:key", "md5": "cr:md5", "parentField": "cr:parentField", "path": "cr:path",
-    "recordSet": "cr:recordSet", "references": "cr:references", "regex": "cr:regex", "repeated": "cr:repeated",
-    "replace": "cr:replace", "samplingRate": "cr:samplingRate", "sc": "https://schema.org/", "separator": "cr:separator", "source": "cr:source",
-    "subField": "cr:subField", "transform": "cr:transform",
+    "@language": "en",
+    "@vocab": "https://schema.org/",
+    "citeAs": "cr:citeAs",
+    "column": "cr:column",
+    "conformsTo": "dct:conformsTo",
+    "cr": "http://mlcommons.org/croissant/",
+    "rai": "http://mlcommons.org/croissant/RAI/",
+    "data": {"@id": "cr:data", "@type": "@json"},
+    "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
+    "dct": "http://purl.org/dc/terms/",
+    "equivalentProperty": "cr:equivalentProperty",
+    "examples": {"@id": "cr:examples", "@type": "@json"},
+    "extract": "cr:extract",
+    "field": "cr:field",
+    "fileProperty": "cr:fileProperty",
+    "fileObject": "cr:fileObject",
+    "fileSet": "cr:fileSet",
+    "format": "cr:format",
+    "includes": "cr:includes",
+    "isLiveDataset": "cr:isLiveDataset",
+    "jsonPath": "cr:jsonPath",
+    "key": "cr:key",
+    "md5": "cr:md5",
+    "parentField": "cr:parentField",
+    "path": "cr:path",
+    "recordSet": "cr:recordSet",
+    "references": "cr:references",
+    "regex": "cr:regex",
+    "repeated": "cr:repeated",
+    "replace": "cr:replace",
+    "samplingRate": "cr:samplingRate",
+    "sc": "https://schema.org/",
+    "separator": "cr:separator",
+    "source": "cr:source",
+    "subField": "cr:subField",
+    "transform": "cr:transform",
 }
-DATA_TYPES = {"string": "sc:Text", "integer": "sc:Integer", "number": "sc:Float", "boolean": "sc:Boolean",
-              "date": "sc:Date"}
+DATA_TYPES = {
+    "string": "sc:Text",
+    "integer": "sc:Integer",
+    "number": "sc:Float",
+    "boolean": "sc:Boolean",
+    "date": "sc:Date",
+}
 
 
 def render(meta: dict[str, Any], spec: Spec, resources: list[dict[str, Any]]) -> dict[str, Any]:
@@ -43,17 +74,38 @@ def render(meta: dict[str, Any], spec: Spec, resources: list[dict[str, Any]]) ->
         "citeAs": citation.bibtex(meta),
         "creator": [{"@type": "sc:Organization", "name": name} for name in citation.creators(meta)],
         "keywords": list(meta["keywords"]),
-        "distribution": [{"@type": "cr:FileObject", "@id": f"{t.name}.csv", "name": f"{t.name}.csv",
-                          "contentUrl": csv[t.name]["path"], "encodingFormat": "text/csv",
-                          "sha256": csv[t.name]["hash"].removeprefix("sha256:")} for t in spec.tables],
-        "recordSet": [{"@type": "cr:RecordSet", "@id": t.name, "name": t.name, "description": t.row,
-                       "key": [{"@id": f"{t.name}/{k}"} for k in t.primary_key],
-                       "field": [{"@type": "cr:Field", "@id": f"{t.name}/{f['name']}", "name": f["name"],
-                                  "description": f["description"], "dataType": DATA_TYPES[f["type"]],
-                                  "source": {"fileObject": {"@id": f"{t.name}.csv"},
-                                             "extract": {"column": f["name"]}}}
-                                 for f in t.fields]}
-                      for t in spec.tables],
+        "distribution": [
+            {
+                "@type": "cr:FileObject",
+                "@id": f"{t.name}.csv",
+                "name": f"{t.name}.csv",
+                "contentUrl": csv[t.name]["path"],
+                "encodingFormat": "text/csv",
+                "sha256": csv[t.name]["hash"].removeprefix("sha256:"),
+            }
+            for t in spec.tables
+        ],
+        "recordSet": [
+            {
+                "@type": "cr:RecordSet",
+                "@id": t.name,
+                "name": t.name,
+                "description": t.row,
+                "key": [{"@id": f"{t.name}/{k}"} for k in t.primary_key],
+                "field": [
+                    {
+                        "@type": "cr:Field",
+                        "@id": f"{t.name}/{f['name']}",
+                        "name": f["name"],
+                        "description": f["description"],
+                        "dataType": DATA_TYPES[f["type"]],
+                        "source": {"fileObject": {"@id": f"{t.name}.csv"}, "extract": {"column": f["name"]}},
+                    }
+                    for f in t.fields
+                ],
+            }
+            for t in spec.tables
+        ],
     }
     if meta.get("released"):
         out["datePublished"] = str(meta["released"])
