@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from ansar_data.build import BuildFailed, build, load_inputs, stale_files
 from ansar_data.errors import InputError
@@ -56,7 +57,7 @@ def test_descriptor_digests_match_files(rendered):
 def test_descriptor_is_v2(rendered):
     d = json.loads(rendered["datapackage.json"])
     assert d["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
-    assert d["version"] == "0.1.0"
+    assert d["version"] == yaml.safe_load((ROOT / "metadata" / "package.yaml").read_text())["version"]
     assert d["licenses"][0]["name"] == "CC-BY-SA-4.0"
     assert [s["path"] for s in d["sources"]] == [
         "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)",

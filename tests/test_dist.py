@@ -17,9 +17,10 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 import pytest
 
-from ansar_data.release import dist
+from ansar_data.release import changelog_section, dist, recorded_releases, version_key
 from helpers import PACKAGE_PARTS, ROOT, copy_repo
 
+VERSION = json.loads((ROOT / "datapackage.json").read_text())["version"]
 REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", ".gitignore")
 
 
@@ -54,7 +55,7 @@ def test_the_archive_explains_itself(unzipped):
     assert {"README.md", "CHANGELOG.md", "RELEASE_NOTES.md", "SHA256SUMS", "croissant.json",
             "exports/stata/events.dta", "exports/spss/events.sav"} <= names
     readme = (unzipped / "README.md").read_text()
-    assert readme.startswith("# Al-Ansar (Iraq) and the Pasht Ashan massacre, version 0.1.0")
+    assert readme.startswith(f"# Al-Ansar (Iraq) and the Pasht Ashan massacre, version {VERSION}")
     assert "pip install" not in readme and "pytest" not in readme  # not the developers' README
     for needle in ("pd.read_csv(", "readr::read_csv(", "read_csv_auto(", "datasette exports/",
                    "exports/al-ansar-iraq.xlsx", "use exports/stata/events.dta", "pandas.read_spss(",
@@ -62,7 +63,11 @@ def test_the_archive_explains_itself(unzipped):
         assert needle in readme, needle
     assert "| `events` | 30 |" in readme
     notes = (unzipped / "RELEASE_NOTES.md").read_text()
-    assert "Unreleased changes, not a release" in notes and "## Changes in the data since 0.1.0" in notes
+    # the tree past a release: its notes say so, and diff against the last recorded release
+    last = max(recorded_releases((ROOT / "CHANGELOG.md").read_text()), key=version_key)
+    assert f"## Changes in the data since {last}" in notes
+    assert ("Unreleased changes, not a release" in notes) == bool(
+        changelog_section((ROOT / "CHANGELOG.md").read_text(), "Unreleased"))
 
 
 def test_every_file_matches_its_checksum(unzipped):
@@ -151,7 +156,7 @@ def test_every_link_of_the_readme_and_landing_page_resolves(unzipped):
     assert {"application/zip", "text/csv", "application/json", "application/vnd.sqlite3",
             "application/vnd.apache.parquet", "application/x-stata-dta", "application/x-spss-sav",
             "application/ld+json"} <= formats
-    assert 'href="../../al-ansar-iraq-0.1.0.zip"' in page and 'href="../SHA256SUMS"' in page
+    assert f'href="../../al-ansar-iraq-{VERSION}.zip"' in page and 'href="../SHA256SUMS"' in page
 
 
 def test_a_link_to_a_missing_file_is_caught(unzipped):
