@@ -172,6 +172,14 @@ def test_release_refuses(repo):
     last = max(recorded_releases(text), key=version_key)
     commit(repo, "an older section")
     refused("0.0.9", f"0.0.9 is not above the last release, {last}, that CHANGELOG.md records")
+    meta = repo / "metadata" / "package.yaml"
+    stamped = meta.read_text()
+    meta.write_text(re.sub(r"^version: .*$", "version: 0.9.0", stamped, count=1, flags=re.M))
+    commit(repo, "a tree at another version")
+    refused(last, f"CHANGELOG.md records {last} as sha256 [0-9a-f]{{64}}, but this tree is at 0.9.0: "
+                  "one version cannot name two archives")
+    meta.write_text(stamped)
+    commit(repo, "back")
     assert steps == []  # refused before any slow step
     path = repo / "data" / "see_also.csv"
     path.write_text(path.read_text().replace("Toma Tomas", "Toma Thomas"))
@@ -182,10 +190,12 @@ def test_release_refuses(repo):
 
 
 def test_a_version_cannot_name_two_archives(repo):
-    """Re-cutting a recorded release from a tree that builds other bytes is refused,
-    after the build and before anything is written."""
+    """Re-cutting a recorded release from its own version's tree that builds other bytes
+    is refused, after the build and before anything is written."""
     changelog = repo / "CHANGELOG.md"
     changelog.write_text(record_release(changelog.read_text(), "9.0.0", "al-ansar-iraq-9.0.0.zip", "ab" * 32))
+    meta = repo / "metadata" / "package.yaml"
+    meta.write_text(re.sub(r"^version: .*$", "version: 9.0.0", meta.read_text(), count=1, flags=re.M))
     commit(repo, "a record of 9.0.0 that this tree does not build")
     before = tree(repo)
     with pytest.raises(ReleaseRefused, match=f"CHANGELOG.md records 9.0.0 as sha256 {'ab' * 32}, but this tree "

@@ -327,6 +327,13 @@ def release(root: Path, version: str, today: datetime.date, on_step: Step = _qui
         raise ReleaseRefused(f"{version} is not above the last release, {last}, that CHANGELOG.md records")
     if last and version not in recorded and version_key(version) == version_key(last):
         raise ReleaseRefused(f"{version} is already released")
+    current = str(parse_yaml((root / "metadata/package.yaml").read_text(encoding="utf-8"),
+                             "metadata/package.yaml").get("version"))
+    if version in recorded and current != version:
+        # a recorded release is rebuilt only from its own stamped tree; any other tree
+        # stamps a new date and cannot give the recorded bytes
+        raise ReleaseRefused(f"CHANGELOG.md records {version} as sha256 {recorded[version]}, but this tree is at "
+                             f"{current}: one version cannot name two archives; release a new version")
     report = _timed(on_step, "validate", lambda: validate_package(root, max_errors=MAX_PER_CHECK))
     if not report.valid:
         raise ReleaseRefused("the package does not validate:\n" + report.human())
