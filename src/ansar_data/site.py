@@ -54,7 +54,9 @@ def _downloads(spec: Spec, tables: dict[str, list[dict[str, Any]]], downloads: l
         + " · ".join(_link(d, fmt) for fmt, d in citation.table_files(t.name, downloads))
         + f"</td><td>{html.escape(t.row)}</td></tr>" for t in spec.tables)
     listed = {d for t in spec.tables for _, d in citation.table_files(t.name, downloads)}
-    whole = "".join(f"<li>{_link(d, d.path.removeprefix('../'))}: {html.escape(d.label)}</li>"
+    def where(d: Download) -> str:
+        return " (beside the unzipped folder)" if d.path.startswith("../") else ""
+    whole = "".join(f"<li>{_link(d, d.path.removeprefix('../'))}{where(d)}: {html.escape(d.label)}</li>"
                     for d in downloads if d not in listed)
     return (f"<ul>{whole}</ul>\n<table><thead><tr><th>table</th><th>rows</th><th>files</th>"
             f"<th>one row is</th></tr></thead>\n<tbody>{per_table}</tbody></table>")
