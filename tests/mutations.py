@@ -628,7 +628,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, li
     add("link-two-targets", [
         Mutant("link-two-targets", f"event_links {r['id']}",
                edit_records("event_links", set_where({"id": r["id"]}, literal="later")),
-               "link-target", "event_links", i, "to_event", ("field-unsupported",))
+               "exactly-one", "event_links", i, "to_event", ("field-unsupported",))
         for i, r in links if r["to_event"]][:3])
     entities = list(tables["entities"].records())
     add("canonical-name-swapped", [

@@ -1,19 +1,6 @@
 """Every check of validate.py, in one place. Each takes the loaded package and
-yields Problems with a stable code:
-
-descriptor-strict, schema-strict, json-schema-invalid,
-resource-path, resource-missing, resource-bytes, resource-hash,
-file-bom, file-utf8, file-crlf, file-final-newline, file-nfc,
-header-mismatch, cell-control, cell-whitespace, csv-injection,
-frictionless/<type>, foreign-key, json-schema, twin-mismatch, unique-key, vocabulary,
-source-file, source-sha256, source-bytes, source-length, span-range, span-mismatch,
-range-order, edtf-invalid, date-order, date-edtf-mismatch, date-without-edtf,
-evidence-target, evidence-missing, evidence-field, quote-equals, quote-contains, quote-date,
-field-unsupported, evidence-source, inference-target, inference-mismatch, count-parse,
-infobox-parse, link-target, lag-parse, canonical-name, cell-limit, integer-invalid,
-csv-unreadable, cell-unicode, script-mismatch, language-script,
-self-pair, cycle, reference-type, resource-undeclared, json-duplicate-key, json-invalid,
-schema-derived, resource-too-large, entity-unused, fatalities-copy, disagreement-target.
+yields Problems with a stable code; registry.py declares every code with its meaning.
+The rules on rows that the build shares are in rules.py, run here by check_rows.
 """
 
 from __future__ import annotations
@@ -30,16 +17,8 @@ from typing import Any
 import jsonschema_rs
 
 from .package import Loaded, Package, Problem, safe_path
-from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .rules import (
-    HIDDEN_RE,
-    MAX_CELL_CHARS,
-    cell_problem,
-    graph_problems,
-    name_script_problem,
-    reference_type_problems,
-    unicode_problem,
-)
+from .provenance import supports, why_not
+from .rules import HIDDEN_RE, MAX_CELL_CHARS, cell_problem, row_findings, unicode_problem
 from .schema import INT_MAX, INT_MIN, TYPES, json_schema, table_schema
 from .tables_io import cell
 from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
@@ -308,7 +287,7 @@ def _cell_problems(resource: str, row: int, name: str, value: Any, string: bool,
 
 
 def _without_foreign_keys(resource: Any, pkg: Package) -> Any:
-    """The resource with its Table Schema inlined minus foreignKeys (check_foreign_keys
+    """The resource with its Table Schema inlined minus foreignKeys (check_rows
     does them: frictionless's lookup tables cost half a second of its second)."""
     if not isinstance(resource, dict) or not isinstance(resource.get("schema"), str):
         return resource
@@ -341,39 +320,6 @@ def check_frictionless(pkg: Package) -> Iterator[Problem]:
                           getattr(error, "row_number", None), getattr(error, "field_name", None))
     for error in report.errors:
         yield Problem(f"frictionless/{error.type}", error.message)
-
-
-def _names(value: Any) -> list[str] | None:
-    """A foreign key's field list (a name or a list of names), or None when malformed."""
-    value = [value] if isinstance(value, str) else value
-    return value if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else None
-
-
-def check_foreign_keys(pkg: Package) -> Iterator[Problem]:
-    """Every foreignKey of every Table Schema, on the typed records: a key with an
-    empty part is not checked (as in frictionless); a reference without a resource, or
-    with "", is the table itself. Malformed keys are left to schema-strict."""
-    for res in pkg.resources.values():
-        if res.is_json or not res.readable or not isinstance(res.schema, dict):
-            continue
-        for fk in res.schema.get("foreignKeys", []):
-            ref = fk.get("reference") if isinstance(fk, dict) else None
-            fields = _names(fk.get("fields")) if isinstance(ref, dict) else None
-            ref_fields = _names(ref.get("fields")) if isinstance(ref, dict) else None
-            name = (ref.get("resource") or "") if isinstance(ref, dict) else None
-            if fields is None or ref_fields is None or len(fields) != len(ref_fields) or not isinstance(name, str):
-                continue
-            target = res if name == "" else pkg.resources.get(name)
-            if target is None or not target.readable:
-                yield Problem("foreign-key", f"no resource {name!r} to refer to", res.name, None, ",".join(fields))
-                continue
-            keys = {tuple(r.get(f) for f in ref_fields) for r in target.records}
-            for i, record in enumerate(res.records):
-                value = tuple(record.get(f) for f in fields)
-                if None in value or value in keys:
-                    continue
-                yield Problem("foreign-key", f"{dict(zip(fields, value))} is not a "
-                              f"{target.name} {','.join(ref_fields)}", res.name, i + 2, ",".join(fields))
 
 
 def check_json_tables(pkg: Package) -> Iterator[Problem]:
@@ -573,15 +519,13 @@ def _readable(pkg: Package, name: str) -> list[dict[str, Any]]:
     return res.records if res is not None and res.readable else []
 
 
-RULE_CODES = {"equals-quote": "quote-equals", "in-quote": "quote-contains", "date-in-quote": "quote-date"}
-
-
 def check_field_evidence(pkg: Package) -> Iterator[Problem]:
     """Field-level provenance. Each field an evidence row lists is a non-empty factual
     field of its record (evidence-field) whose value the quote gives by the field's rule
     (quote-equals, quote-contains, quote-date: reported on the record's value); every
     non-empty factual field is listed by an evidence row or inferred (field-unsupported)."""
     records = _records_by_id(pkg)
+    codes = {term: a.get("code") for term, a in pkg.spec.vocabularies["evidence_rule"].attributes.items()}
     covered, evidenced = set(), set()
     for i, ev in enumerate(_readable(pkg, "evidence")):
         table, rid = ev.get("table"), ev.get("record_id")
@@ -597,7 +541,7 @@ def check_field_evidence(pkg: Package) -> Iterator[Problem]:
                 yield Problem("evidence-field", f"{f!r} is not a non-empty factual field of {table} "
                               f"{rid!r}", "evidence", i + 2, "fields")
             elif not supports(rules[f], record[f], ev.get("quote") or ""):
-                yield Problem(RULE_CODES[rules[f]], f"evidence row {i + 2}: "
+                yield Problem(codes[rules[f]], f"evidence row {i + 2}: "
                               f"{why_not(rules[f], record[f], ev.get('quote') or '')}", table, row, f)
     covered |= {(r.get("table"), r.get("record_id"), r.get("field")) for r in _readable(pkg, "inferences")}
     for table, recs in records.items():
@@ -620,31 +564,6 @@ def check_evidence_source(pkg: Package) -> Iterator[Problem]:
         if ev.get("source") != found[1].get("source"):
             yield Problem("evidence-source", f"quotes {ev.get('source')!r}, but {ev['table']} "
                           f"{ev['record_id']!r} names source {found[1].get('source')!r}", "evidence", i + 2, "source")
-
-
-def check_inferences(pkg: Package) -> Iterator[Problem]:
-    """Each inference re-applied: its rule, from its record, gives the value."""
-    records = _records_by_id(pkg)
-    events = {r.get("id"): r for r in _readable(pkg, "events")}
-    for i, inf in enumerate(_readable(pkg, "inferences")):
-        table, rid, f, rule = inf.get("table"), inf.get("record_id"), inf.get("field"), inf.get("rule")
-        found = records.get(table, {}).get(rid)
-        if found is None or rule not in INFERENCE_FIELDS:
-            yield Problem("inference-target", f"no {table} record {rid!r}" if found is None
-                          else f"unknown rule {rule!r}", "inferences", i + 2, "record_id")
-            continue
-        record, other = found[1], events.get(inf.get("from_record"))
-        target = INFERENCE_FIELDS[rule][1]
-        if f not in pkg.spec.table(table).evidence_rules or target not in (None, f):
-            yield Problem("inference-target", f"rule {rule} cannot fill {table}.{f}", "inferences", i + 2, "field")
-        elif other is None or (rule.startswith("parent_") and record.get("parent") != inf.get("from_record")):
-            yield Problem("inference-mismatch", f"{inf.get('from_record')!r} is not "
-                          f"{'the parent of ' if rule.startswith('parent_') else 'an event for '}{rid!r}",
-                          "inferences", i + 2, "from_record")
-        elif record.get(f) not in inferred_values(rule, other):
-            yield Problem("inference-mismatch", f"{table} {rid!r} {f} is {record.get(f)!r}, but {rule} from "
-                          f"{inf.get('from_record')!r} gives {sorted(inferred_values(rule, other))}",
-                          table, found[0], f)
 
 
 def check_counts(pkg: Package) -> Iterator[Problem]:
@@ -673,12 +592,8 @@ def check_infobox_values(pkg: Package) -> Iterator[Problem]:
 
 
 def check_event_links(pkg: Package) -> Iterator[Problem]:
-    """A link has exactly one target, and its lag is what its lag_text reads as."""
+    """A link's lag is what its lag_text reads as."""
     for i, record in enumerate(_readable(pkg, "event_links")):
-        targets = [k for k in ("to_event", "to_relation", "literal") if record.get(k) is not None]
-        if len(targets) != 1:
-            yield Problem("link-target", f"needs exactly one of to_event, to_relation and literal, "
-                          f"has {', '.join(targets) or 'none'}", "event_links", i + 2, "to_event")
         text = record.get("lag_text")
         want = parse_duration(text) if text is not None else None
         if record.get("lag") != want:
@@ -686,120 +601,16 @@ def check_event_links(pkg: Package) -> Iterator[Problem]:
                           f"{want!r}", "event_links", i + 2, "lag")
 
 
-def check_graph(pkg: Package) -> Iterator[Problem]:
-    """No record paired with itself and no cycle, as each table's `distinct` and
-    `acyclic` in tables.yaml say."""
-    for res in pkg.resources.values():
-        if res.is_json or not res.readable or res.table is None:
-            continue
-        for i, fld, code, message in graph_problems(res.table, res.records):
-            yield Problem(code, message, res.name, i + 2, fld)
-
-
-def check_reference_types(pkg: Package) -> Iterator[Problem]:
-    """A key whose foreignKeys entry lists `types` points at an entity of one of them."""
-    types = {r.get("id"): r.get("type") for r in _readable(pkg, "entities")}
-    for res in pkg.resources.values():
-        if res.is_json or not res.readable or res.table is None:
-            continue
-        for i, fld, message in reference_type_problems(res.table, res.records, types):
-            yield Problem("reference-type", message, res.name, i + 2, fld)
-
-
-def check_name_scripts(pkg: Package) -> Iterator[Problem]:
-    """A name's letters are of its script, and its language is one written in it."""
-    table = next((t for t in pkg.spec.tables if t.name == "entity_names"), None)
-    if table is None:
-        return
-    for i, record in enumerate(_readable(pkg, "entity_names")):
-        for fld, problem in name_script_problem(table, record):
-            yield Problem("script-mismatch" if fld == "script" else "language-script", problem,
-                          "entity_names", i + 2, fld)
-
-
-def check_canonical_names(pkg: Package) -> Iterator[Problem]:
-    canonical: dict[Any, list[Any]] = {}
-    for record in _readable(pkg, "entity_names"):
-        if record.get("canonical") is True:
-            canonical.setdefault(record.get("entity"), []).append(record.get("name"))
-    for i, record in enumerate(_readable(pkg, "entities")):
-        names = canonical.get(record.get("id"), [])
-        if names != [record.get("name")]:
-            yield Problem("canonical-name", f"name is {record.get('name')!r}, but the canonical "
-                          f"names in entity_names are {names}", "entities", i + 2, "name")
-
-
-def check_orphans(pkg: Package) -> Iterator[Problem]:
-    """An entity must be referred to by something other than its own names."""
-    entities = pkg.resources.get("entities")
-    if entities is None or not entities.readable:
-        return
-    used: set[Any] = set()
-    for res in pkg.csv_tables():
-        if res.name != "entity_names":
-            for fk in res.table.foreign_keys:
-                if fk["reference"]["resource"] == "entities":
-                    used |= {r.get(fk["fields"][0]) for r in res.records}
-    for i, record in enumerate(entities.records):
-        if record.get("id") not in used:
-            yield Problem("entity-unused", f"entity {record.get('id')!r} is referred to by nothing",
-                          "entities", i + 2, "id")
-
-
-# Which count column each fatality column of an event copies. Written here, apart from
-# the build's curate.fatalities_columns, so the check does not re-run the code it checks.
-FATALITY_COPIES = {"fatalities_best": "number", "fatalities_certainty": "number_certainty",
-                   "fatalities_text": "text", "fatalities_of_whom": "of_whom",
-                   "fatalities_attributed_to": "attributed_to"}
-
-
-def _expected_fatalities(count: dict[str, Any] | None) -> dict[str, Any]:
-    if count is None:
-        return dict.fromkeys(("fatalities_low", "fatalities_low_exclusive", "fatalities_high",
-                              *FATALITY_COPIES))
-    out = {key: count.get(column) for key, column in FATALITY_COPIES.items()}
-    # UCDP-style bounds: a bound the count states, else an exact number is both bounds.
-    exact = count.get("number") if count.get("number_certainty") == "exact" else None
-    has_min = count.get("number_min") is not None
-    out["fatalities_low"] = count.get("number_min") if has_min else exact
-    out["fatalities_low_exclusive"] = (count.get("number_min_exclusive") if has_min
-                                       else False if exact is not None else None)
-    out["fatalities_high"] = count.get("number_max") if count.get("number_max") is not None else exact
-    return out
-
-
-def check_fatalities(pkg: Package) -> Iterator[Problem]:
-    """Event fatality columns are a copy of the count the event names."""
-    events, counts = pkg.resources.get("events"), pkg.resources.get("counts")
-    if events is None or counts is None or not events.readable or not counts.readable:
-        return
-    by_id = {r.get("id"): r for r in counts.records}
-    for i, record in enumerate(events.records):
-        for key, want in _expected_fatalities(by_id.get(record.get("fatalities_count"))).items():
-            if record.get(key) != want:
-                yield Problem("fatalities-copy", f"{key} is {record.get(key)!r} but count "
-                              f"{record.get('fatalities_count')!r} gives {want!r}", "events", i + 2, key)
-
-
-def check_disagreements(pkg: Package) -> Iterator[Problem]:
-    res = pkg.resources.get("disagreements")
-    if res is None or not res.readable:
-        return
-    for i, record in enumerate(res.records):
-        table = pkg.resources.get(record.get("table"))
-        ids = {r.get("id") for r in table.records} if table and table.readable else set()
-        for key in ("record_a", "record_b"):
-            if record.get(key) not in ids:
-                yield Problem("disagreement-target", f"no {record.get('table')} record "
-                              f"{record.get(key)!r}", "disagreements", i + 2, key)
+def check_rows(pkg: Package) -> Iterator[Problem]:
+    """The rules on rows that the build runs too (rules.row_findings), on the CSV tables."""
+    tables = {res.name: res.records for res in pkg.csv_tables()}
+    for finding in row_findings(pkg.spec, tables):
+        yield Problem(finding.code, finding.message, finding.table, finding.index + 2, finding.field)
 
 
 CHECKS = (check_descriptor, check_resource_set, check_schema_files, check_json_files, check_schemas_derived,
           check_paths, check_digests, check_files,
-          check_cells, check_frictionless, check_foreign_keys, check_json_tables, check_twins,
+          check_cells, check_frictionless, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
-          check_evidence, check_field_evidence, check_evidence_source, check_inferences,
-          check_counts, check_infobox_values, check_event_links, check_name_scripts,
-          check_graph, check_reference_types,
-          check_canonical_names,
-          check_orphans, check_fatalities, check_disagreements)
+          check_evidence, check_field_evidence, check_evidence_source,
+          check_counts, check_infobox_values, check_event_links, check_rows)

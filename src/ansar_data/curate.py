@@ -1,12 +1,16 @@
 """Curated knowledge from curation/*.yaml -> the curated tables of metadata/tables.yaml
-(entities, entity_names, events, event_participants, relations, counts, claims,
-claim_assessments, disagreements) and evidence.
+and evidence.
 
-Which YAML keys a record may have, which are required, and their types and
-vocabularies come from the table's entry in tables.yaml; every row is made by one
+Every curated table is read the same way, from what tables.yaml says of it: its file
+(`curation.file`) or the list inside another table's records that holds it
+(`curation.within` + `list`), which YAML keys a record may have, their types and
+vocabularies, its foreign keys and its cross-field rules. Every row is made by one
 constructor, `make_row`, from the record's own fields and the values this module
-derives (a date's bounds, a count's number, an id). Adding an optional field to a
-curated table needs no code: declare it in tables.yaml and write it in the YAML.
+derives (DERIVED: a date's bounds, a count's number, an id); a nested row's key to the
+record that holds it is filled from its foreign key. A table declared in tables.yaml
+with no entry in DERIVED needs no code: plain fields, foreign keys and rules work as
+declared. Foreign keys and the rules on rows (rules.py, shared with validate.py) are
+checked once every table is made, each failure naming the file, record and field.
 
 Every curated record carries `evidence`: a list of items, either
 ``{SOURCE_ID: "verbatim quote"}`` or ``{source: SOURCE_ID, quote: "...", context: "...",
@@ -22,20 +26,19 @@ referent_date).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, SpecError
-from .provenance import INFERENCE_FIELDS, inferred_values, supports, why_not
-from .rules import cell_problem, graph_problems, name_script_problem, reference_type_problems, unicode_problem
+from .provenance import supports, why_not
+from .rules import Finding, cell_problem, declared_findings, fatalities_columns, row_findings, unicode_problem
 from .schema import TYPES, Spec, Table
 from .values import edtf_bounds, edtf_precision, parse_count, parse_duration
 from .yamlfile import read_yaml
 
-RULE_VERBS = {"equals-quote": "is exactly", "in-quote": "contains", "date-in-quote": "has a date reading as",
-              "stated": "lists the field for"}
+Rows = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,8 @@ def make_row(table: Table, inputs: dict[str, Any], derived: dict[str, Any]) -> d
         elif name in derived:
             row[name] = derived[name]
         else:
-            raise SpecError(f"field {table.name}.{name} is marked derived in tables.yaml, "
-                            f"but the build derives no value for it")
+            raise SpecError(f"metadata/tables.yaml: table {table.name!r}: field {name!r} is marked derived, "
+                            f"but the build has no derivation for it (curate.DERIVED)")
     return row
 
 
@@ -143,15 +146,39 @@ def _list(rec: dict[str, Any], key: str, loc: Loc, where: str = "") -> list[Any]
     return value
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a row was written: its record, the key path of a nested row inside it
+    ("names[0]."), and the YAML key of a field that the YAML names otherwise."""
+    loc: Loc
+    where: str = ""
+    rename: tuple[tuple[str, str], ...] = ()
+
+    def fail(self, fld: str | None, message: str) -> InputError:
+        key = dict(self.rename).get(fld, fld) if fld else None
+        return self.loc.fail(self.where + key if key else self.where.rstrip(".") or None, message)
+
+
+# An inference row is written as `inferred[n]: {field, rule, from}` in its record; an
+# entity's name is the one of its `names` marked canonical.
+INFERENCE_KEYS = (("from_record", "from"), ("record_id", ""), ("table", ""))
+YAML_KEYS = {"entities": (("name", "names"),)}
+# The rules between a record's own fields, checked as it is read, before anything is
+# derived from them (a relation's id needs its object or literal).
+INPUT_RULES = ("fields-together", "exactly-one", "field-only-when")
+
+
 class _Curator:
-    """Builds the curated rows and collects their evidence."""
+    """Reads every curated table and collects its rows, their places and evidence."""
 
     def __init__(self, spec: Spec, curation: Curation) -> None:
         self.spec = spec
         self.curation = curation
         self.vocab = {name: set(v.terms) for name, v in spec.vocabularies.items()}
-        self.evidence: list[dict[str, Any]] = []
-        self.inferences: list[tuple[Loc, str, dict[str, Any], Any]] = []
+        self.verbs = {t: a["verb"] for t, a in spec.vocabularies["evidence_rule"].attributes.items()}
+        self.tables: dict[str, Rows] = {t.name: [] for t in spec.curated} | {"inferences": []}
+        self.places: dict[str, list[Place]] = {name: [] for name in self.tables}
+        self.evidence: Rows = []
 
     def records(self, name: str) -> Iterator[tuple[Any, Loc]]:
         path = str(self.curation.folder / f"{name}.yaml")
@@ -159,26 +186,64 @@ class _Curator:
             rid = rec.get("id") if isinstance(rec, dict) else None
             yield rec, Loc(path, repr(rid) if isinstance(rid, str) else f"#{number}")
 
-    def read(self, table: str, rec: Any, loc: Loc, where: str = "") -> dict[str, Any]:
-        return read_inputs(self.spec.table(table), rec, loc, self.vocab, where)
+    def place(self, finding: Finding) -> Place:
+        places = self.places.get(finding.table)
+        if places is None:  # an extracted table, linked to entities by the build
+            return Place(Loc(f"data/{finding.table}.csv", f"row {finding.index + 1}"))
+        return places[finding.index]
 
-    def row(self, table: str, inputs: dict[str, Any], loc: Loc, where: str, **derived: Any) -> dict[str, Any]:
+    def row(self, table: Table, inputs: dict[str, Any], loc: Loc, where: str, derived: dict[str, Any]) -> dict:
         """make_row, with each derived value that has a `pattern` in tables.yaml (a
         composed id) checked against it; read_inputs checks the given ones."""
-        row = make_row(self.spec.table(table), inputs, derived)
-        for f in self.spec.table(table).fields:
+        row = make_row(table, inputs, derived)
+        for f in table.fields:
             if "derived" in f and inputs.get(f["name"]) is None:
                 _check_pattern(loc, where, f, row[f["name"]])
         return row
 
-    def add_evidence(self, loc: Loc, table: str, record_id: str, items: Any, row: dict[str, Any],
-                     where: str = "evidence", inferred: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    def add(self, table: Table, rec: Any, loc: Loc, where: str = "",
+            parent: tuple[Table, dict[str, Any]] | None = None, n: int = 0) -> None:
+        """One record of a curated table (and the nested records it holds)."""
+        values = read_inputs(table, rec, loc, self.vocab, where)
+        inputs = {f["name"] for f in table.input_fields()}
+        for finding in declared_findings(table, [values]):
+            if finding.code in INPUT_RULES and finding.field in inputs:
+                raise Place(loc, where).fail(finding.field, finding.message)
+        derived: dict[str, Any] = {}
+        if parent is not None:
+            derived.update(_parent_key(table, *parent))
+            derived.setdefault("id", f"{parent[1]['id']}/{n + 1}")
+        derive = DERIVED.get(table.name)
+        if derive is not None:
+            derived.update(derive(values, derived, Place(loc, where), rec))
+        row = self.row(table, values, loc, where, derived)
+        if "id" in row:
+            if any(r["id"] == row["id"] for r in self.tables[table.name]):
+                raise loc.fail(where + "id", f"{row['id']!r} is used twice")
+            if loc.record.startswith("#") and not where:
+                loc = Loc(loc.path, repr(row["id"]))
+        self.tables[table.name].append(row)
+        self.places[table.name].append(Place(loc, where, YAML_KEYS.get(table.name, ())))
+        keys = table.curation.keys if table.curation else {}
+        inferred = self.add_inferences(loc, table, rec, row) if "inferred" in keys else frozenset()
+        # The nested records first: an entity reuses the quotes of its canonical name,
+        # which are reported where they are written if they fail.
+        for child in self.spec.curated:
+            if child.curation.within == table.name:
+                for m, item in enumerate(_list(rec, child.curation.list, loc, where)):
+                    self.add(child, item, loc, f"{where}{child.curation.list}[{m}].", (table, row), m)
+        if "evidence" in keys:
+            items = EVIDENCE_ITEMS.get(table.name, _own_evidence)(rec, loc, where)
+            if items or keys["evidence"]:
+                self.add_evidence(loc, table, row["id"], items, row, where + "evidence", inferred)
+
+    def add_evidence(self, loc: Loc, table: Table, record_id: str, items: Any, row: dict[str, Any],
+                     where: str, inferred: frozenset[str] = frozenset()) -> None:
         """Evidence rows of one record, each listing the factual fields its quote supports;
         every non-empty factual field of the row must be supported or `inferred`."""
         if not isinstance(items, list) or not items:
             raise loc.fail(where, "needs at least one evidence item")
-        rules = {f: r for f, r in self.spec.table(table).evidence_rules.items()
-                 if row.get(f) is not None and f not in inferred}
+        rules = {f: r for f, r in table.evidence_rules.items() if row.get(f) is not None and f not in inferred}
         spans = []
         for n, item in enumerate(items):
             at = f"{where}[{n}]"
@@ -193,28 +258,28 @@ class _Curator:
                 for f in listed:
                     if f not in rules:
                         raise loc.fail(at + ".fields", f"{f!r} is not a non-empty, non-inferred factual "
-                                       f"field of {table} (those are {', '.join(rules) or 'none'})")
+                                       f"field of {table.name} (those are {', '.join(rules) or 'none'})")
                     if not supports(rules[f], row[f], quote):
                         raise loc.fail(at + ".fields", f"{f}: {why_not(rules[f], row[f], quote)}")
                 fields = [f for f in rules if f in listed]
             if not fields:
                 raise loc.fail(at, f"the quote supports no field of the record ({', '.join(rules)}): "
                                    f"{quote!r}")
-            spans.append({"table": table, "record_id": record_id, "ordinal": n + 1,
+            spans.append({"table": table.name, "record_id": record_id, "ordinal": n + 1,
                           "fields": " ".join(fields), "source": source,
                           "char_start": start, "char_end": start + len(quote), "quote": quote})
         covered = {f for s in spans for f in s["fields"].split()}
         for f, rule in rules.items():
             if f not in covered:
                 raise loc.fail(where.rsplit("evidence", 1)[0] + f,
-                               f"no evidence quote {RULE_VERBS[rule]} {row[f]!r}; quote one, or give "
+                               f"no evidence quote {self.verbs[rule]} {row[f]!r}; quote one, or give "
                                f"an `inferred` rule")
         self.evidence.extend(spans)
-        return spans
 
-    def add_inferences(self, loc: Loc, table: str, record_id: str, rec: dict[str, Any],
-                       row: dict[str, Any]) -> frozenset[str]:
-        """Inference rows of one record; their fields are checked once all events exist."""
+    def add_inferences(self, loc: Loc, table: Table, rec: dict[str, Any], row: dict[str, Any]) -> frozenset[str]:
+        """Inference rows of one record; whether each gives its value is a rule on rows
+        (rules.inference_findings), checked once every table is made."""
+        rules = self.spec.vocabularies["inference_rule"].attributes
         fields = set()
         for n, item in enumerate(_list(rec, "inferred", loc)):
             at = f"inferred[{n}]"
@@ -222,20 +287,20 @@ class _Curator:
                     or not all(isinstance(v, str) for v in item.values())):
                 raise loc.fail(at, "expected {field, rule} or {field, rule, from}, each a string")
             fld, rule, other = item["field"], item["rule"], item.get("from")
-            rules = self.vocab.get("inference_rule", set())
             if rule not in rules:
                 raise loc.fail(at + ".rule", f"{rule!r} is not one of {sorted(rules)}")
-            if fld not in self.spec.table(table).evidence_rules or row.get(fld) is None:
-                raise loc.fail(at + ".field", f"{fld!r} is not a non-empty factual field of {table}")
+            if fld not in table.evidence_rules or row.get(fld) is None:
+                raise loc.fail(at + ".field", f"{fld!r} is not a non-empty factual field of {table.name}")
             if fld in fields:
                 raise loc.fail(at + ".field", f"{fld!r} is inferred twice")
             if other is None:
-                if not rule.startswith("parent_") or row.get("parent") is None:
+                if not rules[rule].get("from_parent") or row.get("parent") is None:
                     raise loc.fail(at + ".from", f"rule {rule} needs `from`: the event the value comes from")
                 other = row["parent"]
             fields.add(fld)
-            self.inferences.append((loc, at, {"table": table, "record_id": record_id, "field": fld,
-                                              "rule": rule, "from_record": other}, row[fld]))
+            self.tables["inferences"].append({"table": table.name, "record_id": row["id"], "field": fld,
+                                              "rule": rule, "from_record": other})
+            self.places["inferences"].append(Place(loc, at + ".", INFERENCE_KEYS))
         return frozenset(fields)
 
     def _evidence_item(self, loc: Loc, item: Any, where: str) -> tuple[str, str, str | None, list[str] | None]:
@@ -282,66 +347,137 @@ def _find_once(loc: Loc, text: str, needle: str, source: str, where: str, what: 
     return text.index(needle)
 
 
-def _dates(loc: Loc, value: str | None, fld: str) -> tuple[str | None, str | None, str | None]:
+def _parent_key(table: Table, parent: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """A nested row's key to the record that holds it, from its foreign key to that table."""
+    for fk in table.foreign_keys:
+        if fk["reference"]["resource"] == parent.name:
+            return {f: row[r] for f, r in zip(fk["fields"], fk["reference"]["fields"])}
+    raise SpecError(f"table {table.name!r} is written within {parent.name!r}, but has no foreign key to it "
+                    f"(tables.yaml)")
+
+
+def _dates(place: Place, value: str | None, fld: str) -> tuple[str | None, str | None, str | None]:
     """Earliest day, latest day and precision of an EDTF value."""
     if value is None:
         return None, None, None
     try:
         start, end = edtf_bounds(value)
     except ValueError as exc:
-        raise loc.fail(fld, str(exc)) from exc
+        raise place.fail(fld, str(exc)) from exc
     return start, end, edtf_precision(value)
 
 
-def _unique_id(loc: Loc, seen: set[str], record_id: str) -> str:
-    """The id, once per table; its form is the id field's `pattern` (see _Curator.row)."""
-    if record_id in seen:
-        raise loc.fail("id", f"{record_id!r} is used twice")
-    seen.add(record_id)
-    return record_id
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _ref(loc: Loc, value: Any, known: set[str], fld: str, what: str = "entity") -> Any:
-    if value is not None and value not in known:
-        raise loc.fail(fld, f"unknown {what} {value!r}")
-    return value
+# ---- what the build derives, per table (tables.yaml's `derived:` says it in words) ----
+
+# (the record's fields as read, what is derived so far, where it is, the YAML record)
+Derive = Callable[[dict[str, Any], dict[str, Any], Place, dict[str, Any]], dict[str, Any]]
 
 
-def curated_tables(spec: Spec, curation: Curation,
-                   extracted: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """Rows of the curated tables, plus infobox_values and see_also linked to entities."""
+def _entity(values: dict, derived: dict, place: Place, rec: dict) -> dict:
+    return {"name": _canonical_name(rec)}
+
+
+def _event(values: dict, derived: dict, place: Place, rec: dict) -> dict:
+    start, end, precision = _dates(place, values["edtf"], "edtf")
+    # the fatality columns are copied from the count once every count is read (_copy_fatalities)
+    return {"date_start": start, "date_end": end, "date_precision": precision, **fatalities_columns(None)}
+
+
+def _relation(values: dict, derived: dict, place: Place, rec: dict) -> dict:
+    start, end, _ = _dates(place, values["valid_edtf"], "valid_edtf")
+    target = values["object"] or _slug(values["literal"])
+    return {"id": f"{values['subject']}/{values['predicate']}/{target}", "valid_start": start, "valid_end": end}
+
+
+def _count_values(values: dict, derived: dict, place: Place, rec: dict) -> dict:
+    count = parse_count(values["text"])
+    if count is None:
+        raise place.fail("text", f"{values['text']!r} does not read as a count")
+    for column, number in count.columns().items():
+        if (problem := cell_problem(number)) is not None:
+            raise place.fail("text", f"{column} would be {problem}")
+    return count.columns()
+
+
+def _participant(values: dict, derived: dict, place: Place, rec: dict) -> dict:
+    return {"id": f"{derived['event']}/{values['role']}/{values['entity']}"}
+
+
+def _link(values: dict, derived: dict, place: Place, rec: dict) -> dict:
+    target = values["literal"] and _slug(values["literal"]) or values["to_event"] or values["to_relation"]
+    lag = parse_duration(values["lag_text"]) if values["lag_text"] is not None else None
+    return {"id": f"{derived['event']}/{values['link']}/{target}", "lag": lag}
+
+
+def _assessment(values: dict, derived: dict, place: Place, rec: dict) -> dict:
+    return {"id": f"{derived['claim']}/{values['source']}"}
+
+
+def _name(values: dict, derived: dict, place: Place, rec: dict) -> dict:
+    return {"canonical": False}
+
+
+DERIVED: dict[str, Derive] = {"entities": _entity, "entity_names": _name, "events": _event,
+                              "event_participants": _participant, "event_links": _link,
+                              "relations": _relation, "counts": _count_values, "claim_assessments": _assessment}
+
+
+def _own_evidence(rec: dict[str, Any], loc: Loc, where: str) -> Any:
+    return rec.get("evidence")
+
+
+def _entity_evidence(rec: dict[str, Any], loc: Loc, where: str) -> list[Any]:
+    """An entity is attested by the quotes of its canonical name, and by any of its own."""
+    canonical = [n for n in _list(rec, "names", loc) if isinstance(n, dict) and n.get("canonical") is True]
+    reused = canonical[0].get("evidence") if len(canonical) == 1 else None
+    reused = [{k: v for k, v in i.items() if k != "fields"} if isinstance(i, dict) and "quote" in i else i
+              for i in (reused if isinstance(reused, list) else [])]
+    return [*reused, *_list(rec, "evidence", loc)]
+
+
+EVIDENCE_ITEMS = {"entities": _entity_evidence}
+
+
+def _canonical_name(rec: dict[str, Any]) -> Any:
+    """The one name marked canonical; None when there is not exactly one (a rule on
+    rows, canonical-name, then says so)."""
+    names = rec.get("names")
+    found = [n.get("name") for n in names if isinstance(n, dict) and n.get("canonical") is True] \
+        if isinstance(names, list) else []
+    return found[0] if len(found) == 1 else None
+
+
+def _copy_fatalities(tables: dict[str, Rows]) -> None:
+    """Each event's fatality columns, copied from the count it names."""
+    counts = {c["id"]: c for c in tables["counts"]}
+    for event in tables["events"]:
+        event.update(fatalities_columns(counts.get(event["fatalities_count"])))
+
+
+def curated_tables(spec: Spec, curation: Curation, extracted: dict[str, Rows]) -> dict[str, Rows]:
+    """Rows of the curated tables, evidence and inferences, plus infobox_values and
+    see_also linked to entities; every foreign key and rule on rows checked."""
     c = _Curator(spec, curation)
-    out: dict[str, list[dict[str, Any]]] = {}
-    out["entities"], out["entity_names"] = _entities(c)
-    entity_ids = {e["id"] for e in out["entities"]}
-    event_ids = {r.get("id") for r in curation.records.get("events", []) if isinstance(r, dict)}
-    out["counts"] = _counts(c, entity_ids, event_ids)
-    out["events"], out["event_participants"] = _events(c, entity_ids, event_ids, out["counts"])
-    out["relations"] = _relations(c, entity_ids)
-    out["event_links"] = _event_links(c, event_ids, {r["id"] for r in out["relations"]})
-    out["claims"], out["claim_assessments"] = _claims(c, entity_ids, event_ids)
-    out["disagreements"] = _disagreements(c, out, entity_ids, event_ids)
-    _graph_and_types(c, out)
+    for table in spec.curated:
+        if table.curation.file is None:
+            continue  # read within the table that holds it
+        for rec, loc in c.records(table.curation.file):
+            c.add(table, rec, loc)
+    if "events" in c.tables and "counts" in c.tables:
+        _copy_fatalities(c.tables)
+    out = dict(c.tables)
     out["evidence"] = c.evidence
-    out["inferences"] = _inferences(c, {e["id"]: e for e in out["events"]})
-    names = _english_names(out["entity_names"])
+    names = _english_names(out.get("entity_names", []))
     out["infobox_values"] = [{**r, "entity": named_entity(r["value"], names) if r["datatype"] == "text" else None}
                              for r in extracted["infobox_values"]]
     out["see_also"] = [{**r, "entity": named_entity(r["title"], names)} for r in extracted["see_also"]]
+    for finding in row_findings(spec, {**extracted, **out}):
+        raise c.place(finding).fail(finding.field, finding.message)
     return out
-
-
-def _graph_and_types(c: _Curator, out: dict[str, list[dict[str, Any]]]) -> None:
-    """The `distinct`, `acyclic` and foreign-key `types` rules of tables.yaml, on the
-    curated rows, as errors that name the curation file and the record."""
-    types = {e["id"]: e["type"] for e in out["entities"]}
-    for table in c.spec.curated:
-        rows = out.get(table.name, [])
-        within = table.curation.within
-        path = str(c.curation.folder / f"{c.spec.table(within).curation.file if within else table.curation.file}.yaml")
-        problems = [(i, fld, message) for i, fld, _, message in graph_problems(table, rows)]
-        for i, fld, message in problems + reference_type_problems(table, rows, types):
-            raise InputError(path, f"record {rows[i].get('id')!r}", fld, message)
 
 
 def named_entity(text: str, names: dict[str, str]) -> str | None:
@@ -354,213 +490,10 @@ def named_entity(text: str, names: dict[str, str]) -> str | None:
     return names[max(tails, key=len)] if tails else None
 
 
-def _english_names(rows: list[dict[str, Any]]) -> dict[str, str]:
+def _english_names(rows: Rows) -> dict[str, str]:
     """English name -> entity, for names that belong to exactly one entity."""
     owners: dict[str, set[str]] = {}
     for row in rows:
         if row["language"] == "en":
             owners.setdefault(row["name"], set()).add(row["entity"])
     return {name: next(iter(ids)) for name, ids in owners.items() if len(ids) == 1}
-
-
-def _entities(c: _Curator) -> tuple[list[dict], list[dict]]:
-    entities, names, seen = [], [], set()
-    for rec, loc in c.records("entities"):
-        values = c.read("entities", rec, loc)
-        eid = _unique_id(loc, seen, values["id"])
-        canonical = []
-        for n, name in enumerate(_list(rec, "names", loc), start=1):
-            where = f"names[{n - 1}]."
-            name_values = c.read("entity_names", name, loc, where)
-            for fld, problem in name_script_problem(c.spec.table("entity_names"), name_values):
-                raise loc.fail(where + fld, problem)
-            row_id = f"{eid}/{n}"
-            names.append(c.row("entity_names", name_values, loc, where, id=row_id, entity=eid, canonical=False))
-            c.add_evidence(loc, "entity_names", row_id, name["evidence"], names[-1], where + "evidence")
-            if names[-1]["canonical"]:
-                canonical.append((name_values["name"], name["evidence"]))
-        if len(canonical) != 1:
-            raise loc.fail("names", f"needs exactly one name with 'canonical: true', has {len(canonical)}")
-        entities.append(c.row("entities", values, loc, "", name=canonical[0][0]))
-        # An entity is attested by the quotes of its canonical name, and by any of its own.
-        reused = [{k: v for k, v in i.items() if k != "fields"} if isinstance(i, dict) and "quote" in i else i
-                  for i in canonical[0][1]]
-        c.add_evidence(loc, "entities", eid, [*reused, *_list(rec, "evidence", loc)], entities[-1])
-    return entities, names
-
-
-def _counts(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> list[dict]:
-    rows, seen = [], set()
-    for rec, loc in c.records("counts"):
-        values = c.read("counts", rec, loc)
-        cid = _unique_id(loc, seen, values["id"])
-        count = parse_count(values["text"])
-        if count is None:
-            raise loc.fail("text", f"{values['text']!r} does not read as a count")
-        for column, number in count.columns().items():
-            if (problem := cell_problem(number)) is not None:
-                raise loc.fail("text", f"{column} would be {problem}")
-        if values["source"] not in c.curation.texts:
-            raise loc.fail("source", f"unknown source {values['source']!r}")
-        if (values["event"] is None) == (values["entity"] is None):
-            raise loc.fail("event", "give either an event or an entity")
-        _ref(loc, values["event"], event_ids, "event", "event")
-        _ref(loc, values["entity"], entity_ids, "entity")
-        _ref(loc, values["attributed_to"], entity_ids, "attributed_to")
-        rows.append(c.row("counts", values, loc, "", **count.columns()))
-        c.add_evidence(loc, "counts", cid, rec["evidence"], rows[-1])
-    return rows
-
-
-def fatalities_columns(count: dict[str, Any] | None) -> dict[str, Any]:
-    """An event's fatality columns, from the count it names (UCDP-style low/best/high)."""
-    if count is None:
-        return {"fatalities_low": None, "fatalities_low_exclusive": None, "fatalities_best": None,
-                "fatalities_high": None, "fatalities_certainty": None, "fatalities_text": None,
-                "fatalities_of_whom": None, "fatalities_attributed_to": None}
-    exact = count["number"] if count["number_certainty"] == "exact" else None
-    return {"fatalities_low": count["number_min"] if count["number_min"] is not None else exact,
-            "fatalities_low_exclusive": count["number_min_exclusive"] if count["number_min"] is not None
-            else (False if exact is not None else None),
-            "fatalities_best": count["number"],
-            "fatalities_high": count["number_max"] if count["number_max"] is not None else exact,
-            "fatalities_certainty": count["number_certainty"],
-            "fatalities_text": count["text"],
-            "fatalities_of_whom": count["of_whom"],
-            "fatalities_attributed_to": count["attributed_to"]}
-
-
-def _events(c: _Curator, entity_ids: set[str], event_ids: set[str],
-            counts: list[dict]) -> tuple[list[dict], list[dict]]:
-    by_id = {row["id"]: row for row in counts}
-    events, participants, seen = [], [], set()
-    for rec, loc in c.records("events"):
-        values = c.read("events", rec, loc)
-        eid = _unique_id(loc, seen, values["id"])
-        count = None
-        if values["fatalities_count"] is not None:
-            count = by_id.get(values["fatalities_count"])
-            if count is None or count["event"] != eid or count["property"] != "killed":
-                raise loc.fail("fatalities_count", f"{values['fatalities_count']!r} is not a 'killed' "
-                                                   f"count of this event")
-        if (values["parent"] is None) != (values["parent_relation"] is None):
-            raise loc.fail("parent_relation", "give parent and parent_relation together")
-        if (values["place"] is None) != (values["place_precision"] is None):
-            raise loc.fail("place_precision", "give place and place_precision together")
-        _ref(loc, values["entity"], entity_ids, "entity")
-        _ref(loc, values["place"], entity_ids, "place")
-        _ref(loc, values["parent"], event_ids, "parent", "event")
-        start, end, precision = _dates(loc, values["edtf"], "edtf")
-        events.append(c.row("events", values, loc, "", date_start=start, date_end=end, date_precision=precision,
-                            **fatalities_columns(count)))
-        inferred = c.add_inferences(loc, "events", eid, rec, events[-1])
-        c.add_evidence(loc, "events", eid, rec["evidence"], events[-1], inferred=inferred)
-        seen_roles: set[str] = set()
-        for n, p in enumerate(_list(rec, "participants", loc)):
-            where = f"participants[{n}]."
-            p_values = c.read("event_participants", p, loc, where)
-            pid = f"{eid}/{p_values['role']}/{p_values['entity']}"
-            _unique_id(loc, seen_roles, pid)
-            _ref(loc, p_values["entity"], entity_ids, where + "entity")
-            participants.append(c.row("event_participants", p_values, loc, where, id=pid, event=eid))
-            c.add_evidence(loc, "event_participants", pid, p["evidence"], participants[-1], where + "evidence")
-    return events, participants
-
-
-def _relations(c: _Curator, entity_ids: set[str]) -> list[dict]:
-    rows, seen = [], set()
-    for rec, loc in c.records("relations"):
-        values = c.read("relations", rec, loc)
-        if (values["object"] is None) == (values["literal"] is None):
-            raise loc.fail("object", "give either an object entity or a literal")
-        target = values["object"] or _slug(values["literal"])
-        rid = _unique_id(loc, seen, values["id"] or f"{values['subject']}/{values['predicate']}/{target}")
-        loc = Loc(loc.path, repr(rid))
-        _ref(loc, values["subject"], entity_ids, "subject")
-        _ref(loc, values["object"], entity_ids, "object")
-        start, end, _ = _dates(loc, values["valid_edtf"], "valid_edtf")
-        rows.append(c.row("relations", values, loc, "", id=rid, valid_start=start, valid_end=end))
-        inferred = c.add_inferences(loc, "relations", rid, rec, rows[-1])
-        c.add_evidence(loc, "relations", rid, rec["evidence"], rows[-1], inferred=inferred)
-    return rows
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def _event_links(c: _Curator, event_ids: set[str], relation_ids: set[str]) -> list[dict]:
-    """The `links` of each event, read once the relations they may point at exist."""
-    rows = []
-    for rec, loc in c.records("events"):
-        seen: set[str] = set()
-        for n, link in enumerate(_list(rec, "links", loc)):
-            where = f"links[{n}]."
-            values = c.read("event_links", link, loc, where)
-            targets = [values[k] for k in ("to_event", "to_relation", "literal") if values[k] is not None]
-            if len(targets) != 1:
-                raise loc.fail(where + "to_event", "give exactly one of to_event, to_relation and literal")
-            _ref(loc, values["to_event"], event_ids, where + "to_event", "event")
-            _ref(loc, values["to_relation"], relation_ids, where + "to_relation", "relation")
-            lag = parse_duration(values["lag_text"]) if values["lag_text"] is not None else None
-            if values["lag_text"] is not None and values["link"] != "after":
-                raise loc.fail(where + "lag_text", "only an `after` link has a lag")
-            target = values["literal"] and _slug(values["literal"]) or targets[0]
-            lid = _unique_id(loc, seen, f"{rec['id']}/{values['link']}/{target}")
-            rows.append(c.row("event_links", values, loc, where, id=lid, event=rec["id"], lag=lag))
-            c.add_evidence(loc, "event_links", lid, link["evidence"], rows[-1], where + "evidence")
-    return rows
-
-
-def _claims(c: _Curator, entity_ids: set[str], event_ids: set[str]) -> tuple[list[dict], list[dict]]:
-    claims, assessments, seen = [], [], set()
-    for rec, loc in c.records("claims"):
-        values = c.read("claims", rec, loc)
-        cid = _unique_id(loc, seen, values["id"])
-        _ref(loc, values["event"], event_ids, "event", "event")
-        _ref(loc, values["claimant"], entity_ids, "claimant")
-        _ref(loc, values["made_at"], event_ids, "made_at", "event")
-        claims.append(c.row("claims", values, loc, ""))
-        c.add_evidence(loc, "claims", cid, rec["evidence"], claims[-1])
-        for n, a in enumerate(_list(rec, "assessments", loc)):
-            where = f"assessments[{n}]."
-            a_values = c.read("claim_assessments", a, loc, where)
-            if a_values["source"] not in c.curation.texts:
-                raise loc.fail(where + "source", f"unknown source {a_values['source']!r}")
-            aid = f"{cid}/{a_values['source']}"
-            assessments.append(c.row("claim_assessments", a_values, loc, where, id=aid, claim=cid))
-            c.add_evidence(loc, "claim_assessments", aid, a["evidence"], assessments[-1], where + "evidence")
-    return claims, assessments
-
-
-def _disagreements(c: _Curator, tables: dict[str, list[dict]], entity_ids: set[str],
-                   event_ids: set[str]) -> list[dict]:
-    rows, seen = [], set()
-    for rec, loc in c.records("disagreements"):
-        values = c.read("disagreements", rec, loc)
-        _unique_id(loc, seen, values["id"])
-        ids = {r["id"] for r in tables.get(values["table"], [])}
-        for key in ("record_a", "record_b"):
-            _ref(loc, values[key], ids, key, f"{values['table']} record")
-        _ref(loc, values["event"], event_ids, "event", "event")
-        _ref(loc, values["entity"], entity_ids, "entity")
-        rows.append(c.row("disagreements", values, loc, ""))
-    return rows
-
-
-def _inferences(c: _Curator, events: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The inference rows, each re-applied: the value must be what its rule gives."""
-    rows = []
-    for loc, at, row, value in c.inferences:
-        other = events.get(row["from_record"])
-        if other is None:
-            raise loc.fail(at + ".from", f"unknown event {row['from_record']!r}")
-        target = INFERENCE_FIELDS[row["rule"]][1]
-        if target not in (None, row["field"]):
-            raise loc.fail(at + ".field", f"rule {row['rule']} fills {target}, not {row['field']}")
-        allowed = inferred_values(row["rule"], other)
-        if value not in allowed:
-            raise loc.fail(at, f"{row['field']} is {value!r}, but rule {row['rule']} from "
-                               f"{row['from_record']!r} gives {' or '.join(map(repr, sorted(allowed))) or 'nothing'}")
-        rows.append(row)
-    return rows

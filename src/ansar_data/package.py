@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import InputError
 from .outputs import JOURNAL, interrupted
+from .registry import rule_of
 from .schema import TYPES, Spec, Table, load_spec
 from .sources import read_index, source_path
 from .tables_io import load_json
@@ -34,6 +35,10 @@ class Problem:
     resource: str | None = None
     row: int | None = None
     field: str | None = None
+
+    def __post_init__(self) -> None:
+        if rule_of(self.code) is None:
+            raise ValueError(f"undeclared error code {self.code!r}: declare it in registry.py")
 
 
 class CannotRun(Exception):

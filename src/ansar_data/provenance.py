@@ -1,25 +1,31 @@
 """Field-level provenance: whether a quote supports a value by its field's evidence
 rule, and which values an inference rule allows. One place for both, so the build
 (which lists the fields each quote supports) and validate.py (which re-derives them)
-apply the same rules."""
+apply the same rules. What each rule means, its error code and how an inference rule
+is applied are declared in metadata/tables.yaml (the vocabularies' attributes); here
+is only what a program must do to apply them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .values import dates_in
 
+# evidence_rule term -> test of (value, quote). A `stated` field is the curator's
+# reading: no program can check it against the words. tables.yaml is refused when its
+# evidence_rule terms differ from these (schema.parse_spec).
+SUPPORTS: dict[str, Callable[[Any, str], bool]] = {
+    "equals-quote": lambda value, quote: quote == value,
+    "in-quote": lambda value, quote: isinstance(value, str) and value in quote,
+    "date-in-quote": lambda value, quote: value in dates_in(quote),
+    "stated": lambda value, quote: True,
+}
+
 
 def supports(rule: str, value: Any, quote: str) -> bool:
-    """Whether the quote supports the (non-empty) value by the evidence rule. A `stated`
-    field is the curator's reading: no program can check it against the words."""
-    if rule == "equals-quote":
-        return quote == value
-    if rule == "in-quote":
-        return isinstance(value, str) and value in quote
-    if rule == "date-in-quote":
-        return value in dates_in(quote)
-    return rule == "stated"
+    """Whether the quote supports the (non-empty) value by the evidence rule."""
+    return SUPPORTS[rule](value, quote)
 
 
 def why_not(rule: str, value: Any, quote: str) -> str:
@@ -33,17 +39,11 @@ def why_not(rule: str, value: Any, quote: str) -> str:
     return f"the quote does not contain {value!r}"
 
 
-# inference rule -> (field of the other record it copies, the field it may fill)
-INFERENCE_FIELDS = {"parent_date": ("edtf", "edtf"), "parent_place": ("place", "place"),
-                    "referent_date": ("edtf", None)}
-
-
-def inferred_values(rule: str, other: dict[str, Any]) -> set[Any]:
-    """The values an inference rule gives from the other record (an event)."""
-    source_field, _ = INFERENCE_FIELDS[rule]
-    value = other.get(source_field)
+def inferred_values(applied: dict[str, Any], other: dict[str, Any]) -> set[Any]:
+    """The values an inference rule gives from the other record (an event), as its
+    attributes in tables.yaml say: the field it `copies`, in each of its `forms` (X
+    standing for the copied value)."""
+    value = other.get(applied["copies"])
     if value is None:
         return set()
-    if rule == "referent_date":
-        return {value, f"../{value}", f"{value}/.."}
-    return {value}
+    return {form.replace("X", str(value)) for form in applied["forms"]}

@@ -1,16 +1,38 @@
-"""The rules every row keeps, written once for the build (which names the curation file
-and record) and for validate.py (which names the resource and row): cell limits, the
-Unicode policy, a name's script and language, and the graph rules that tables.yaml
-declares (`distinct`, `acyclic`, foreign-key `types`). Pure functions over rows."""
+"""The rules every row keeps, written once and run by both the build (which names the
+curation file and record) and validate.py (which names the resource and row): cell
+limits, the Unicode policy, a name's script and language, and the rules tables.yaml
+declares on a table (`together`, `exactly_one`, `only_when`, `distinct`, `acyclic`,
+foreign-key `types`) or on a vocabulary (how an inference rule is applied), and the
+copies and references between tables (fatalities, canonical names, disagreements).
+Pure functions over rows; `row_findings` runs every one of them.
+
+Every code is declared with its meaning in registry.py.
+"""
 
 from __future__ import annotations
 
 import graphlib
 import re
 import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from .schema import INT_MAX, INT_MIN, Table
+from .provenance import inferred_values
+from .schema import INT_MAX, INT_MIN, Spec, Table
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A row that breaks a rule: its table, its index in the table (0-based), the field
+    to look at, the rule's code and what is wrong."""
+    table: str
+    index: int
+    field: str | None
+    code: str
+    message: str
 
 # Excel cuts a cell at 32,767 characters (codebook); SQLite, Parquet and Stata hold
 # signed 64-bit integers.
@@ -125,3 +147,189 @@ def reference_type_problems(table: Table, rows: list[dict[str, Any]],
                 out.append((i, fld, f"{value!r} is of type {entity_types[value]!r}, not one of "
                                     f"{', '.join(fk['types'])}"))
     return out
+
+
+def _matches(row: dict[str, Any], when: dict[str, Any]) -> bool:
+    return all(row.get(k) == v for k, v in when.items())
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def declared_findings(table: Table, rows: Rows) -> Iterator[Finding]:
+    """The cross-field rules tables.yaml declares on the table: `together`,
+    `exactly_one`, `only_when`, and the graph rules `distinct` and `acyclic`."""
+    for fields in table.together:
+        for i, row in enumerate(rows):
+            given = [f for f in fields if row.get(f) is not None]
+            if given and len(given) != len(fields):
+                missing = next(f for f in fields if row.get(f) is None)
+                yield Finding(table.name, i, missing, "fields-together",
+                              f"give {_and(fields)} together ({_and(given)} given without {missing})")
+    for fields in table.exactly_one:
+        for i, row in enumerate(rows):
+            given = [f for f in fields if row.get(f) is not None]
+            if len(given) != 1:
+                yield Finding(table.name, i, fields[0], "exactly-one",
+                              f"give exactly one of {_and(fields)}, not {_and(given) if given else 'none'}")
+    for rule in table.only_when:
+        for i, row in enumerate(rows):
+            if row.get(rule["field"]) is not None and not _matches(row, rule["when"]):
+                condition = _and([f"{k} is {v!r}" for k, v in rule["when"].items()])
+                yield Finding(table.name, i, rule["field"], "field-only-when",
+                              f"{rule['field']} may be given only where {condition}")
+    for i, fld, code, message in graph_problems(table, rows):
+        yield Finding(table.name, i, fld, code, message)
+
+
+def reference_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
+    """Foreign-key `types`, and entities referred to by nothing but their own names."""
+    types = {e.get("id"): e.get("type") for e in tables.get("entities", [])}
+    used: set[Any] = set()
+    for table in spec.tables:
+        rows = tables.get(table.name, [])
+        for i, fld, message in reference_type_problems(table, rows, types):
+            yield Finding(table.name, i, fld, "reference-type", message)
+        if table.name != "entity_names":
+            for fk in table.foreign_keys:
+                if fk["reference"]["resource"] == "entities":
+                    used |= {r.get(fk["fields"][0]) for r in rows}
+    if "entities" in tables:
+        for i, row in enumerate(tables["entities"]):
+            if row.get("id") not in used:
+                yield Finding("entities", i, "id", "entity-unused",
+                              f"entity {row.get('id')!r} is referred to by nothing")
+
+
+def name_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
+    """A name's script and language; an entity's name is its one canonical name."""
+    names = tables.get("entity_names", [])
+    if names:
+        table = spec.table("entity_names")
+        for i, row in enumerate(names):
+            for fld, problem in name_script_problem(table, row):
+                yield Finding("entity_names", i, fld, "script-mismatch" if fld == "script" else "language-script",
+                              problem)
+    canonical: dict[Any, list[Any]] = {}
+    for row in names:
+        if row.get("canonical") is True:
+            canonical.setdefault(row.get("entity"), []).append(row.get("name"))
+    for i, row in enumerate(tables.get("entities", [])):
+        found = canonical.get(row.get("id"), [])
+        if len(found) != 1:
+            yield Finding("entities", i, "name", "canonical-name",
+                          f"needs exactly one canonical name in entity_names, has {len(found)}")
+        elif found[0] != row.get("name"):
+            yield Finding("entities", i, "name", "canonical-name",
+                          f"name is {row.get('name')!r}, but its canonical name in entity_names is {found[0]!r}")
+
+
+def fatalities_columns(count: dict[str, Any] | None) -> dict[str, Any]:
+    """An event's fatality columns, from the count it names (UCDP-style low/best/high):
+    a bound the count states, else an exact number is both bounds. The build derives
+    them with this function and the fatalities-copy rule compares with it."""
+    if count is None:
+        return dict.fromkeys(("fatalities_low", "fatalities_low_exclusive", "fatalities_best", "fatalities_high",
+                              "fatalities_certainty", "fatalities_text", "fatalities_of_whom",
+                              "fatalities_attributed_to"))
+    exact = count.get("number") if count.get("number_certainty") == "exact" else None
+    has_min = count.get("number_min") is not None
+    return {"fatalities_low": count.get("number_min") if has_min else exact,
+            "fatalities_low_exclusive": count.get("number_min_exclusive") if has_min
+            else (False if exact is not None else None),
+            "fatalities_best": count.get("number"),
+            "fatalities_high": count.get("number_max") if count.get("number_max") is not None else exact,
+            "fatalities_certainty": count.get("number_certainty"),
+            "fatalities_text": count.get("text"),
+            "fatalities_of_whom": count.get("of_whom"),
+            "fatalities_attributed_to": count.get("attributed_to")}
+
+
+def fatality_findings(tables: Mapping[str, Rows]) -> Iterator[Finding]:
+    """An event copies its fatality columns from a 'killed' count of that event."""
+    counts = {c.get("id"): c for c in tables.get("counts", [])}
+    for i, event in enumerate(tables.get("events", [])):
+        named = event.get("fatalities_count")
+        count = counts.get(named)
+        if named is not None and count is not None and (count.get("event") != event.get("id")
+                                                        or count.get("property") != "killed"):
+            yield Finding("events", i, "fatalities_count", "fatalities-count",
+                          f"{named!r} is not a 'killed' count of this event")
+        for key, want in fatalities_columns(count).items():
+            if event.get(key) != want:
+                yield Finding("events", i, key, "fatalities-copy",
+                              f"{key} is {event.get(key)!r} but count {named!r} gives {want!r}")
+
+
+def inference_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
+    """Each inference re-applied as the inference_rule vocabulary's attributes say: the
+    field it may fill, whether it copies from the record's parent, the forms it gives."""
+    vocabulary = spec.vocabularies.get("inference_rule")
+    rules = vocabulary.attributes if vocabulary else {}
+    events = {e.get("id"): e for e in tables.get("events", [])}
+    by_id = {t.name: {r.get("id"): (i, r) for i, r in enumerate(tables.get(t.name, []))} for t in spec.curated}
+    for i, inf in enumerate(tables.get("inferences", [])):
+        table, rid, fld, rule = inf.get("table"), inf.get("record_id"), inf.get("field"), inf.get("rule")
+        found = by_id.get(table, {}).get(rid)
+        if found is None or rule not in rules:
+            yield Finding("inferences", i, "record_id" if found is None else "rule", "inference-target",
+                          f"no {table} record {rid!r}" if found is None else f"unknown rule {rule!r}")
+            continue
+        (row, record), applied, other = found, rules[rule], events.get(inf.get("from_record"))
+        if fld not in spec.table(table).evidence_rules or applied.get("fills") not in (None, fld):
+            yield Finding("inferences", i, "field", "inference-target", f"rule {rule} cannot fill {table}.{fld}"
+                          + (f": it fills {applied['fills']}" if applied.get("fills") else ""))
+        elif applied.get("from_parent") and record.get("parent") != inf.get("from_record"):
+            yield Finding("inferences", i, "from_record", "inference-mismatch",
+                          f"{inf.get('from_record')!r} is not the parent of {rid!r}")
+        elif other is not None and record.get(fld) not in inferred_values(applied, other):
+            allowed = sorted(inferred_values(applied, other))
+            yield Finding(table, row, fld, "inference-mismatch",
+                          f"{fld} is {record.get(fld)!r}, but rule {rule} from {inf.get('from_record')!r} gives "
+                          f"{' or '.join(map(repr, allowed)) or 'nothing'}")
+
+
+def disagreement_findings(tables: Mapping[str, Rows]) -> Iterator[Finding]:
+    """Both records a disagreement compares exist in the table it names."""
+    for i, row in enumerate(tables.get("disagreements", [])):
+        ids = {r.get("id") for r in tables.get(row.get("table"), [])}
+        for key in ("record_a", "record_b"):
+            if row.get(key) not in ids:
+                yield Finding("disagreements", i, key, "disagreement-target",
+                              f"no {row.get('table')} record {row.get(key)!r}")
+
+
+def singular(table: str) -> str:
+    """"entities" -> "entity", "events" -> "event": a table's record in a message."""
+    return table[:-3] + "y" if table.endswith("ies") else table.removesuffix("s")
+
+
+def foreign_key_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
+    """Every foreign key tables.yaml declares, on the rows: a key with an empty part is
+    not checked (as in frictionless); a table that is not given is not checked."""
+    for table in spec.tables:
+        rows = tables.get(table.name)
+        for fk in table.foreign_keys if rows is not None else ():
+            target, fields = fk["reference"]["resource"], fk["fields"]
+            if target not in tables:
+                continue
+            keys = {tuple(r.get(f) for f in fk["reference"]["fields"]) for r in tables[target]}
+            for i, row in enumerate(rows):
+                value = tuple(row.get(f) for f in fields)
+                if None not in value and value not in keys:
+                    shown = repr(value[0]) if len(value) == 1 else repr(value)
+                    yield Finding(table.name, i, fields[-1], "foreign-key", f"unknown {singular(target)} {shown}")
+
+
+def row_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
+    """Every rule on rows that the build and validate.py share, over the tables given."""
+    yield from foreign_key_findings(spec, tables)
+    for table in spec.tables:
+        if table.name in tables:
+            yield from declared_findings(table, tables[table.name])
+    yield from reference_findings(spec, tables)
+    yield from name_findings(spec, tables)
+    yield from fatality_findings(tables)
+    yield from inference_findings(spec, tables)
+    yield from disagreement_findings(tables)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SpecError, UnknownTable
+from .provenance import SUPPORTS
 from .yamlfile import check_shape, parse_yaml, read_yaml
 
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
@@ -67,6 +68,8 @@ class Vocabulary:
     name: str
     description: str
     terms: dict[str, str]
+    # term -> how it is applied or what it belongs to; when given, every term has one
+    attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,11 @@ class Table:
     distinct: list[list[str]] = field(default_factory=list)
     # edges (`from` -> `to`, optionally only records matching `when`) that form no cycle
     acyclic: list[dict[str, Any]] = field(default_factory=list)
+    # fields given together or not at all; fields of which exactly one is given; a
+    # field that may be non-empty only in records matching `when`
+    together: list[list[str]] = field(default_factory=list)
+    exactly_one: list[list[str]] = field(default_factory=list)
+    only_when: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def field_names(self) -> list[str]:
@@ -172,8 +180,27 @@ def _vocabularies(raw: dict[str, Any], tables: list[dict[str, Any]]) -> dict[str
             terms = {t["name"]: t["title"] for t in tables if "evidence" in (t.get("curation") or {}).get("keys", {})}
         else:
             terms = v["terms"]
-        out[str(name)] = Vocabulary(str(name), v["description"], {str(k): str(t) for k, t in terms.items()})
+        out[str(name)] = Vocabulary(str(name), v["description"], {str(k): str(t) for k, t in terms.items()},
+                                    {str(k): dict(a) for k, a in (v.get("attributes") or {}).items()})
     return out
+
+
+def _check_attributes(vocabularies: dict[str, Vocabulary], origin: str) -> None:
+    """A vocabulary with attributes has them for every term and no other; an attribute
+    named after another vocabulary holds one of its terms (a predicate's relation_kind)."""
+    for v in vocabularies.values():
+        if not v.attributes:
+            continue
+        if set(v.attributes) != set(v.terms):
+            missing, extra = sorted(set(v.terms) - set(v.attributes)), sorted(set(v.attributes) - set(v.terms))
+            raise SpecError(f"{origin}: vocabulary {v.name!r}: attributes must name every term once"
+                            + (f"; missing {', '.join(missing)}" if missing else "")
+                            + (f"; not terms: {', '.join(extra)}" if extra else ""))
+        for term, attributes in v.attributes.items():
+            for key, value in attributes.items():
+                if key in vocabularies and value not in vocabularies[key].terms:
+                    raise SpecError(f"{origin}: vocabulary {v.name!r}: term {term!r}: {key} {value!r} "
+                                    f"is not a term of the {key!r} vocabulary")
 
 
 def _curation(raw: dict[str, Any] | None) -> CurationSpec | None:
@@ -190,6 +217,11 @@ def parse_spec(raw: Any, origin: str) -> Spec:
     check_shape(raw, "tables", origin)
     note = raw.get("offsets_note", "")
     vocabularies = _vocabularies(raw["vocabularies"], raw["tables"])
+    _check_attributes(vocabularies, origin)
+    rules = vocabularies.get("evidence_rule")
+    if rules is not None and set(rules.terms) != set(SUPPORTS):
+        raise SpecError(f"{origin}: the evidence_rule vocabulary must have the terms the program can apply, "
+                        f"{', '.join(SUPPORTS)}; it has {', '.join(rules.terms)}")
     tables = []
     for t in raw["tables"]:
         fields = []
@@ -208,8 +240,10 @@ def parse_spec(raw: Any, origin: str) -> Spec:
         table = Table(t["name"], t["title"], t["row"], fields, t["primaryKey"],
                       t.get("foreignKeys", []), t.get("uniqueKeys", []), t.get("spans", []),
                       t.get("ordered", []), t.get("dates", []), _curation(t.get("curation")),
-                      t.get("distinct", []), t.get("acyclic", []))
-        for key in [table.primary_key, *table.unique_keys, *table.ordered,
+                      t.get("distinct", []), t.get("acyclic", []), t.get("together", []),
+                      t.get("exactly_one", []), t.get("only_when", []))
+        for key in [table.primary_key, *table.unique_keys, *table.ordered, *table.together, *table.exactly_one,
+                    *([w["field"], *w["when"]] for w in table.only_when),
                     *(list(d.values()) for d in table.dates),
                     *(fk["fields"] for fk in table.foreign_keys), *table.distinct,
                     *([a["from"], a["to"], *a.get("when", {})] for a in table.acyclic),
