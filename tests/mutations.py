@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ansar_data.package import typed_cell
+from ansar_data.rules import fatalities_columns
 from ansar_data.schema import load_spec
 from ansar_data.tables_io import cell, read_csv_records, to_csv, to_json
 from ansar_data.values import edtf_bounds, parse_count
@@ -444,6 +445,9 @@ def generate(root: Path) -> list[Mutant]:
     add_unicode(tables, add)
     add_graph(tables, add)
     add_files(root, tables, add)
+    add_shared_rules(root, tables, add)
+    add_sources_and_dates(root, tables, add)
+    add_twins_and_csv(tables, add)
     add("resource-dropped", [
         Mutant("resource-dropped", f"descriptor without {res['name']}",
                edit_json("datapackage.json", lambda d, n=res["name"]: d.update(
@@ -479,7 +483,7 @@ def add_limits(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None
         Mutant("cell-past-csv-limit", f"entities {r['id']}",
                edit_records("entities", set_where({"id": r["id"]}, description="word " * 30000 + "end")),
                # past the csv module's own field limit where frictionless has not raised it
-               "cell-limit", None, None, "description", ("csv-unreadable", "frictionless/source-error"))
+               "csv-unreadable", "entities", None, None, ("cell-limit", "frictionless/source-error"))
         for _, r in list(tables["entities"].records())[:2]])
 
 
@@ -715,3 +719,161 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, li
                                                     record_id="no-such-record")),
                "inference-target", "inferences", i, "record_id", ("field-unsupported",))
         for i, r in inferences])
+
+
+def add_shared_rules(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+    """Rows the build refuses (rules.py, shared), edited by hand with the JSON twin and
+    hashes updated, so that only the shared rule can catch them."""
+    events = list(tables["events"].records())
+    add("fields-not-together", [
+        Mutant("fields-not-together", f"events {r['id']} without {second}",
+               edit_records("events", set_where({"id": r["id"]}, **{second: ""})),
+               "fields-together", "events", i, second, ())
+        for first, second in (("place", "place_precision"), ("parent", "parent_relation"))
+        for i, r in events if r[first]][:6])
+    counts, relations = list(tables["counts"].records()), list(tables["relations"].records())
+    add("not-exactly-one", [
+        Mutant("not-exactly-one", f"counts {r['id']} of an event and an entity",
+               edit_records("counts", set_where({"id": r["id"]}, entity="al-ansar")),
+               "exactly-one", "counts", i, "event", ("field-unsupported",))
+        for i, r in counts if r["event"]][:3] + [
+        Mutant("not-exactly-one", f"relations {r['id']} with an object and a literal",
+               edit_records("relations", set_where({"id": r["id"]}, literal="something")),
+               "exactly-one", "relations", i, "object", ("field-unsupported",))
+        for i, r in relations if r["object"]][:3])
+    add("lag-not-after", [
+        Mutant("lag-not-after", f"event_links {r['id']}",
+               edit_records("event_links", set_where({"id": r["id"]}, lag_text="two weeks", lag="P2W")),
+               "field-only-when", "event_links", i, "lag_text", ("field-unsupported",))
+        for i, r in tables["event_links"].records() if r["link"] != "after"][:3])
+    typed_counts = {c["id"]: c for c in json.loads((root / "data" / "counts.json").read_text(encoding="utf-8"))}
+    add("fatalities-count-of-another", [
+        Mutant("fatalities-count-of-another", f"events {r['id']} -> {other}",
+               edit_records("events", set_where({"id": r["id"]}, fatalities_count=other, **{
+                   k: cell(v) for k, v in fatalities_columns(typed_counts[other]).items()})),
+               "fatalities-count", "events", i, "fatalities_count", ())
+        for i, r in events if r["fatalities_count"]
+        for other in [c for c in typed_counts if typed_counts[c]["event"] != r["id"]][:2]])
+    add("inference-from-itself", [
+        Mutant("inference-from-itself", f"inferences {r['table']} {r['record_id']}",
+               edit_records("inferences", set_where({k: r[k] for k in ("table", "record_id", "field")},
+                                                    from_record=r["record_id"])),
+               "self-pair", "inferences", i, "from_record", ())
+        for i, r in tables["inferences"].records() if r["table"] == "events" and r["rule"] == "referent_date"])
+    add("disagreement-target-missing", [
+        Mutant("disagreement-target-missing", f"disagreements {r['id']}",
+               edit_records("disagreements", set_where({"id": r["id"]}, record_a="no-such-record")),
+               "disagreement-target", "disagreements", i, "record_a", ())
+        for i, r in list(tables["disagreements"].records())[:3]])
+    add("entity-left-unused", _unused_entity_mutants(tables))
+
+
+def _unused_entity_mutants(tables: dict[str, Table]) -> list[Mutant]:
+    """A relation's object re-pointed from an entity nothing else refers to, to another
+    entity of the same type: the first is left unused."""
+    uses: dict[str, int] = {}
+    for t in tables.values():
+        if t.name == "entity_names":
+            continue
+        for fk in t.schema.get("foreignKeys", []):
+            if fk["reference"]["resource"] == "entities":
+                for _, r in t.records():
+                    if r[fk["fields"][0]]:
+                        uses[r[fk["fields"][0]]] = uses.get(r[fk["fields"][0]], 0) + 1
+    types = {r["id"]: r["type"] for _, r in tables["entities"].records()}
+    rows = {r["id"]: i for i, r in tables["entities"].records()}
+    out = []
+    for _, r in tables["relations"].records():
+        if r["object"] and uses.get(r["object"]) == 1 and r["predicate"] not in ("part_of", "located_in"):
+            other = next((e for e in sorted(types) if types[e] == types[r["object"]]
+                          and e not in (r["object"], r["subject"])), None)
+            if other:
+                out.append(Mutant("entity-left-unused", f"relations {r['id']} -> {other}",
+                                  edit_records("relations", set_where({"id": r["id"]}, object=other)),
+                                  "entity-unused", "entities", rows[r["object"]], "id", ()))
+    return out[:3]
+
+
+def add_sources_and_dates(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+    """Sources, spans, dates, keys and files that only validate.py can see; hashes and
+    twins updated where the file is a resource."""
+    sources = list(tables["sources"].records())
+    for cls, column, code in (("source-bytes-differ", "bytes", "source-bytes"),
+                              ("source-length-differs", "length", "source-length")):
+        add(cls, [Mutant(cls, f"sources {r['id']}",
+                         edit_records("sources", set_where({"id": r["id"]}, **{column: str(int(r[column]) + 1)})),
+                         code, "sources", i, column, ()) for i, r in sources])
+    add("source-file-missing", [
+        Mutant("source-file-missing", f"sources/{r['id']}.txt",
+               lambda pkg, s=r["id"]: (pkg / "sources" / f"{s}.txt").unlink(), "source-file", "sources", i, "id", ())
+        for i, r in sources])
+    lengths = {r["id"]: int(r["length"]) for _, r in sources}
+    add("span-out-of-range", [
+        Mutant("span-out-of-range", f"evidence row {i}",
+               edit_records("evidence", set_where({k: r[k] for k in ("table", "record_id", "ordinal")},
+                                                  char_end=str(lengths[r["source"]] + 5))),
+               "span-range", "evidence", i, "char_start", ())
+        for i, r in list(tables["evidence"].records())[::40]])
+    dated = [(i, r) for i, r in tables["events"].records() if r["date_start"] and r["date_start"] != r["date_end"]]
+    add("date-bounds-swapped", [
+        Mutant("date-bounds-swapped", f"events {r['id']}",
+               edit_records("events", set_where({"id": r["id"]}, date_start=r["date_end"], date_end=r["date_start"])),
+               "date-order", "events", i, "date_start", ("date-edtf-mismatch",)) for i, r in dated[:3]])
+    inferred = {r["record_id"] for _, r in tables["inferences"].records() if r["field"] == "edtf"}
+    add("date-without-its-edtf", [
+        Mutant("date-without-its-edtf", f"events {r['id']}",
+               edit_records("events", set_where({"id": r["id"]}, edtf="")),
+               "date-without-edtf", "events", i, "date_start", ("evidence-field",))
+        for i, r in tables["events"].records() if r["edtf"] and r["date_start"] and r["id"] not in inferred][:3])
+    add("evidence-of-nothing", [
+        Mutant("evidence-of-nothing", f"evidence row {i}",
+               edit_records("evidence", set_where({k: r[k] for k in ("table", "record_id", "ordinal")},
+                                                  record_id="no-such-record")),
+               "evidence-target", "evidence", i, "record_id", ("evidence-missing", "field-unsupported"))
+        for i, r in list(tables["evidence"].records())[::60]])
+    participants = list(tables["event_participants"].records())
+    items = []
+    for i, r in participants:
+        twin = next(((j, o) for j, o in participants if o["event"] == r["event"] and o["id"] != r["id"]), None)
+        if twin:
+            items.append(Mutant("unique-key-repeated", f"event_participants {r['id']}",
+                                edit_records("event_participants", set_where({"id": r["id"]}, entity=twin[1]["entity"],
+                                                                             role=twin[1]["role"])),
+                                # reported on the later of the two rows
+                                "unique-key", "event_participants", max(i, twin[0]), "event,entity,role", ()))
+    add("unique-key-repeated", items[:3])
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    counted = [(n, r) for n, r in enumerate(descriptor["resources"]) if "bytes" in r]
+
+    def more_bytes(d, n):
+        d["resources"][n]["bytes"] += 1
+    add("wrong-bytes", [
+        Mutant("wrong-bytes", r["name"], edit_json("datapackage.json", lambda d, n=n: more_bytes(d, n)),
+               "resource-bytes", r["name"], None, "bytes", ("frictionless/byte-count",)) for n, r in counted])
+    add("json-schema-not-a-schema", [
+        Mutant("json-schema-not-a-schema", f"schemas/{t.name}.schema.json",
+               edit_json(f"schemas/{t.name}.schema.json", lambda d: d.update(type="nonsense")),
+               "json-schema-invalid", f"{t.name}_json", None, "jsonSchema", ("schema-derived",))
+        for t in list(tables.values())[:3]])
+
+
+def _integer_as_text(name: str, column: str) -> Callable[[bytes], bytes]:
+    """A JSON twin whose first record holds an integer as a string of the same digits:
+    its CSV reads the same, so only the JSON Schema can tell."""
+    def change(data: bytes) -> bytes:
+        records = json.loads(data)
+        records[0][column] = str(records[0][column])
+        return to_json(records, list(records[0]))
+    return change
+
+
+def add_twins_and_csv(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+    items = []
+    for t in tables.values():
+        column = next((f["name"] for f in t.schema["fields"] if f["type"] == "integer"
+                       and t.rows[1][t.header.index(f["name"])]), None)
+        if column:
+            items.append(Mutant("json-integer-as-text", f"data/{t.name}.json {column}",
+                                edit_hashed(f"data/{t.name}.json", _integer_as_text(t.name, column)),
+                                "json-schema", f"{t.name}_json", 2, column, ("integer-invalid",)))
+    add("json-integer-as-text", items)

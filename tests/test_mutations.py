@@ -10,6 +10,7 @@ be caught by the whole validator, as `validate.py` runs it.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -17,6 +18,10 @@ from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 
+import pytest
+
+from ansar_data.package import Problem
+from ansar_data.registry import RULES, rule_of
 from ansar_data.validate import validate_package
 from helpers import ROOT, copy_repo
 from mutations import PARTS, Mutant, generate
@@ -105,3 +110,23 @@ def test_harness_rejects_a_wrong_expectation():
     assert _caught(Mutant("x", "x", print, "span-mismatch", "see_also", 4, "title"), extra)
     assert not _caught(Mutant("x", "x", print, "span-mismatch", "see_also", 4, "title", ()), extra)
     assert _caught(Mutant("x", "x", print, "span-mismatch", "see_also", 4, "title", ("twin-mismatch",)), extra)
+
+
+def readme_check_codes() -> set[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("| check | codes |")
+    table = text[start:text.index("\n\n", start)]
+    return {code for line in table.splitlines()[2:] for code in re.findall(r"`([^`]+)`", line.rsplit("|", 2)[1])}
+
+
+def test_the_registry_the_mutation_suite_and_the_readme_name_the_same_codes():
+    registry = set(RULES)
+    expected = {rule_of(m.code).code for m in mutants()}
+    assert registry - expected == set(), "codes no mutation class exercises"
+    assert expected - registry == set()
+    assert readme_check_codes() == registry
+
+
+def test_an_undeclared_code_cannot_be_reported():
+    with pytest.raises(ValueError, match="undeclared error code 'made-up'"):
+        Problem("made-up", "a code registry.py does not declare")

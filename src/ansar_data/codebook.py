@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .registry import RULES
 from .schema import CONSTRAINT_KEYS, Spec
 from .tables_io import cell
 
@@ -116,11 +117,34 @@ def render(spec: Spec, tables: dict[str, list[dict[str, Any]]], guide: str = "")
         lines.append("")
     lines += ["# Vocabularies", ""]
     for vocab in spec.vocabularies.values():
-        lines += [f"## vocabulary: {vocab.name}", "", vocab.description, "",
-                  "| term | meaning |", "| --- | --- |"]
-        lines += [f"| `{term}` | {meaning} |" for term, meaning in vocab.terms.items()]
+        lines += [f"## vocabulary: {vocab.name}", "", vocab.description, ""]
+        if vocab.attributes:
+            lines += ["| term | meaning | applied as |", "| --- | --- | --- |"]
+            lines += [f"| `{term}` | {meaning} | {_attributes(vocab.attributes[term])} |"
+                      for term, meaning in vocab.terms.items()]
+        else:
+            lines += ["| term | meaning |", "| --- | --- |"]
+            lines += [f"| `{term}` | {meaning} |" for term, meaning in vocab.terms.items()]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + checks_section())
+
+
+def _attributes(attributes: dict[str, Any]) -> str:
+    return "; ".join(f"{k}: `{v}`" for k, v in attributes.items())
+
+
+SIDE_WORDS = {"both": "build and validate.py", "validator": "validate.py"}
+
+
+def checks_section() -> list[str]:
+    """The error codes of validate.py with their meanings, from registry.py."""
+    lines = ["# Checks", "",
+             "Every problem `validate.py` reports has one of these codes. \"build and validate.py\": the "
+             "build refuses the same rows, naming the curation file, record and field; every other check "
+             "runs on the package the build makes before it is put in place.", "",
+             "| code | applies to | checked by | meaning |", "| --- | --- | --- | --- |"]
+    lines += [f"| `{r.code}` | {r.applies} | {SIDE_WORDS[r.side]} | {r.meaning} |" for r in RULES.values()]
+    return lines + [""]
 
 
 def inline_html(text: str) -> str:

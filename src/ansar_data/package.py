@@ -26,6 +26,8 @@ from .yamlfile import read_yaml
 # stays under 1 GiB whatever a file holds (measured: README, "Validation").
 MAX_RESOURCE_BYTES = 128 * 1024 * 1024
 MAX_RESOURCE_RECORDS = 300_000
+# The csv module's default field limit, four times Excel's cell limit (cell-limit).
+CSV_FIELD_LIMIT = 131_072
 
 
 @dataclass(frozen=True)
@@ -167,13 +169,19 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
         res.records = records
         res.header = list(records[0]) if records else res.table.field_names
     else:
+        # The csv module's field limit is one setting for the whole process, and
+        # frictionless raises it when it runs: fix it while we read, so a verdict does
+        # not depend on what ran before in the same process.
+        limit = csv.field_size_limit(CSV_FIELD_LIMIT)
         try:
             reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
             res.header = next(reader, [])
             rows = list(itertools.islice(reader, MAX_RESOURCE_RECORDS + 1))
-        except csv.Error as exc:  # e.g. a cell over the csv module's field limit
+        except csv.Error as exc:  # e.g. a cell over the field limit
             res.read_error = str(exc)
             return res
+        finally:
+            csv.field_size_limit(limit)
         if len(rows) > MAX_RESOURCE_RECORDS:
             res.too_large = f"over {MAX_RESOURCE_RECORDS:,} records, the most a resource may have"
             return res
