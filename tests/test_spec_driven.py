@@ -1,0 +1,137 @@
+"""A curated table is what tables.yaml says it is: a new field, foreign key or rule, or a
+whole new table, is a change to tables.yaml and the YAML only, and the build and
+validate.py both apply it."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansar_data import cli
+from ansar_data.validate import validate_package
+from helpers import copy_repo, read_csv
+
+NEW_CLAIM_FIELDS = """      - name: accused
+        type: string
+        evidence: stated
+        description: Whom the claim accuses (entities.id).
+      - name: accused_act
+        type: string
+        description: What the claim says the accused did, in our words.
+"""
+CLAIM_KEYS = """      - fields: [made_at]
+        reference: {resource: events, fields: [id]}
+"""
+NEW_CLAIM_KEYS = CLAIM_KEYS + """      - fields: [accused]
+        reference: {resource: entities, fields: [id]}
+        types: [political_party, body, person, group]
+    together:
+      - [accused, accused_act]
+"""
+ACCUSATION = """  statement: The party leadership deliberately provoked the massacre"""
+NEW_ACCUSATION = """  accused: iraqi-communist-party
+  accused_act: provoked the massacre
+""" + ACCUSATION
+
+
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture
+def accusing(tmp_path):
+    """A copy whose claims have an optional field with a foreign key and a `together`
+    rule, declared in tables.yaml, and one claim that uses them."""
+    root = copy_repo(tmp_path / "pkg")
+    spec = root / "metadata" / "tables.yaml"
+    text = spec.read_text(encoding="utf-8")
+    claims = text.index("  - name: claims\n")
+    end = text.index("  - name: claim_assessments\n")
+    block = text[claims:end]
+    # the key and the rule after the last foreign key, the fields after the last field
+    block = block.replace(CLAIM_KEYS, NEW_CLAIM_KEYS, 1).rstrip("\n") + "\n" + NEW_CLAIM_FIELDS + "\n"
+    spec.write_text(text[:claims] + block + text[end:], encoding="utf-8")
+    edit(root / "curation" / "claims.yaml", ACCUSATION, NEW_ACCUSATION)
+    return root
+
+
+def test_an_optional_field_with_a_foreign_key_needs_only_tables_yaml_and_the_yaml(accusing, capsys):
+    assert cli.main(["build", "--root", str(accusing)]) == 0, capsys.readouterr().err
+    rows = read_csv(accusing / "data" / "claims.csv")
+    header, first = rows[0], dict(zip(rows[0], rows[1]))
+    assert header[-2:] == ["accused", "accused_act"]
+    assert (first["id"], first["accused"], first["accused_act"]) == (
+        "massacre-provoked-allegation", "iraqi-communist-party", "provoked the massacre")
+    evidence = [r for r in read_csv(accusing / "data" / "evidence.csv")
+                if r[:2] == ["claims", "massacre-provoked-allegation"]]
+    assert all("accused" in r[3].split() for r in evidence)  # a stated field, listed by its quotes
+    assert validate_package(accusing).valid
+
+
+@pytest.mark.parametrize("old, new, field, message", [
+    ("  accused_act: provoked the massacre\n", "", "accused_act",
+     "give accused and accused_act together (accused given without accused_act)"),
+    ("  accused: iraqi-communist-party\n", "  accused: no-such-party\n", "accused", "unknown entity 'no-such-party'"),
+    ("  accused: iraqi-communist-party\n", "  accused: iraq\n", "accused",
+     "'iraq' is of type 'country', not one of political_party, body, person, group"),
+])
+def test_the_declared_rules_refuse_the_yaml_naming_the_record(accusing, capsys, old, new, field, message):
+    edit(accusing / "curation" / "claims.yaml", old, new)
+    assert cli.main(["build", "--root", str(accusing)]) == 2
+    err = capsys.readouterr().err.replace(f"{accusing}/", "")
+    assert (f"curation/claims.yaml: record 'massacre-provoked-allegation': field '{field}': {message}") in err
+
+
+NOTES_TABLE = """
+  - name: notes
+    title: Notes
+    row: One note on an entity, in our own words.
+    primaryKey: [id]
+    curation:
+      file: notes
+      keys: {evidence: required}
+    foreignKeys:
+      - fields: [entity]
+        reference: {resource: entities, fields: [id]}
+    fields:
+      - name: id
+        type: string
+        required: true
+        pattern: "^[a-z0-9]+(-[a-z0-9]+)*$"
+        description: Stable identifier.
+      - name: entity
+        type: string
+        evidence: stated
+        required: true
+        description: The entity the note is on (entities.id).
+      - name: note
+        type: string
+        required: true
+        description: The note.
+"""
+NOTES = """- id: icp-wing
+  entity: iraqi-communist-party
+  note: Had an armed wing.
+  evidence:
+    - al-ansar-iraq: was the paramilitary wing of the Iraqi Communist Party
+"""
+
+
+def test_a_curated_table_declared_only_in_tables_yaml_is_built_and_validated(tmp_path, capsys):
+    root = copy_repo(tmp_path / "pkg")
+    spec = root / "metadata" / "tables.yaml"
+    text = spec.read_text(encoding="utf-8")
+    anchor = "\n  - name: evidence\n"
+    spec.write_text(text.replace(anchor, NOTES_TABLE + anchor, 1), encoding="utf-8")
+    (root / "curation" / "notes.yaml").write_text(NOTES, encoding="utf-8")
+    assert cli.main(["build", "--root", str(root)]) == 0, capsys.readouterr().err
+    assert read_csv(root / "data" / "notes.csv") == [["id", "entity", "note"],
+                                                     ["icp-wing", "iraqi-communist-party", "Had an armed wing."]]
+    evidence = [r for r in read_csv(root / "data" / "evidence.csv") if r[0] == "notes"]
+    assert [r[:5] for r in evidence] == [["notes", "icp-wing", "1", "entity", "al-ansar-iraq"]]
+    assert validate_package(root).valid
+
+    (root / "curation" / "notes.yaml").write_text(NOTES.replace("iraqi-communist-party", "no-such"), encoding="utf-8")
+    assert cli.main(["build", "--root", str(root)]) == 2
+    assert "curation/notes.yaml: record 'icp-wing': field 'entity': unknown entity 'no-such'" in capsys.readouterr().err
