@@ -39,7 +39,7 @@ def test_figures_are_reused_only_when_their_inputs_are_unchanged(inputs, tables,
     def previous(path):
         calls.append(path)
         return rendered[path] if "timeline" in path else b"drawn from other inputs"
-    files = figures.render(tables, inputs.package["title"], previous)
+    files = figures.render(tables, inputs.package["title"], figures.relation_kinds(inputs.spec), previous)
     assert files["docs/figures/timeline.svg"] is rendered["docs/figures/timeline.svg"]  # reused
     assert files["docs/figures/network.svg"] == rendered["docs/figures/network.svg"]  # drawn again
     assert files["docs/figures/network.svg"] is not rendered["docs/figures/network.svg"]

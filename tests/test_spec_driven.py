@@ -135,3 +135,31 @@ def test_a_curated_table_declared_only_in_tables_yaml_is_built_and_validated(tmp
     (root / "curation" / "notes.yaml").write_text(NOTES.replace("iraqi-communist-party", "no-such"), encoding="utf-8")
     assert cli.main(["build", "--root", str(root)]) == 2
     assert "curation/notes.yaml: record 'icp-wing': field 'entity': unknown entity 'no-such'" in capsys.readouterr().err
+
+
+def test_every_predicate_has_a_kind_and_every_kind_a_colour(tmp_path, capsys):
+    from ansar_data import figures
+    from ansar_data.schema import load_spec
+
+    spec = load_spec(copy_repo(tmp_path / "a") / "metadata" / "tables.yaml")
+    kinds = figures.relation_kinds(spec)
+    assert set(kinds) == set(spec.vocabularies["predicate"].terms)
+    assert kinds["allied_with"] == "alliance" and kinds["part_of"] == "membership"
+
+    root = copy_repo(tmp_path / "b")
+    path = root / "metadata" / "tables.yaml"
+    edit(path, "      failed_to_lead: The subject was to lead the object and failed to.\n",
+         "      failed_to_lead: The subject was to lead the object and failed to.\n"
+         "      mediated_between: The subject mediated between the parties.\n")
+    assert cli.main(["build", "--root", str(root)]) == 2
+    assert ("vocabulary 'predicate': attributes must name every term once; missing mediated_between"
+            in capsys.readouterr().err)
+    edit(path, "      failed_to_lead: {relation_kind: leadership}\n",
+         "      failed_to_lead: {relation_kind: leadership}\n      mediated_between: {relation_kind: mediation}\n")
+    assert cli.main(["build", "--root", str(root)]) == 2
+    assert "term 'mediated_between': relation_kind 'mediation' is not a term of the 'relation_kind' vocabulary" \
+        in capsys.readouterr().err
+    edit(path, "      attribute: A property of the subject", "      mediation: A go-between.\n"
+         "      attribute: A property of the subject")
+    assert cli.main(["build", "--root", str(root)]) == 2
+    assert "no colour for the relation kind(s) mediation (figures.KIND_COLOURS)" in capsys.readouterr().err

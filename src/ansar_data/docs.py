@@ -29,7 +29,7 @@ def render_docs(spec: Spec, meta: dict[str, Any], sources: list[Source],
     downloads = citation.downloads(meta, resources, exports.export_files(spec, meta))
     files["dataset.jsonld"] = dump_json(citation.json_ld(meta, sources, downloads))
     files["croissant.json"] = dump_json(croissant.render(meta, spec, resources))
-    figure_files = figures.render(tables, meta["title"], previous)
+    figure_files = figures.render(tables, meta["title"], figures.relation_kinds(spec), previous)
     files.update(figure_files)
     page_ld = citation.json_ld(meta, sources, downloads, base="../")  # site/index.html is one folder down
     files["site/index.html"] = site.render(meta, spec, tables, page_ld, downloads).encode("utf-8")

@@ -19,18 +19,37 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-# Relation kinds as the network draws them: a colour per kind (Okabe-Ito, safe for
-# colour-blind readers) that no node uses; nodes are white and told apart by shape.
-RELATION_KINDS = {  # kind -> (colour, predicates)
-    "alliance or agreement": ("#009E73", ("allied_with", "agreement_with", "sought_agreement_with", "trained_by")),
-    "hostility or rivalry": ("#D55E00", ("opposed_to", "rival_of", "at_war_with", "in_line_of_fire_of",
-                                         "claimed_territory")),
-    "leadership": ("#CC79A7", ("led_by", "failed_to_lead")),
-    "part of, splinter or offshoot": ("#0072B2", ("part_of", "splinter_of", "veterans_of", "published_by")),
-    "place": ("#E69F00", ("headquartered_in", "based_in", "located_in", "area_of_operation", "trained_in")),
-}
-KIND_OF = {p: kind for kind, (_, preds) in RELATION_KINDS.items() for p in preds}
-NODE_SHAPES = "osD^vph8<>*Hd"  # one marker per entity type, in the order of the sorted types
+from .errors import SpecError
+from .schema import Spec
+
+# A colour per kind of relation (the relation_kind vocabulary of tables.yaml, which gives
+# every predicate its kind), Okabe-Ito, safe for colour-blind readers; no node uses one:
+# nodes are white and told apart by shape.
+KIND_COLOURS = {"alliance": "#009E73", "hostility": "#D55E00", "leadership": "#CC79A7",
+                "membership": "#0072B2", "place": "#E69F00", "attribute": "#555555"}
+
+
+class FigureError(SpecError):
+    """A figure cannot show what tables.yaml declares (a kind of relation with no colour)."""
+
+
+def relation_kinds(spec: Spec) -> dict[str, str]:
+    """Predicate -> its kind, from the predicate vocabulary's attributes; every kind must
+    have a colour, so that no relation is dropped from the figure."""
+    kinds = {p: a["relation_kind"] for p, a in spec.vocabularies["predicate"].attributes.items()}
+    if missing := sorted(set(spec.vocabularies["relation_kind"].terms) - set(KIND_COLOURS)):
+        raise FigureError(f"no colour for the relation kind(s) {', '.join(missing)} (figures.KIND_COLOURS)")
+    return kinds
+
+
+def relation_edges(relations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The relations the network draws: every one between two entities."""
+    return [r for r in relations if r["object"]]
+
+
+# One marker per entity type, in the order of the sorted types; no two alike (an octagon
+# beside a circle, or two hexagons, could not be told apart).
+NODE_SHAPES = "osD^vp<h>X*P"
 PRECISION_COLOUR = {"day": "#08519c", "month": "#3182bd", "year": "#9ecae1"}
 
 
@@ -152,7 +171,8 @@ def timeline(events: list[dict[str, Any]], title: str, stamp: str) -> dict[str, 
     return out
 
 
-def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], stamp: str) -> dict[str, bytes]:
+def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], kinds: dict[str, str],
+            stamp: str) -> dict[str, bytes]:
     """Every entity that takes part in a relation to another entity, laid out by force
     (a fixed seed), with horizontal labels. Arrows point from subject to object, labelled
     with the predicate; "part of" is drawn as a plain line (the whole is the hub), so a
@@ -160,7 +180,7 @@ def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], sta
     import networkx as nx
 
     plt = _pyplot()
-    edges = [r for r in relations if r["object"] and r["predicate"] in KIND_OF]
+    edges = relation_edges(relations)
     by_id = {e["id"]: e for e in entities}
     graph = nx.Graph()
     graph.add_nodes_from(sorted({r["subject"] for r in edges} | {r["object"] for r in edges}))
@@ -169,7 +189,7 @@ def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], sta
     fig = plt.figure(figsize=(15, 11))
     ax = fig.add_axes((0.0, 0.0, 0.72, 0.95))
     for r in edges:
-        colour = RELATION_KINDS[KIND_OF[r["predicate"]]][0]
+        colour = KIND_COLOURS[kinds[r["predicate"]]]
         (x1, y1), (x2, y2) = pos[r["subject"]], pos[r["object"]]
         plain = r["predicate"] == "part_of"
         ax.annotate("", xy=(x2, y2), xytext=(x1, y1), zorder=1,
@@ -186,10 +206,12 @@ def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], sta
                    facecolor="white", edgecolor="#222222", linewidth=1.0, zorder=3)
         ax.text(x, y - 0.035, by_id[n]["name"], fontsize=7, ha="center", va="top", zorder=4,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
-    kind_handles = [plt.Line2D([0], [0], color=c, lw=2) for c, _ in RELATION_KINDS.values()]
+    drawn = sorted({r["predicate"] for r in edges})
+    shown = [(kind, [p for p in drawn if kinds[p] == kind]) for kind in KIND_COLOURS]
+    shown = [(kind, preds) for kind, preds in shown if preds]
+    kind_handles = [plt.Line2D([0], [0], color=KIND_COLOURS[kind], lw=2) for kind, _ in shown]
     kind_labels = [f"{kind}: " + ", ".join(p.replace("_", " ") for p in preds)
-                   for kind, (_, preds) in RELATION_KINDS.items()]
-    kind_labels[list(RELATION_KINDS).index("part of, splinter or offshoot")] += " (part of: a plain line)"
+                   + (" (part of: a plain line)" if "part_of" in preds else "") for kind, preds in shown]
     node_handles = [plt.Line2D([0], [0], marker=NODE_SHAPES[i % len(NODE_SHAPES)], color="w", markerfacecolor="white",
                                markeredgecolor="#222222", markersize=8) for i in range(len(types))]
     # Beside the drawing, wrapped to a legend column; figure legends are kept by the tight bounding box.
@@ -206,12 +228,12 @@ def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], sta
     return out
 
 
-def render(tables: dict[str, list[dict[str, Any]]], title: str,
+def render(tables: dict[str, list[dict[str, Any]]], title: str, kinds: dict[str, str],
            previous: Callable[[str], bytes | None] = lambda path: None) -> dict[str, bytes]:
     """Figure files by path relative to the package root. `previous` gives the bytes a
     path had before (or None); files whose recorded inputs are unchanged are reused."""
     drawers = {"timeline": ((tables["events"], title), timeline),
-               "network": ((tables["entities"], tables["relations"]), network)}
+               "network": ((tables["entities"], tables["relations"], kinds), network)}
     out = {}
     for name, (args, draw) in drawers.items():
         stamp = stamp_of(name, *args)
@@ -230,7 +252,7 @@ def describe(tables: dict[str, list[dict[str, Any]]]) -> dict[str, tuple[str, st
     events = tables["events"]
     dated = [e for e in events if e["date_end"]]
     zoom = busiest_year(sorted(dated, key=lambda e: (e["date_start"] or e["date_end"], e["id"])))
-    edges = [r for r in tables["relations"] if r["object"] and r["predicate"] in KIND_OF]
+    edges = relation_edges(tables["relations"])
     nodes = {r["subject"] for r in edges} | {r["object"] for r in edges}
     years = sorted(d[:4] for e in dated for d in (e["date_start"], e["date_end"]) if d)
     span = f"{years[0]} to {years[-1]}" if years else "no dates"
