@@ -64,10 +64,36 @@ def test_yaml_keys_come_from_the_spec(inputs):
 def test_a_derived_field_the_build_does_not_derive_is_a_spec_error(inputs):
     table = inputs.spec.table("counts")
     values = {f["name"]: None for f in table.input_fields()}
-    with pytest.raises(SpecError, match="field counts.number is marked derived in tables.yaml"):
+    with pytest.raises(SpecError, match="table 'counts': field 'number' is marked derived, but the build has no"):
         make_row(table, values, {})
 
 
-def test_type_names_are_written_once():
+def test_every_format_takes_its_column_types_from_the_one_type_table(inputs, tables, rendered, tmp_path):
+    import sqlite3
+
+    import pyarrow as pa
+
+    from ansar_data.exports import arrow_table, statistics_frame, write_sqlite
+
     assert strict_schema()["$defs"]["field"]["properties"]["type"]["enum"] == list(TYPES)
-    assert {t.sql for t in TYPES.values()} <= {"TEXT", "INTEGER", "REAL"}
+    croissant = {f["@id"]: f["dataType"] for rs in json.loads(rendered["croissant.json"])["recordSet"]
+                 for f in rs["field"]}
+    write_sqlite(tmp_path / "t.sqlite", inputs.spec, tables)
+    db = sqlite3.connect(tmp_path / "t.sqlite")
+    for table in inputs.spec.tables:
+        declared = {row[1]: row[2] for row in db.execute(f'PRAGMA table_info("{table.name}")')}
+        arrow = arrow_table(table, tables[table.name]).schema
+        frame = statistics_frame(table, tables[table.name])
+        schema = json.loads(rendered[f"schemas/{table.name}.schema.json"])["items"]["properties"]
+        for f in table.fields:
+            kind = TYPES[f["type"]]
+            assert declared[f["name"]] == kind.sql
+            assert arrow.field(f["name"]).type == getattr(pa, kind.arrow)()
+            assert croissant[f"{table.name}/{f['name']}"] == kind.croissant
+            assert kind.json in ([schema[f["name"]]["type"]] if f.get("required") else schema[f["name"]]["type"])
+            assert (frame[f["name"]].dtype.kind in "if") == (kind.statistics in ("integer", "number"))
+    # and what that gives, in this package's own columns
+    events = inputs.spec.table("events")
+    assert arrow_table(events, tables["events"]).schema.field("date_start").type == pa.date32()
+    assert str(statistics_frame(events, tables["events"])["fatalities_low_exclusive"].dtype) in ("int32", "float64")
+    assert croissant["events/fatalities_best"] == "sc:Integer"

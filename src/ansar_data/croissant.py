@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import citation
-from .schema import Spec
+from .schema import TYPES, Spec
 
 # The Croissant 1.0 JSON-LD context, as the specification gives it.
 CONTEXT: dict[str, Any] = {
@@ -48,13 +48,6 @@ CONTEXT: dict[str, Any] = {
     "source": "cr:source",
     "subField": "cr:subField",
     "transform": "cr:transform",
-}
-DATA_TYPES = {
-    "string": "sc:Text",
-    "integer": "sc:Integer",
-    "number": "sc:Float",
-    "boolean": "sc:Boolean",
-    "date": "sc:Date",
 }
 
 
@@ -98,7 +91,7 @@ def render(meta: dict[str, Any], spec: Spec, resources: list[dict[str, Any]]) ->
                         "@id": f"{t.name}/{f['name']}",
                         "name": f["name"],
                         "description": f["description"],
-                        "dataType": DATA_TYPES[f["type"]],
+                        "dataType": TYPES[f["type"]].croissant,
                         "source": {"fileObject": {"@id": f"{t.name}.csv"}, "extract": {"column": f["name"]}},
                     }
                     for f in t.fields

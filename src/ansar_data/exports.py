@@ -32,11 +32,12 @@ def create_table_sql(table: Table) -> list[str]:
     """CREATE TABLE with the schema's primary and foreign keys, and an index per foreign key."""
     columns = []
     for f in table.fields:
-        col = f"{_quote(f['name'])} {TYPES[f['type']].sql}"
+        kind = TYPES[f["type"]]
+        col = f"{_quote(f['name'])} {kind.sql}"
         if f.get("required"):
             col += " NOT NULL"
-        if f["type"] == "boolean":
-            col += f" CHECK ({_quote(f['name'])} IN (0, 1))"
+        if kind.sql_check:
+            col += f" CHECK ({_quote(f['name'])} {kind.sql_check})"
         columns.append(col)
     columns.append(f"PRIMARY KEY ({', '.join(map(_quote, table.primary_key))})")
     for fk in table.foreign_keys:
@@ -95,9 +96,7 @@ def arrow_table(table: Table, rows: list[dict[str, Any]]):
     types = {name: getattr(pa, t.arrow)() for name, t in TYPES.items()}
     fields, arrays = [], []
     for f in table.fields:
-        values = [row[f["name"]] for row in rows]
-        if f["type"] == "date":
-            values = [datetime.date.fromisoformat(v) if v else None for v in values]
+        values = [TYPES[f["type"]].native(row[f["name"]]) for row in rows]
         fields.append(pa.field(f["name"], types[f["type"]], nullable=not f.get("required"),
                                metadata={"description": f["description"]}))
         arrays.append(pa.array(values, type=types[f["type"]]))
@@ -184,10 +183,9 @@ def write_xlsx(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]], 
     for table in spec.tables:
         sheet = wb.create_sheet(table.name)
         sheet.append(table.field_names)
-        dates = {f["name"] for f in table.fields if f["type"] == "date"}
+        dates = {f["name"] for f in table.fields if TYPES[f["type"]].statistics == "date"}
         for row in tables[table.name]:
-            sheet.append([datetime.date.fromisoformat(row[n]) if n in dates and row[n] else row[n]
-                          for n in table.field_names])
+            sheet.append([TYPES[f["type"]].native(row[f["name"]]) for f in table.fields])
         for n, name in enumerate(table.field_names, start=1):
             if name in dates:
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=n, max_col=n):
@@ -230,9 +228,9 @@ def statistics_frame(table: Table, rows: list[dict[str, Any]]):
 
     columns = {}
     for f in table.fields:
-        name, kind = f["name"], f["type"]
+        name, kind = f["name"], TYPES[f["type"]].statistics
         values = [row[name] for row in rows]
-        if kind in ("integer", "boolean"):
+        if kind == "integer":
             for n, v in enumerate(values):
                 if v is not None and abs(int(v)) > EXACT_IN_DOUBLE:
                     raise ExportError(f"{table.name} row {n + 2} field {name!r}: {v} cannot be held exactly "
@@ -240,8 +238,10 @@ def statistics_frame(table: Table, rows: list[dict[str, Any]]):
             numbers = [None if v is None else int(v) for v in values]
             fits_int32 = None not in numbers and all(abs(v) < 2**31 for v in numbers)
             columns[name] = pd.Series(numbers, dtype="int32" if fits_int32 else "float64")
+        elif kind == "number":
+            columns[name] = pd.Series([None if v is None else float(v) for v in values], dtype="float64")
         elif kind == "date":
-            columns[name] = pd.Series([datetime.date.fromisoformat(v) if v else None for v in values], dtype="object")
+            columns[name] = pd.Series([TYPES[f["type"]].native(v) for v in values], dtype="object")
         else:
             columns[name] = pd.Series(["" if v is None else str(v) for v in values], dtype="object")
     return pd.DataFrame(columns)
@@ -249,7 +249,7 @@ def statistics_frame(table: Table, rows: list[dict[str, Any]]):
 
 def _labels(table: Table) -> tuple[dict[str, str], dict[str, dict[int, str]]]:
     labels = {f["name"]: variable_label(f["description"]) for f in table.fields}
-    values = {f["name"]: {0: "false", 1: "true"} for f in table.fields if f["type"] == "boolean"}
+    values = {f["name"]: TYPES[f["type"]].value_labels for f in table.fields if TYPES[f["type"]].value_labels}
     return labels, values
 
 

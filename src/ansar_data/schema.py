@@ -9,6 +9,7 @@ curated tables are all computed here, so they cannot drift.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,22 +45,37 @@ def _cell_boolean(value: str) -> bool:
     return {"true": True, "false": False}[value]
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
 @dataclass(frozen=True)
 class FieldType:
-    """Everything that depends on a Table Schema type, in one row."""
+    """Everything that depends on a Table Schema type, in one row: every format the
+    package is written in takes its column type from here."""
     json: str                           # JSON Schema type of the JSON twin
     sql: str                            # SQLite column type
-    arrow: str                          # pyarrow type factory name
+    arrow: str                          # pyarrow type factory name (Parquet)
+    croissant: str                      # schema.org dataType of a Croissant field
+    statistics: str                     # Stata and SPSS: integer, number, date or text
     python: tuple[type, ...]            # accepted Python values in curated YAML
     from_cell: Callable[[str], Any]     # CSV cell -> value; ValueError/KeyError if it is not one
+    native: Callable[[Any], Any] = _same  # a row's value as Arrow, Excel, Stata and SPSS take it
+    sql_check: str | None = None        # the SQLite CHECK a column of this type has
+    value_labels: dict[int, str] | None = None  # Stata and SPSS labels of its codes
 
 
 TYPES: dict[str, FieldType] = {
-    "string": FieldType("string", "TEXT", "string", (str,), _cell_text),
-    "integer": FieldType("integer", "INTEGER", "int64", (int,), _cell_integer),
-    "number": FieldType("number", "REAL", "float64", (int, float), float),
-    "boolean": FieldType("boolean", "INTEGER", "bool_", (bool,), _cell_boolean),
-    "date": FieldType("string", "TEXT", "date32", (str,), _cell_text),
+    "string": FieldType("string", "TEXT", "string", "sc:Text", "text", (str,), _cell_text),
+    "integer": FieldType("integer", "INTEGER", "int64", "sc:Integer", "integer", (int,), _cell_integer),
+    "number": FieldType("number", "REAL", "float64", "sc:Float", "number", (int, float), float),
+    "boolean": FieldType("boolean", "INTEGER", "bool_", "sc:Boolean", "integer", (bool,), _cell_boolean,
+                         sql_check="IN (0, 1)", value_labels={0: "false", 1: "true"}),
+    "date": FieldType("string", "TEXT", "date32", "sc:Date", "date", (str,), _cell_text, native=_date),
 }
 
 
