@@ -97,3 +97,29 @@ def test_every_format_takes_its_column_types_from_the_one_type_table(inputs, tab
     assert arrow_table(events, tables["events"]).schema.field("date_start").type == pa.date32()
     assert str(statistics_frame(events, tables["events"])["fatalities_low_exclusive"].dtype) in ("int32", "float64")
     assert croissant["events/fatalities_best"] == "sc:Integer"
+
+
+def test_the_input_check_of_sources_yaml_is_what_the_sources_table_allows(inputs):
+    from importlib import resources as package_files
+
+    shape = json.loads(package_files.files("ansar_data").joinpath("input_schemas.json").read_text(encoding="utf-8"))
+    allowed = shape["$defs"]["sources"]["items"]["properties"]
+    fields = {f["name"]: f for f in inputs.spec.table("sources").fields}
+    for name in ("id", "url", "language", "sha256"):
+        assert allowed[name]["pattern"] == fields[name]["pattern"], name
+    assert allowed["license"]["enum"] == list(inputs.spec.vocabularies["license"].terms)
+    assert set(allowed) - {"file"} <= set(fields)
+
+
+def test_each_source_carries_its_own_licence_in_the_json_ld(inputs):
+    import dataclasses
+
+    from ansar_data import citation
+
+    other = dataclasses.replace(inputs.sources[0], license="CC0-1.0")
+    record = citation.json_ld(inputs.package, [other, *inputs.sources[1:]], [],
+                              {"CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+                               "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/"})
+    assert [s["license"] for s in record["isBasedOn"]] == ["https://creativecommons.org/publicdomain/zero/1.0/",
+                                                          "https://creativecommons.org/licenses/by-sa/4.0/"]
+    assert record["license"] == citation.license_url(inputs.package)

@@ -321,7 +321,7 @@ def test_repository_url_is_written_only_when_given(inputs):
     assert cff["repository-code"] == "https://example.org/al-ansar-data"
     schema = json.loads((ROOT / "tests" / "vendor" / "cff-schema-1.2.0.json").read_text())
     jsonschema.Draft7Validator(schema).validate(cff)
-    assert citation.json_ld(meta, inputs.sources, [])["url"] == "https://example.org/al-ansar-data"
+    assert citation.json_ld(meta, inputs.sources, [], {"CC-BY-SA-4.0": "x"})["url"] == "https://example.org/al-ansar-data"
     assert {"identifier": "https://example.org/al-ansar-data", "relation": "isSupplementTo", "scheme": "url"} \
         in citation.zenodo(meta, inputs.sources)["related_identifiers"]
 

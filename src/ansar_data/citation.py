@@ -116,9 +116,11 @@ def downloads(meta: dict[str, Any], resources: list[dict[str, Any]],
             *(Download(f"exports/{path}", media, label) for path, media, label in exported)]
 
 
-def json_ld(meta: dict[str, Any], sources: list[Source], files: list[Download], base: str = "") -> dict[str, Any]:
+def json_ld(meta: dict[str, Any], sources: list[Source], files: list[Download], license_urls: dict[str, str],
+            base: str = "") -> dict[str, Any]:
     """schema.org Dataset. A contentUrl is relative to where the JSON-LD is published:
-    `base` leads from there to the package root ("../" from site/index.html)."""
+    `base` leads from there to the package root ("../" from site/index.html). Each source
+    carries its own licence (`license_urls`: SPDX id -> URL, from the license vocabulary)."""
     out: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "Dataset",
@@ -129,7 +131,7 @@ def json_ld(meta: dict[str, Any], sources: list[Source], files: list[Download], 
         "creator": [{"@type": "Organization", "name": name} for name in creators(meta)],
         "keywords": list(meta["keywords"]),
         "isBasedOn": [{"@type": "CreativeWork", "name": s.title, "url": s.url,
-                       "license": license_url(meta)} for s in sources],
+                       "license": license_urls[s.license]} for s in sources],
         "temporalCoverage": meta["temporal_coverage"],
         "spatialCoverage": {"@type": "Place", "name": meta["spatial_coverage"]},
         "distribution": [{"@type": "DataDownload", "name": d.label, "encodingFormat": d.media,

@@ -27,10 +27,11 @@ def render_docs(spec: Spec, meta: dict[str, Any], sources: list[Source],
     files["CITATION.cff"] = citation.citation_cff(meta, sources).encode("utf-8")
     files[".zenodo.json"] = dump_json(citation.zenodo(meta, sources))
     downloads = citation.downloads(meta, resources, exports.export_files(spec, meta))
-    files["dataset.jsonld"] = dump_json(citation.json_ld(meta, sources, downloads))
+    license_urls = {term: a["url"] for term, a in spec.vocabularies["license"].attributes.items()}
+    files["dataset.jsonld"] = dump_json(citation.json_ld(meta, sources, downloads, license_urls))
     files["croissant.json"] = dump_json(croissant.render(meta, spec, resources))
     figure_files = figures.render(tables, meta["title"], figures.relation_kinds(spec), previous)
     files.update(figure_files)
-    page_ld = citation.json_ld(meta, sources, downloads, base="../")  # site/index.html is one folder down
+    page_ld = citation.json_ld(meta, sources, downloads, license_urls, base="../")  # site/index.html is one folder down
     files["site/index.html"] = site.render(meta, spec, tables, page_ld, downloads).encode("utf-8")
     return files
