@@ -134,6 +134,10 @@ def rename_key(obj: dict, old: str, new: str) -> None:
     obj[new] = obj.pop(old)
 
 
+def _csv(name: str) -> str:
+    return f"data/{name}.csv"
+
+
 def sample(items: list, limit: int = MAX_PER_CLASS) -> list:
     if len(items) <= limit:
         return items
@@ -182,18 +186,46 @@ def evidenced_tables(root: Path) -> list[str]:
 
 # ---- the classes of corruption ----
 
+Add = Callable[[str, list[Mutant]], None]  # adds a class's mutants, sampled
+
 def generate(root: Path) -> list[Mutant]:
+    """Every mutant, by class: each group below adds its classes."""
     descriptor, tables = load_tables(root)
-    resources = descriptor["resources"]
-    spans = spans_of(root)
     mutants: list[Mutant] = []
 
     def add(cls: str, items: list[Mutant]) -> None:
         mutants.extend(sample(items))
 
-    def csv_path(name: str) -> str:
-        return f"data/{name}.csv"
+    add_keys_and_terms(root, descriptor, tables, add)
+    add_values(root, descriptor, tables, add)
+    add_spans(root, descriptor, tables, add)
+    add_descriptor_typos(root, descriptor, tables, add)
+    add_layout(root, descriptor, tables, add)
+    add_twin_differs(root, descriptor, tables, add)
+    add_descriptor_values(root, descriptor, tables, add)
+    add_cell_damage(root, descriptor, tables, add)
+    add_evidence_missing(root, descriptor, tables, add)
+    add_truncated(root, descriptor, tables, add)
+    add_fatalities_copy(root, descriptor, tables, add)
+    add_value_level(root, tables, add)
+    add_limits(tables, add)
+    add_unicode(tables, add)
+    add_graph(tables, add)
+    add_files(root, tables, add)
+    add_shared_rules(root, tables, add)
+    add_sources_and_dates(root, tables, add)
+    add_twins_and_csv(tables, add)
+    add("resource-dropped", [
+        Mutant("resource-dropped", f"descriptor without {res['name']}",
+               edit_json("datapackage.json", lambda d, n=res["name"]: d.update(
+                   resources=[r for r in d["resources"] if r["name"] != n])),
+               "resource-undeclared", res["name"], None, None)
+        for res in descriptor["resources"]])
+    return mutants
 
+
+def add_keys_and_terms(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """Duplicate keys, dangling foreign keys, terms outside their vocabulary."""
     # 1. duplicate primary key: a record takes the key of the record before it
     items = []
     for t in tables.values():
@@ -205,7 +237,7 @@ def generate(root: Path) -> list[Mutant]:
                 for k in pk:
                     rows[i - 1][header.index(k)] = prev[k]
                 return rows
-            items.append(Mutant("duplicate-primary-key", f"{t.name} row {i}", edit_rows(csv_path(t.name), dup),
+            items.append(Mutant("duplicate-primary-key", f"{t.name} row {i}", edit_rows(_csv(t.name), dup),
                                 "frictionless/primary-key", t.name, i))
     add("duplicate-primary-key", items)
 
@@ -220,7 +252,7 @@ def generate(root: Path) -> list[Mutant]:
                 continue
             value = "999" if ftype == "integer" else "no-such-record"
             items.append(Mutant("dangling-foreign-key", f"{t.name}.{column} row {row}",
-                                edit_cell(csv_path(t.name), row, column, lambda v, value=value: value),
+                                edit_cell(_csv(t.name), row, column, lambda v, value=value: value),
                                 "foreign-key", t.name, row))
     add("dangling-foreign-key", items)
 
@@ -232,10 +264,13 @@ def generate(root: Path) -> list[Mutant]:
                 row = next((i for i, r in t.records() if r[f["name"]]), None)
                 if row:
                     items.append(Mutant("unknown-vocabulary-term", f"{t.name}.{f['name']} row {row}",
-                                        edit_cell(csv_path(t.name), row, f["name"], lambda v: "bogus_term"),
+                                        edit_cell(_csv(t.name), row, f["name"], lambda v: "bogus_term"),
                                         "vocabulary", t.name, row, f["name"]))
     add("unknown-vocabulary-term", items)
 
+
+def add_values(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """Bounds out of order, impossible dates, invalid EDTF, dates that disagree with it."""
     # 4. bounds out of order (low above high)
     items = []
     for name, low, mid, high in (("events", "fatalities_low", "fatalities_best", "fatalities_high"),
@@ -245,7 +280,7 @@ def generate(root: Path) -> list[Mutant]:
             base = r[low] or r[mid]
             if base:
                 items.append(Mutant("bounds-out-of-order", f"{name} row {i}",
-                                    edit_cell(csv_path(name), i, high, lambda v, b=base: str(int(b) - 1)),
+                                    edit_cell(_csv(name), i, high, lambda v, b=base: str(int(b) - 1)),
                                     "range-order", name, i, high))
     add("bounds-out-of-order", items)
 
@@ -260,7 +295,7 @@ def generate(root: Path) -> list[Mutant]:
     items = []
     for name, column in (("events", "edtf"), ("relations", "valid_edtf"), ("infobox_values", "edtf")):
         items += [Mutant("invalid-edtf", f"{name} row {i}",
-                         edit_cell(csv_path(name), i, column, lambda v: "1983-13"),
+                         edit_cell(_csv(name), i, column, lambda v: "1983-13"),
                          "edtf-invalid", name, i, column)
                   for i, r in tables[name].records() if r[column]]
     add("invalid-edtf", items)
@@ -269,21 +304,25 @@ def generate(root: Path) -> list[Mutant]:
     items = []
     for name, column in (("events", "date_start"), ("relations", "valid_start"), ("infobox_values", "date_start")):
         items += [Mutant("date-disagrees-with-edtf", f"{name} row {i}",
-                         edit_cell(csv_path(name), i, column, lambda v: str(int(v[:4]) - 1) + v[4:]),
+                         edit_cell(_csv(name), i, column, lambda v: str(int(v[:4]) - 1) + v[4:]),
                          "date-edtf-mismatch", name, i, column)
                   for i, r in tables[name].records() if r[column]]
     add("date-disagrees-with-edtf", items)
 
+
+def add_spans(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """Spans that no longer point at their text, and altered source bytes."""
+    spans = spans_of(root)
     # 8. shifted offset, 9. altered quote
     shifted, altered = [], []
     for name, table_spans in spans.items():
         span = table_spans[0]
         for i, _ in tables[name].records():
             shifted.append(Mutant("shifted-offset", f"{name} row {i}",
-                                  edit_cell(csv_path(name), i, span["start"], lambda v: str(int(v) + 1)),
+                                  edit_cell(_csv(name), i, span["start"], lambda v: str(int(v) + 1)),
                                   "span-mismatch", name, i, span["text"]))
             altered.append(Mutant("altered-quote", f"{name} row {i}",
-                                  edit_cell(csv_path(name), i, span["text"], lambda v: v[:-1] + "#"),
+                                  edit_cell(_csv(name), i, span["text"], lambda v: v[:-1] + "#"),
                                   "span-mismatch", name, i, span["text"]))
     add("shifted-offset", shifted)
     add("altered-quote", altered)
@@ -300,6 +339,10 @@ def generate(root: Path) -> list[Mutant]:
                                 "source-sha256", "sources", row, "sha256"))
     add("altered-source-byte", items)
 
+
+def add_descriptor_typos(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """Misspelt keys in the descriptor and the Table Schemas, missing files."""
+    resources = descriptor["resources"]
     # 11. descriptor typo in a resource; 12. typo in a Table Schema
     typos = [("schema", "shema"), ("hash", "hashh"), ("encoding", "encodng"), ("mediatype", "mediaType")]
     items = []
@@ -335,13 +378,17 @@ def generate(root: Path) -> list[Mutant]:
         Mutant("missing-resource-file", res["path"], lambda pkg, p=res["path"]: (pkg / p).unlink(),
                "resource-missing", res["name"], None, "path") for res in resources])
 
+
+def add_layout(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """Columns added or reordered, blank required cells, damaged bytes of whole files."""
+    resources = descriptor["resources"]
     # 14. extra column, 15. reordered columns
     add("extra-column", [
-        Mutant("extra-column", t.name, edit_rows(csv_path(t.name), lambda rows: [r + ["x"] for r in rows]),
+        Mutant("extra-column", t.name, edit_rows(_csv(t.name), lambda rows: [r + ["x"] for r in rows]),
                "header-mismatch", t.name, 1) for t in tables.values()])
     add("reordered-columns", [
         Mutant("reordered-columns", t.name,
-               edit_rows(csv_path(t.name), lambda rows: [[r[1], r[0], *r[2:]] for r in rows]),
+               edit_rows(_csv(t.name), lambda rows: [[r[1], r[0], *r[2:]] for r in rows]),
                "header-mismatch", t.name, 1) for t in tables.values()])
 
     # 16. blank required cell
@@ -350,7 +397,7 @@ def generate(root: Path) -> list[Mutant]:
         for f in t.fields(required=True):
             row = 2 + (len(t.rows) - 2) // 2
             items.append(Mutant("blank-required-cell", f"{t.name}.{f['name']} row {row}",
-                                edit_cell(csv_path(t.name), row, f["name"], lambda v: ""),
+                                edit_cell(_csv(t.name), row, f["name"], lambda v: ""),
                                 "frictionless/constraint-error", t.name, row, f["name"]))
     add("blank-required-cell", items)
 
@@ -373,6 +420,9 @@ def generate(root: Path) -> list[Mutant]:
         Mutant("no-final-newline", r["path"], edit_bytes(r["path"], lambda d: d[:-1]),
                "file-final-newline", r["name"]) for r in resources])
 
+
+def add_twin_differs(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """A JSON twin that differs from its CSV."""
     # 20. JSON twin differs from its CSV
     items = []
     for t in tables.values():
@@ -386,6 +436,10 @@ def generate(root: Path) -> list[Mutant]:
                             "twin-mismatch", f"{t.name}_json", 2, column))
     add("json-twin-differs", items)
 
+
+def add_descriptor_values(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """Wrong hashes and paths that leave the package."""
+    resources = descriptor["resources"]
     # 21. wrong hash, 22. path escaping the package
     def set_hash(d, n):
         d["resources"][n]["hash"] = "sha256:" + hashlib.sha256(b"something else").hexdigest()
@@ -411,7 +465,7 @@ def generate(root: Path) -> list[Mutant]:
                               ("not-nfc", "file-nfc", lambda v: v + " e\u0301"),
                               ("control-character", "cell-control", lambda v: v + "\x07"),
                               ("trailing-space", "cell-whitespace", lambda v: v + " ")):
-        add(cls, [Mutant(cls, f"{t.name}.{text_column(t)}", edit_cell(csv_path(t.name), 3, text_column(t), change),
+        add(cls, [Mutant(cls, f"{t.name}.{text_column(t)}", edit_cell(_csv(t.name), 3, text_column(t), change),
                          code, t.name, 3, None if code == "file-nfc" else text_column(t))
                   for t in tables.values()])
 
@@ -438,23 +492,53 @@ def generate(root: Path) -> list[Mutant]:
                "fatalities-copy", "events", i, "fatalities_text")
         for i, r in tables["events"].records() if r["fatalities_text"]])
 
-    # 31-41. values that their quotes, texts or rules no longer give (JSON twin and
-    # hashes updated, so only the value-level check can catch them)
-    add_value_level(root, tables, add)
-    add_limits(tables, add)
-    add_unicode(tables, add)
-    add_graph(tables, add)
-    add_files(root, tables, add)
-    add_shared_rules(root, tables, add)
-    add_sources_and_dates(root, tables, add)
-    add_twins_and_csv(tables, add)
-    add("resource-dropped", [
-        Mutant("resource-dropped", f"descriptor without {res['name']}",
-               edit_json("datapackage.json", lambda d, n=res["name"]: d.update(
-                   resources=[r for r in d["resources"] if r["name"] != n])),
-               "resource-undeclared", res["name"], None, None)
-        for res in resources])
-    return mutants
+
+def add_cell_damage(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """Formula injection, non-NFC text, control characters, trailing spaces."""
+    # 23, 25-27. cell-level damage in string fields
+    def text_column(t: Table) -> str:
+        return next(f["name"] for f in t.schema["fields"]
+                    if f["type"] == "string" and t.rows[2][t.header.index(f["name"])])
+    for cls, code, change in (("csv-injection", "csv-injection", lambda v: "=" + v),
+                              ("not-nfc", "file-nfc", lambda v: v + " e\u0301"),
+                              ("control-character", "cell-control", lambda v: v + "\x07"),
+                              ("trailing-space", "cell-whitespace", lambda v: v + " ")):
+        add(cls, [Mutant(cls, f"{t.name}.{text_column(t)}", edit_cell(_csv(t.name), 3, text_column(t), change),
+                         code, t.name, 3, None if code == "file-nfc" else text_column(t))
+                  for t in tables.values()])
+
+
+def add_evidence_missing(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """A curated record without evidence."""
+    # 28. curated record without evidence
+    items = []
+    for table in evidenced_tables(root):
+        row, rec = next(iter(tables[table].records()))
+
+        def drop(rows, table=table, rid=rec["id"]):
+            return [r for r in rows if not (r[0] == table and r[1] == rid)]
+        items.append(Mutant("evidence-missing", f"{table} {rec['id']}", edit_rows("data/evidence.csv", drop),
+                            "evidence-missing", table, row, "id"))
+    add("evidence-missing", items)
+
+
+def add_truncated(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """Truncated downloads."""
+    resources = descriptor["resources"]
+    # 29. truncated download
+    add("truncated-file", [
+        Mutant("truncated-file", r["path"], edit_bytes(r["path"], lambda d: d[: len(d) // 2]),
+               "resource-hash", r["name"], None, "hash") for r in resources])
+
+
+def add_fatalities_copy(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """Event fatality columns that no longer equal their count."""
+    # 30. event fatality columns that no longer equal their count
+    add("fatalities-copy-differs", [
+        Mutant("fatalities-copy-differs", f"events row {i}",
+               edit_cell("data/events.csv", i, "fatalities_text", lambda v: v + " or so"),
+               "fatalities-copy", "events", i, "fatalities_text")
+        for i, r in tables["events"].records() if r["fatalities_text"]])
 
 
 def _times_ten(text: str) -> str:
@@ -467,7 +551,7 @@ def _count_columns(text: str) -> dict[str, str]:
     return {"text": text, **{k: cell(v) for k, v in parse_count(text).columns().items()}}
 
 
-def add_limits(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+def add_limits(tables: dict[str, Table], add: Add) -> None:
     """Cells no tool can hold, written with the JSON twin and hashes updated."""
     add("integer-not-ascii", [
         Mutant("integer-not-ascii", f"sections {r['source']} {r['ordinal']} {value!r}",
@@ -487,7 +571,7 @@ def add_limits(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None
         for _, r in list(tables["entities"].records())[:2]])
 
 
-def add_unicode(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+def add_unicode(tables: dict[str, Table], add: Add) -> None:
     """Characters that hide or reorder text, and names tagged with a script or language
     their letters do not have; JSON twin and hashes updated."""
     entities = list(tables["entities"].records())
@@ -509,7 +593,7 @@ def add_unicode(tables: dict[str, Table], add: Callable[[str, list[Mutant]], Non
         for i, r in arabic[:4]])
 
 
-def add_graph(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+def add_graph(tables: dict[str, Table], add: Add) -> None:
     """A record paired with itself, a cycle of parents, a key pointing at the wrong kind
     of entity; JSON twin and hashes updated."""
     add("disagreement-with-itself", [
@@ -543,7 +627,7 @@ def _drop_enum(schema: dict) -> None:
     del prop["enum"]
 
 
-def add_files(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+def add_files(root: Path, tables: dict[str, Table], add: Add) -> None:
     """Schema files edited by hand, JSON files that readers read differently, a table
     too large to read; hashes updated, so only the targeted check can catch them."""
     with_keys = [t for t in tables.values() if t.schema.get("foreignKeys")]
@@ -583,7 +667,7 @@ def add_files(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mut
                "resource-too-large", name, None, "path", ()) for name in ("sections",)])
 
 
-def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
     evidence = list(tables["evidence"].records())
     evidence_at = dict(evidence)
     inferences = list(tables["inferences"].records())
@@ -721,7 +805,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Callable[[str, li
         for i, r in inferences])
 
 
-def add_shared_rules(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+def add_shared_rules(root: Path, tables: dict[str, Table], add: Add) -> None:
     """Rows the build refuses (rules.py, shared), edited by hand with the JSON twin and
     hashes updated, so that only the shared rule can catch them."""
     events = list(tables["events"].records())
@@ -794,7 +878,7 @@ def _unused_entity_mutants(tables: dict[str, Table]) -> list[Mutant]:
     return out[:3]
 
 
-def add_sources_and_dates(root: Path, tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+def add_sources_and_dates(root: Path, tables: dict[str, Table], add: Add) -> None:
     """Sources, spans, dates, keys and files that only validate.py can see; hashes and
     twins updated where the file is a resource."""
     sources = list(tables["sources"].records())
@@ -867,7 +951,7 @@ def _integer_as_text(name: str, column: str) -> Callable[[bytes], bytes]:
     return change
 
 
-def add_twins_and_csv(tables: dict[str, Table], add: Callable[[str, list[Mutant]], None]) -> None:
+def add_twins_and_csv(tables: dict[str, Table], add: Add) -> None:
     items = []
     for t in tables.values():
         column = next((f["name"] for f in t.schema["fields"] if f["type"] == "integer"
