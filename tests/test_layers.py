@@ -4,6 +4,7 @@ inside a function) a module that imports it back, directly or through others."""
 from __future__ import annotations
 
 import ast
+import re
 
 from ansar_data.rules import find_cycle
 from helpers import ROOT
@@ -44,3 +45,31 @@ def test_checks_do_not_import_the_build():
     graph = imports()
     for low in ("checks", "package", "validate"):
         assert not graph[low] & {"build", "curate", "extract", "release", "cli", "docs"}, low
+
+
+def readme_layers() -> list[list[str]]:
+    """The modules in the order the README's repository layout lists them."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("src/ansar_data/   in import order"):text.index("\ndata/ schemas/ datapackage.json")]
+    out = []
+    for line in block.splitlines()[2:]:
+        if match := re.match(r"  ((?:[a-z_]+\.py ?)+)", line):  # the names that start the line
+            out.append(re.findall(r"([a-z_]+)\.py", match[1]))
+    return out
+
+
+def test_the_readme_lists_every_module_in_an_order_that_imports_only_downward():
+    order = [m for line in readme_layers() for m in line]
+    graph = imports()
+    assert sorted(order) == sorted(graph)
+    for module, imported in graph.items():
+        later = {m for m in imported if order.index(m) > order.index(module)}
+        assert not later, f"{module} imports {sorted(later)}, listed after it in the README"
+
+
+def test_the_readme_names_the_debian_packages_ci_installs():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    installed = re.search(r"for p in ([a-z0-9. -]+); do", ci)[1].split()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = re.search(r"need\s+Debian's (.+?) \(the list", readme, re.S)[1]
+    assert sorted(re.findall(r"`([a-z0-9.-]+)`", named)) == sorted(installed)
