@@ -457,41 +457,6 @@ def add_descriptor_values(root: Path, descriptor: dict, tables: dict[str, Table]
                             "resource-path", r["name"], None, "path"))
     add("path-escapes-package", items)
 
-    # 23, 25-27. cell-level damage in string fields
-    def text_column(t: Table) -> str:
-        return next(f["name"] for f in t.schema["fields"]
-                    if f["type"] == "string" and t.rows[2][t.header.index(f["name"])])
-    for cls, code, change in (("csv-injection", "csv-injection", lambda v: "=" + v),
-                              ("not-nfc", "file-nfc", lambda v: v + " e\u0301"),
-                              ("control-character", "cell-control", lambda v: v + "\x07"),
-                              ("trailing-space", "cell-whitespace", lambda v: v + " ")):
-        add(cls, [Mutant(cls, f"{t.name}.{text_column(t)}", edit_cell(_csv(t.name), 3, text_column(t), change),
-                         code, t.name, 3, None if code == "file-nfc" else text_column(t))
-                  for t in tables.values()])
-
-    # 28. curated record without evidence
-    items = []
-    for table in evidenced_tables(root):
-        row, rec = next(iter(tables[table].records()))
-
-        def drop(rows, table=table, rid=rec["id"]):
-            return [r for r in rows if not (r[0] == table and r[1] == rid)]
-        items.append(Mutant("evidence-missing", f"{table} {rec['id']}", edit_rows("data/evidence.csv", drop),
-                            "evidence-missing", table, row, "id"))
-    add("evidence-missing", items)
-
-    # 29. truncated download
-    add("truncated-file", [
-        Mutant("truncated-file", r["path"], edit_bytes(r["path"], lambda d: d[: len(d) // 2]),
-               "resource-hash", r["name"], None, "hash") for r in resources])
-
-    # 30. event fatality columns that no longer equal their count
-    add("fatalities-copy-differs", [
-        Mutant("fatalities-copy-differs", f"events row {i}",
-               edit_cell("data/events.csv", i, "fatalities_text", lambda v: v + " or so"),
-               "fatalities-copy", "events", i, "fatalities_text")
-        for i, r in tables["events"].records() if r["fatalities_text"]])
-
 
 def add_cell_damage(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
     """Formula injection, non-NFC text, control characters, trailing spaces."""

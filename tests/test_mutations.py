@@ -24,7 +24,7 @@ from ansar_data.package import Problem
 from ansar_data.registry import RULES, rule_of
 from ansar_data.validate import validate_package
 from helpers import ROOT, copy_repo
-from mutations import PARTS, Mutant, generate
+from mutations import MAX_PER_CLASS, PARTS, Mutant, generate
 
 FRICTIONLESS = "check_frictionless"
 
@@ -130,3 +130,8 @@ def test_the_registry_the_mutation_suite_and_the_readme_name_the_same_codes():
 def test_an_undeclared_code_cannot_be_reported():
     with pytest.raises(ValueError, match="undeclared error code 'made-up'"):
         Problem("made-up", "a code registry.py does not declare")
+
+
+def test_each_class_is_added_once_and_sampled():
+    classes = Counter(m.cls for m in mutants())
+    assert max(classes.values()) <= MAX_PER_CLASS, classes.most_common(3)
