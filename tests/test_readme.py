@@ -1,0 +1,34 @@
+"""The numbers and lists the README states, where the code holds them: a test fails when
+the two differ, so the README cannot drift from the code."""
+
+from __future__ import annotations
+
+import re
+
+from ansar_data.package import MAX_RESOURCE_BYTES, MAX_RESOURCE_RECORDS
+from ansar_data.rules import MAX_CELL_CHARS
+from ansar_data.tables_io import MAX_JSON_DEPTH
+from ansar_data.validate import MAX_PER_CHECK
+from helpers import ROOT
+from mutations import MAX_PER_CLASS
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+         "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+
+
+def test_the_tables_the_readme_names_are_those_of_tables_yaml(inputs):
+    paragraph = README[README.index("## Tables"):README.index("What one row of each is")]
+    count = re.search(r"\n\n(\w+) tables:", paragraph)[1].lower()
+    assert count == WORDS[len(inputs.spec.tables)]
+    assert re.findall(r"`([a-z_]+)`", paragraph) == [t.name for t in inputs.spec.tables]
+
+
+def test_the_limits_the_readme_states_are_the_code_s():
+    assert f"{MAX_RESOURCE_BYTES // 2**20} MiB ({MAX_RESOURCE_BYTES:,} bytes)" in README
+    assert f"a table over {MAX_RESOURCE_RECORDS:,} records" in README
+    assert f"a cell at most {MAX_CELL_CHARS:,} characters" in README
+    assert f"nests deeper than {MAX_JSON_DEPTH} levels" in README
+    assert f"no nesting deeper than {MAX_JSON_DEPTH} levels" in README
+    assert f"default {MAX_PER_CHECK})" in README
+    assert f"at up to {MAX_PER_CLASS} positions each" in README
