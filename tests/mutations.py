@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -215,6 +216,7 @@ def generate(root: Path) -> list[Mutant]:
     add_shared_rules(root, tables, add)
     add_sources_and_dates(root, tables, add)
     add_twins_and_csv(tables, add)
+    add_whole_files(root, descriptor, tables, add)
     add("resource-dropped", [
         Mutant("resource-dropped", f"descriptor without {res['name']}",
                edit_json("datapackage.json", lambda d, n=res["name"]: d.update(
@@ -926,3 +928,70 @@ def add_twins_and_csv(tables: dict[str, Table], add: Add) -> None:
                                 edit_hashed(f"data/{t.name}.json", _integer_as_text(t.name, column)),
                                 "json-schema", f"{t.name}_json", 2, column, ("integer-invalid",)))
     add("json-integer-as-text", items)
+
+
+def _not_records(shape: str) -> Callable[[bytes], bytes]:
+    def change(data: bytes) -> bytes:
+        records = json.loads(data)
+        return (json.dumps({"object": {"a": 1}, "null": None, "string": "x", "numbers": [1, 2, 3],
+                            "trailing": [*records, 5], "nested": [records]}[shape]) + "\n").encode("utf-8")
+    return change
+
+
+def _fifo(rel: str) -> Callable[[Path], None]:
+    def apply(pkg: Path) -> None:
+        (pkg / rel).unlink()
+        os.mkfifo(pkg / rel)
+    return apply
+
+
+def _folder(rel: str) -> Callable[[Path], None]:
+    def apply(pkg: Path) -> None:
+        (pkg / rel).unlink()
+        (pkg / rel).mkdir()
+    return apply
+
+
+def _copy_resource(n: int, rel: str, copy: str) -> Callable[[Path], None]:
+    def apply(pkg: Path) -> None:
+        (pkg / copy).write_bytes((pkg / rel).read_bytes())
+        edit_json("datapackage.json", lambda d: d["resources"][n].update(path=copy))(pkg)
+    return apply
+
+
+def add_whole_files(root: Path, descriptor: dict, tables: dict[str, Table], add: Add) -> None:
+    """What lies beside the package and can fool a validator that reads only what it
+    expects: twins that are not records, resources re-pointed, renamed or listed twice,
+    the descriptor's own metadata edited, files that are not regular files."""
+    resources = descriptor["resources"]
+    add("json-twin-not-records", [
+        Mutant("json-twin-not-records", f"data/{t.name}.json as {shape}",
+               edit_hashed(f"data/{t.name}.json", _not_records(shape)), "json-not-records", f"{t.name}_json",
+               None, "path", ())
+        for t, shape in zip(list(tables.values())[::2], ["object", "null", "string", "numbers", "trailing", "nested"])])
+    by_name = {r["name"]: n for n, r in enumerate(resources)}
+    add("resource-re-pointed", [
+        Mutant("resource-re-pointed", f"{name} -> {copy}", _copy_resource(by_name[name], f"data/{name}.csv", copy),
+               "resource-derived", name, None, "path", ())
+        for name, copy in (("claims", "data/claims_copy.csv"), ("events", "events.csv"))] + [
+        Mutant("resource-re-pointed", f"{r['name']} retitled",
+               edit_json("datapackage.json", lambda d, n=n: d["resources"][n].update(title="Something else")),
+               "resource-derived", r["name"], None, "title", ()) for n, r in enumerate(resources[:3])])
+    add("resource-listed-twice", [
+        Mutant("resource-listed-twice", f"{r['name']} twice",
+               edit_json("datapackage.json", lambda d, n=n: d["resources"].append(dict(d["resources"][n]))),
+               "resource-duplicate", r["name"], None, "name", ("frictionless/*",))
+        for n, r in enumerate(resources[:3])])
+    edits = {"licenses": lambda d: d.update(licenses=[{"name": "CC0-1.0", "path": "https://creativecommons.org/"
+                                                       "publicdomain/zero/1.0/"}]),
+             "version": lambda d: d.update(version="9.9.9"),
+             "description": lambda d: d.update(description=d["description"].split("\n\n")[0]),
+             "sources": lambda d: d.update(sources=d["sources"][:1]),
+             "title": lambda d: d.update(title="Another dataset")}
+    add("descriptor-metadata-edited", [
+        Mutant("descriptor-metadata-edited", key, edit_json("datapackage.json", change), "descriptor-derived",
+               None, None, key, ()) for key, change in edits.items()])
+    add("not-a-regular-file", [
+        Mutant("not-a-regular-file", f"{r['path']} as a {kind}", make(r["path"]), "file-refused", r["name"], None,
+               "path", ("frictionless/*",))
+        for r, (kind, make) in zip(resources[::5], [("FIFO", _fifo), ("folder", _folder)] * 6)])

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from . import curate, extract
+from .descriptor import package_metadata, table_resources
 from .docs import render_docs
 from .errors import InputError
+from .files import MAX_TEXT_BYTES
 from .outputs import write_outputs
 from .parse import Article, parse_article
 from .rules import cell_problem
@@ -27,9 +29,8 @@ from .schema import Spec, json_schema, load_spec, table_schema
 from .sources import Source, load_sources
 from .tables_io import dump_json, to_csv, to_json
 from .validate import MAX_PER_CHECK, Report, validate_package
-from .yamlfile import read_yaml
+from .yamlfile import read_input, read_yaml
 
-PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # What the build owns; everything else in the repository is written by hand.
 GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/citation.md",
              "docs/figures", "site", "CITATION.cff", ".zenodo.json", "dataset.jsonld", "croissant.json")
@@ -72,10 +73,12 @@ def load_inputs(root: Path, package: dict[str, Any] | None = None) -> Inputs:
 
 
 def _read_text(path: Path) -> str:
+    if not path.exists() and not path.is_symlink():
+        return ""
     try:
-        return path.read_text(encoding="utf-8") if path.is_file() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), "file", None, f"cannot read as UTF-8 text: {exc}") from exc
+        return read_input(path, MAX_TEXT_BYTES).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"byte {exc.start}", None, "not valid UTF-8") from exc
 
 
 def build_tables(inputs: Inputs) -> Tables:
@@ -113,36 +116,18 @@ def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
     for table in inputs.spec.tables:
         rows = tables[table.name]
         _storable(table.name, rows)
-        schema_path = f"schemas/{table.name}.tableschema.json"
-        json_schema_path = f"schemas/{table.name}.schema.json"
-        files[schema_path] = dump_json(table_schema(table, inputs.spec))
-        files[json_schema_path] = dump_json(json_schema(table, inputs.spec))
-        for suffix, fmt, media, serialize in (("", "csv", "text/csv", to_csv),
-                                              ("_json", "json", "application/json", to_json)):
-            path = f"data/{table.name}.{fmt}"
-            files[path] = serialize(rows, table.field_names)
-            resource = {"name": table.name + suffix, "type": "table", "path": path,
-                        "format": fmt, "mediatype": media, "encoding": "utf-8",
-                        "title": table.title + (" (JSON)" if suffix else ""),
-                        "description": table.row, "schema": schema_path}
-            if suffix:
-                resource["jsonSchema"] = json_schema_path
-            digest = _digest(files[path])
-            if fmt == "json":
+        files[f"schemas/{table.name}.tableschema.json"] = dump_json(table_schema(table, inputs.spec))
+        files[f"schemas/{table.name}.schema.json"] = dump_json(json_schema(table, inputs.spec))
+        for resource, serialize in zip(table_resources(table), (to_csv, to_json)):
+            files[resource["path"]] = serialize(rows, table.field_names)
+            digest = _digest(files[resource["path"]])
+            if resource["format"] == "json":
                 # frictionless 5.21 cannot count a JSON resource's bytes and fails any
                 # "bytes" there; validate.py checks the hash of every resource instead.
                 digest.pop("bytes")
             resources.append({**resource, **digest})
-    meta = inputs.package
-    descriptor = {
-        "$schema": PACKAGE_PROFILE,
-        **{k: meta[k] for k in ("name", "title")},
-        "description": meta["description"].strip() + "\n\n" + meta["attribution"].strip(),
-        **{k: meta[k] for k in ("version", "created", "licenses")},
-        "sources": [{"title": s.title, "path": s.url} for s in inputs.sources],
-        **{k: meta[k] for k in ("contributors", "keywords")},
-        "resources": resources,
-    }
+    descriptor = {**package_metadata(inputs.package, ((s.title, s.url) for s in inputs.sources)),
+                  "resources": resources}
     files["datapackage.json"] = dump_json(descriptor)
     return files
 
@@ -186,11 +171,12 @@ class BuildFailed(RuntimeError):
     """The freshly built package did not validate; nothing was written."""
 
 
-def validated(inputs_dir: Path, reports: list[Report] | None = None) -> Callable[[Path], None]:
+def validated(inputs_dir: Path, reports: list[Report] | None = None,
+              meta: dict[str, Any] | None = None) -> Callable[[Path], None]:
     """A `check` for outputs.write_outputs: the new package must validate against inputs_dir
     (with every check of validate.py); the report is appended to `reports`."""
     def check(tmp: Path) -> None:
-        report = validate_package(tmp, inputs_dir=inputs_dir, max_errors=MAX_PER_CHECK)
+        report = validate_package(tmp, inputs_dir=inputs_dir, max_errors=MAX_PER_CHECK, meta=meta)
         if not report.valid:
             raise BuildFailed(report.human())
         if reports is not None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from .descriptor import PACKAGE_PROFILE, package_metadata, table_resources
 from .package import Loaded, Package, Problem, safe_path
 from .provenance import supports, why_not
 from .rules import HIDDEN_RE, MAX_CELL_CHARS, cell_problem, row_findings, unicode_problem
@@ -74,14 +75,40 @@ def check_resource_set(pkg: Package) -> Iterator[Problem]:
     """The package holds exactly the resources tables.yaml declares: each table as CSV
     and as its JSON twin. A validator that checks only what the descriptor lists could
     otherwise be emptied by deleting resources from it."""
-    listed = [r.get("name") for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)]
-    declared = [n for t in pkg.spec.tables for n in (t.name, f"{t.name}_json")]
-    for name in declared:
-        if name not in listed:
+    listed = [r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)]
+    names = [r.get("name") for r in listed]
+    expected = {r["name"]: r for t in pkg.spec.tables for r in table_resources(t)}
+    for name in expected:
+        if name not in names:
             yield Problem("resource-undeclared", f"tables.yaml declares {name!r}, the descriptor lacks it", name)
-    for name in listed:
-        if name not in declared:
+    for n, resource in enumerate(listed):
+        name = resource.get("name")
+        if name not in expected:
             yield Problem("resource-undeclared", f"{name!r} is not a table of tables.yaml", str(name))
+        elif name in names[:n]:
+            yield Problem("resource-duplicate", f"a second resource named {name!r}", name, None, "name")
+        else:
+            found = {k: v for k, v in resource.items() if k not in ("bytes", "hash")}
+            if (diff := _difference(found, expected[name])) is not None:
+                key = re.match(r"/([^/ ]+)", diff)
+                yield Problem("resource-derived", f"resources/{n}{diff}", name, None, key[1] if key else None)
+
+
+def check_descriptor_metadata(pkg: Package) -> Iterator[Problem]:
+    """The descriptor's own metadata is what metadata/package.yaml and sources.yaml give:
+    a licence, attribution, version or title edited by hand is found. Without a
+    package.yaml beside the package, its sources and profile are checked."""
+    sources = [(e.get("title"), e.get("url")) for e in pkg.source_index]
+    found = {k: v for k, v in pkg.descriptor.items() if k != "resources"}
+    if pkg.meta is not None:
+        expected = package_metadata(pkg.meta, sources)
+    else:
+        expected = {"$schema": PACKAGE_PROFILE, "sources": [{"title": t, "path": u} for t, u in sources]}
+        found = {k: v for k, v in found.items() if k in expected}
+    for key in sorted(set(found) | set(expected)):
+        if (diff := _difference(found.get(key), expected.get(key), f"/{key}")) is not None:
+            yield Problem("descriptor-derived", f"{diff} (metadata/package.yaml and sources.yaml give the "
+                          f"descriptor's metadata)", None, None, key)
 
 
 @lru_cache(maxsize=256)
@@ -151,7 +178,7 @@ def _difference(found: Any, expected: Any, path: str = "") -> str | None:
                      if (d := _difference(a, b, f"{path}/{i}")) is not None), None)
     return None if found == expected and type(found) is type(expected) else (
         f"{path or '(top)'} is {json.dumps(found, ensure_ascii=False)[:80]}, "
-        f"tables.yaml gives {json.dumps(expected, ensure_ascii=False)[:80]}")
+        f"the inputs give {json.dumps(expected, ensure_ascii=False)[:80]}")
 
 
 def check_schemas_derived(pkg: Package) -> Iterator[Problem]:
@@ -182,15 +209,24 @@ def check_paths(pkg: Package) -> Iterator[Problem]:
             if key not in resource:
                 continue
             path = safe_path(pkg.dir, resource[key])
+            if key == "path":
+                loaded = pkg.resources.get(name)
+                refused = loaded.refused if loaded is not None and loaded.descriptor is resource else None
+            else:
+                refused = pkg.refused.get(resource[key])
             if path is None:
                 yield Problem("resource-path", f"{resource[key]!r} is not a relative path inside the "
                               f"package (no absolute path, '..' or URL)", name, None, key)
-            elif not path.is_file():
+            elif refused:
+                yield Problem("file-refused", f"{resource[key]} {refused}", name, None, key)
+            elif not path.exists():
                 yield Problem("resource-missing", f"no file {resource[key]}", name, None, key)
 
 
 def check_digests(pkg: Package) -> Iterator[Problem]:
     for res in pkg.resources.values():
+        if res.refused:
+            continue  # file-refused
         actual = {"bytes": res.size, "hash": "sha256:" + res.sha256}
         for key, value in actual.items():
             if key in res.descriptor and res.descriptor[key] != value:
@@ -208,6 +244,10 @@ def check_files(pkg: Package) -> Iterator[Problem]:
         if res.too_large:
             yield Problem("resource-too-large", f"{res.too_large}; only its hash was checked", res.name, None, "path")
             continue
+        if res.refused:
+            continue  # file-refused
+        if res.not_records:
+            yield Problem("json-not-records", res.not_records, res.name, None, "path")
         data = res.data
         if data.startswith(b"\xef\xbb\xbf"):
             yield Problem("file-bom", "the file starts with a byte-order mark", res.name, 1)
@@ -304,7 +344,7 @@ def check_frictionless(pkg: Package) -> Iterator[Problem]:
     from frictionless import Package as FrictionlessPackage
     from frictionless import system
 
-    too_large = {id(r.descriptor) for r in pkg.resources.values() if r.too_large}
+    too_large = {id(r.descriptor) for r in pkg.resources.values() if r.too_large or r.refused}
     descriptor = {**pkg.descriptor, "resources": [
         _without_foreign_keys(r, pkg) for r in pkg.descriptor.get("resources", [])
         if not (isinstance(r, dict) and r.get("format") == "json") and id(r) not in too_large]}
@@ -415,7 +455,8 @@ def check_sources(pkg: Package) -> Iterator[Problem]:
         source = pkg.sources.get(record.get("id"))
         if source is None or source.data is None:
             yield Problem("source-file", f"no entry for {record.get('id')!r} in sources/sources.yaml"
-                          if source is None else f"no file {source.path}", "sources", i + 2, "id")
+                          if source is None else f"{source.path} {source.refused}" if source.refused
+                          else f"no file {source.path}", "sources", i + 2, "id")
             continue
         actual = {"sha256": hashlib.sha256(source.data).hexdigest(), "bytes": len(source.data),
                   "length": len(source.data.decode("utf-8", "replace"))}
@@ -608,7 +649,8 @@ def check_rows(pkg: Package) -> Iterator[Problem]:
         yield Problem(finding.code, finding.message, finding.table, finding.index + 2, finding.field)
 
 
-CHECKS = (check_descriptor, check_resource_set, check_schema_files, check_json_files, check_schemas_derived,
+CHECKS = (check_descriptor, check_resource_set, check_descriptor_metadata, check_schema_files, check_json_files,
+          check_schemas_derived,
           check_paths, check_digests, check_files,
           check_cells, check_frictionless, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,

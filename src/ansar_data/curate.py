@@ -53,7 +53,11 @@ def load_curation(folder: Path, texts: dict[str, str], spec: Spec) -> Curation:
     records = {}
     for name in spec.curation_files:
         path = folder / f"{name}.yaml"
-        data = read_yaml(path) if path.is_file() else []
+        # every file tables.yaml declares must be there: a misnamed file is an error,
+        # not an empty table
+        data = read_yaml(path)
+        if data is None:  # an empty file: no records yet
+            data = []
         if not isinstance(data, list):
             raise InputError(str(path), "top level", None, "expected a list of records")
         records[name] = data

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .files import MAX_JSON_BYTES, MAX_TEXT_BYTES, FileRefused, read_regular, read_text
 from .outputs import JOURNAL, interrupted
 from .registry import rule_of
 from .schema import TYPES, Spec, Table, load_spec
@@ -63,6 +64,8 @@ class Loaded:
     readable: bool = False
     read_error: str | None = None       # why the CSV could not be read at all
     too_large: str | None = None        # why it was not read: over which limit
+    refused: str | None = None          # why the file was not read: not a regular file, unreadable
+    not_records: str | None = None      # why a JSON twin is not an array of objects
 
     @property
     def is_json(self) -> bool:
@@ -77,6 +80,7 @@ class SourceFile:
     path: Path
     data: bytes | None
     text: str | None
+    refused: str | None = None  # why the file was not read
 
 
 @dataclass
@@ -91,6 +95,9 @@ class Package:
     json_errors: dict[str, str]         # path of a JSON file (twin or schema) -> why it is unreadable
     sources: dict[str, SourceFile]
     key_map: dict[str, Any] = field(default_factory=dict)  # metadata/infobox_keys.yaml: written key -> rule
+    refused: dict[str, str] = field(default_factory=dict)  # descriptor path of a schema -> why it was not read
+    source_index: list[dict[str, Any]] = field(default_factory=list)  # the entries of sources.yaml
+    meta: dict[str, Any] | None = None  # metadata/package.yaml beside the package, when there
 
     def csv_tables(self) -> list[Loaded]:
         return [r for r in self.resources.values() if not r.is_json and r.readable and r.table]
@@ -122,15 +129,19 @@ def typed_cell(value: str, ftype: str) -> Any:
         return value
 
 
-def _read_json(path: Path | None, errors: dict[str, str], rel: Any) -> Any:
-    """The parsed file, or None when it is missing or unreadable (why, in errors[rel])."""
-    if path is None or not path.is_file():
+def _read_json(path: Path | None, errors: dict[str, str], rel: Any, refused: dict[str, str],
+               package_dir: Path) -> Any:
+    """The parsed file, or None when it is missing or unreadable (why, in errors[rel],
+    or in refused[rel] when it is not a regular file inside the package)."""
+    if path is None or (not path.exists() and not path.is_symlink()):
         return None
     try:
-        return load_json(path.read_text(encoding="utf-8"))
+        return load_json(read_text(path, MAX_JSON_BYTES, inside=package_dir))
+    except FileRefused as exc:
+        refused[str(rel)] = exc.reason
     except (ValueError, UnicodeDecodeError) as exc:
         errors[str(rel)] = str(exc)
-        return None
+    return None
 
 
 def _file_digest(path: Path) -> tuple[int, str]:
@@ -138,17 +149,25 @@ def _file_digest(path: Path) -> tuple[int, str]:
         return path.stat().st_size, hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[str, str]) -> Loaded | None:
+def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[str, str],
+          refused: dict[str, str]) -> Loaded | None:
     path = safe_path(package_dir, resource.get("path"))
-    if path is None or not path.is_file():
+    if path is None or not path.exists():
         return None
     res = Loaded(str(resource.get("name", "?")), resource, path, b"")
-    res.size, res.sha256 = _file_digest(path)
-    res.schema = _read_json(safe_path(package_dir, resource.get("schema")), errors, resource.get("schema"))
-    if res.size > MAX_RESOURCE_BYTES:
+    res.schema = _read_json(safe_path(package_dir, resource.get("schema")), errors, resource.get("schema"),
+                            refused, package_dir)
+    try:
+        res.data = read_regular(path, MAX_RESOURCE_BYTES, inside=package_dir)
+        res.size, res.sha256 = len(res.data), hashlib.sha256(res.data).hexdigest()
+    except FileRefused as exc:
+        if not path.is_file() or path.stat().st_size <= MAX_RESOURCE_BYTES:
+            res.refused = exc.reason
+            return res
+        # too large to read: hashed as it streams by, nothing else checked
+        res.size, res.sha256 = _file_digest(path)
         res.too_large = f"{res.size:,} bytes, over the {MAX_RESOURCE_BYTES:,} a resource may have"
         return res
-    res.data = path.read_bytes()
     try:
         res.table = spec.table(res.name.removesuffix("_json"))
         text = res.data.decode("utf-8")
@@ -162,6 +181,9 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
             errors[str(resource.get("path"))] = str(exc)
             return res
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            found = (f"the top level is {type(records).__name__}" if not isinstance(records, list) else next(
+                f"item {i + 1} is {type(r).__name__}" for i, r in enumerate(records) if not isinstance(r, dict)))
+            res.not_records = f"not an array of records (objects): {found}"
             return res
         if len(records) > MAX_RESOURCE_RECORDS:
             res.too_large = f"{len(records):,} records, over the {MAX_RESOURCE_RECORDS:,} a resource may have"
@@ -191,24 +213,25 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
     return res
 
 
-def _sources(folder: Path) -> dict[str, SourceFile]:
-    try:
-        entries = read_index(folder)
-    except InputError as exc:
-        raise CannotRun(str(exc)) from exc
+def _sources(folder: Path, entries: list[dict[str, Any]]) -> dict[str, SourceFile]:
     out = {}
     for entry in entries:
         path = source_path(folder, entry)
-        data = path.read_bytes() if path.is_file() else None
+        data, refused = None, None
+        if path.exists() or path.is_symlink():
+            try:
+                data = read_regular(path, MAX_TEXT_BYTES, inside=folder)
+            except FileRefused as exc:
+                refused = exc.reason
         try:
             text = data.decode("utf-8") if data is not None else None
         except UnicodeDecodeError:
             text = None
-        out[entry["id"]] = SourceFile(entry["id"], path, data, text)
+        out[entry["id"]] = SourceFile(entry["id"], path, data, text, refused)
     return out
 
 
-def load_package(package_dir: Path, inputs_dir: Path | None = None) -> Package:
+def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[str, Any] | None = None) -> Package:
     """Read the package in package_dir; sources/ and metadata/ come from inputs_dir
     (default: the package itself). CannotRun when there is nothing to check against:
     no datapackage.json, or one that is not a JSON object (malformed, a key written
@@ -216,7 +239,7 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None) -> Package:
     package_dir = package_dir.resolve()
     inputs_dir = (inputs_dir or package_dir).resolve()
     descriptor_path = package_dir / "datapackage.json"
-    if not descriptor_path.is_file():
+    if not descriptor_path.exists() and not descriptor_path.is_symlink():
         raise CannotRun(f"no datapackage.json in {package_dir}")
     if interrupted(package_dir):
         raise CannotRun(f"{package_dir / JOURNAL}: a build was interrupted while swapping its outputs in; "
@@ -225,26 +248,40 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None) -> Package:
         spec = load_spec(inputs_dir / "metadata" / "tables.yaml")
     except (OSError, ValueError) as exc:
         raise CannotRun(str(exc)) from exc
-    sources = _sources(inputs_dir / "sources")
+    try:
+        index = read_index(inputs_dir / "sources")
+    except InputError as exc:
+        raise CannotRun(str(exc)) from exc
+    sources = _sources(inputs_dir / "sources", index)
     keys_path = inputs_dir / "metadata" / "infobox_keys.yaml"
     try:
         key_map = read_yaml(keys_path, shape="infobox_keys") if keys_path.is_file() else {}
     except InputError as exc:
         raise CannotRun(str(exc)) from exc
     try:
-        descriptor = load_json(descriptor_path.read_text(encoding="utf-8"))
+        descriptor = load_json(read_text(descriptor_path, MAX_JSON_BYTES, inside=package_dir))
+    except FileRefused as exc:
+        raise CannotRun(str(exc)) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise CannotRun(f"{descriptor_path}: not a readable JSON descriptor: {exc}") from exc
     if not isinstance(descriptor, dict):
         raise CannotRun(f"{descriptor_path}: the top level is not a JSON object")
-    resources, json_schemas, errors = {}, {}, {}
+    meta_path = inputs_dir / "metadata" / "package.yaml"
+    try:
+        if meta is None and (meta_path.exists() or meta_path.is_symlink()):
+            meta = read_yaml(meta_path, shape="package")
+    except InputError as exc:
+        raise CannotRun(str(exc)) from exc
+    resources, json_schemas, errors, refused = {}, {}, {}, {}
     listed = descriptor.get("resources")
     for resource in listed if isinstance(listed, list) else []:
         if not isinstance(resource, dict):
             continue
-        if (loaded := _load(package_dir, resource, spec, errors)):
-            resources[loaded.name] = loaded
+        name = str(resource.get("name", "?"))
+        if name not in resources and (loaded := _load(package_dir, resource, spec, errors, refused)):
+            resources[name] = loaded  # a second resource of one name is resource-duplicate
         key = resource.get("jsonSchema")
         if isinstance(key, str) and key not in json_schemas:
-            json_schemas[key] = _read_json(safe_path(package_dir, key), errors, key)
-    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, errors, sources, key_map)
+            json_schemas[key] = _read_json(safe_path(package_dir, key), errors, key, refused, package_dir)
+    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, errors, sources, key_map,
+                   refused, index, meta)

@@ -43,6 +43,17 @@ RULES: dict[str, Rule] = _rules(
      "datapackage.json has a key or value that the strict Data Package profile refuses, such as a misspelt key."),
     ("resource-undeclared", "descriptor", "validator",
      "The descriptor lacks a resource that tables.yaml declares (a table as CSV and JSON), or lists another."),
+    ("resource-duplicate", "descriptor", "validator", "Two resources of the descriptor have one name."),
+    ("resource-derived", "descriptor", "validator",
+     "A table's resource differs from what tables.yaml gives: its path, format, media type, encoding, title, "
+     "description or schema files."),
+    ("descriptor-derived", "descriptor", "validator",
+     "The descriptor's own metadata (licences, sources and attribution, version, title, description) differs "
+     "from what metadata/package.yaml and sources/sources.yaml give."),
+    ("file-refused", "files", "validator",
+     "A file the descriptor names is not a regular file inside the package (a link out, a FIFO, a device, a "
+     "folder), or cannot be read."),
+    ("json-not-records", "files", "validator", "A JSON twin is not an array of records (objects)."),
     ("resource-path", "descriptor", "validator",
      "A resource path is absolute, leaves the package with '..', or is a URL."),
     ("resource-missing", "descriptor", "validator", "A file the descriptor names does not exist."),
@@ -88,7 +99,8 @@ RULES: dict[str, Rule] = _rules(
     ("date-order", "rows", "validator", "A date's earliest day is after its latest day."),
     ("date-without-edtf", "rows", "validator", "Earliest or latest day given without an EDTF value."),
     # the sources and the spans quoted from them
-    ("source-file", "sources", "validator", "A source row has no entry in sources.yaml, or no file."),
+    ("source-file", "sources", "validator",
+     "A source row has no entry in sources.yaml, or no file, or one that is not a regular file inside sources/."),
     ("source-sha256", "sources", "validator", "A source file's sha256 differs from the sources table."),
     ("source-bytes", "sources", "validator", "A source file's size in bytes differs from the sources table."),
     ("source-length", "sources", "validator", "A source file's length in characters differs from the sources table."),

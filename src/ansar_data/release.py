@@ -353,5 +353,5 @@ def release(root: Path, version: str, today: datetime.date, on_step: Step = _qui
     staged["CHANGELOG.md"] = (changelog if version in recorded
                               else record_release(changelog, version, f"{name}.zip", digest)).encode("utf-8")
     # One transaction: a failure or a kill leaves the tree as it was (see outputs.py).
-    _timed(on_step, "write", lambda: write_outputs(root, staged, RELEASED, validated(root)))
+    _timed(on_step, "write", lambda: write_outputs(root, staged, RELEASED, validated(root, meta=meta)))
     return _dist_paths(root, meta, digest)

@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import SpecError, UnknownTable
 from .provenance import SUPPORTS
-from .yamlfile import check_shape, parse_yaml, read_yaml
+from .yamlfile import check_shape, parse_yaml, read_input
 
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -164,9 +164,7 @@ class Spec:
 
 
 def load_spec(path: Path) -> Spec:
-    if not path.is_file():
-        read_yaml(path)  # raises the InputError that names the file
-    content = path.read_bytes()
+    content = read_input(path)
     try:
         raw = _cached_yaml(content)
     except ValueError:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .yamlfile import read_yaml
+from .files import MAX_TEXT_BYTES
+from .yamlfile import read_input, read_yaml
 
 REQUIRED = ("id", "file", "title", "url", "language", "license", "sha256")
 INDEX = "sources.yaml"
@@ -57,9 +58,9 @@ def load_sources(folder: Path) -> list[Source]:
     sources = []
     for number, entry in enumerate(read_index(folder), start=1):
         path = source_path(folder, entry)
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             raise InputError(str(meta_path), f"entry {number}", "file", f"no such file: {path}")
-        data = path.read_bytes()
+        data = read_input(path, MAX_TEXT_BYTES, inside=folder)
         actual = hashlib.sha256(data).hexdigest()
         if actual != entry["sha256"]:
             raise InputError(str(path), "whole file", "sha256",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from typing import Any
 
@@ -36,6 +37,7 @@ def to_json(rows: list[dict[str, Any]], fields: list[str]) -> bytes:
 
 
 MAX_JSON_DEPTH = 64  # our deepest file nests 7 levels; deeper is an attack or an accident
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # \ud800 to \udfff: half of a pair, or alone
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -76,10 +78,24 @@ def load_json(text: str) -> Any:
         # Fast path for the tables (millions of objects): the number of keys written
         # in each object (the C parser counting them) against the keys it kept.
         if json.loads(text, object_pairs_hook=len) == [len(r) for r in data]:
+            _whole_characters(text, data)
             return data
     elif _depth(data) > MAX_JSON_DEPTH:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
-    return json.loads(text, object_pairs_hook=_unique_keys)  # names the key written twice
+    data = json.loads(text, object_pairs_hook=_unique_keys)  # names the key written twice
+    _whole_characters(text, data)
+    return data
+
+
+def _whole_characters(text: str, data: Any) -> None:
+    """JSON may escape half a surrogate pair alone ("\\ud800"), which no UTF-8 file or
+    reader can hold: a ValueError, not a crash later when the text is written out."""
+    if SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"a string holds a lone surrogate U+{ord(exc.object[exc.start]):04X}, "
+                             f"which is not a character") from None
 
 
 def dump_json(data: Any) -> bytes:

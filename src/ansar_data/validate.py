@@ -81,14 +81,16 @@ class Report:
 
 
 def validate_package(package_dir: Path, inputs_dir: Path | None = None,
-                     skip: Collection[str] = (), max_errors: int | None = None) -> Report:
+                     skip: Collection[str] = (), max_errors: int | None = None,
+                     meta: dict[str, Any] | None = None) -> Report:
     """Check the package in package_dir; sources/ and metadata/ are read from
     inputs_dir (default: the package itself). `skip` names checks (function names in
     checks.CHECKS) not to run, for tests that target one check; `max_errors` caps the
     problems kept per resource and code. CannotRun when the package cannot be checked
-    at all (no or a malformed datapackage.json, unusable metadata)."""
+    at all (no or a malformed datapackage.json, unusable metadata). `meta` stands for
+    metadata/package.yaml (a release validates the package it stamps)."""
     report = Report(max_errors)
-    pkg = load_package(package_dir, inputs_dir)
+    pkg = load_package(package_dir, inputs_dir, meta)
     report.checked = {name: len(res.records) for name, res in pkg.resources.items()}
     for check in CHECKS:
         if check.__name__ not in skip:

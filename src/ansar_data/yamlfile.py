@@ -13,6 +13,7 @@ import jsonschema_rs
 import yaml
 
 from .errors import InputError
+from .files import MAX_YAML_BYTES, FileRefused, read_regular
 
 # The safe loader, in C when PyYAML has libyaml: the same SafeConstructor as
 # yaml.safe_load (no Python objects), three times faster on a 10,000-source list.
@@ -71,11 +72,18 @@ def check_shape(data: Any, shape: str, origin: str) -> None:
     raise InputError(origin, where, path[-1] if path else None, message)
 
 
-def _read(path: Path) -> Any:
+def read_input(path: Path, limit: int = MAX_YAML_BYTES, inside: Path | None = None) -> bytes:
+    """An input file's bytes (files.read_regular), or an InputError naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(path), "whole file", None, f"cannot read: {exc.strerror}") from exc
+        return read_regular(path, limit, inside)
+    except FileRefused as exc:
+        raise InputError(str(path), "whole file", None, exc.reason) from exc
+
+
+def _read(path: Path) -> Any:
+    data = read_input(path)
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(str(path), f"byte {exc.start}", None, "not valid UTF-8") from exc
     return parse_yaml(text, str(path))

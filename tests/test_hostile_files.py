@@ -1,0 +1,146 @@
+"""Files that lie beside a package and are not what they seem (#22): a link out of the
+package, a FIFO, a device, a folder, a file that cannot be read, a lone surrogate. Each
+gives a one-line verdict with its exit code, never a traceback or a wait, and leaves
+every other file as it was."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ansar_data import cli, files
+from ansar_data.validate import main as validate_main
+from helpers import ROOT, copy_repo, snapshot
+
+PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata")
+
+
+@pytest.fixture
+def pkg(tmp_path: Path) -> Path:
+    return copy_repo(tmp_path / "pkg", PARTS)
+
+
+def verdict(capsys, *args: str) -> tuple[int, str]:
+    code = validate_main([*args])
+    out = capsys.readouterr()
+    return code, (out.out + out.err).strip()
+
+
+def replace_with(path: Path, make) -> None:
+    path.unlink()
+    make(path)
+
+
+def test_a_descriptor_linked_from_outside_is_not_read(pkg, tmp_path, capsys):
+    outside = tmp_path / "elsewhere.json"
+    outside.write_bytes((pkg / "datapackage.json").read_bytes())
+    replace_with(pkg / "datapackage.json", lambda p: p.symlink_to(outside))
+    code, out = verdict(capsys, str(pkg))
+    assert code == 2
+    assert out == f"could not run: {pkg / 'datapackage.json'}: is a link to {outside}, outside {pkg}"
+
+
+@pytest.mark.parametrize("rel, where", [("metadata/tables.yaml", "whole file: "),
+                                        ("sources/sources.yaml", "whole file: "), ("datapackage.json", "")])
+def test_a_fifo_where_a_file_belongs_is_refused_at_once(pkg, capsys, rel, where):
+    replace_with(pkg / rel, os.mkfifo)
+    code, out = verdict(capsys, str(pkg))
+    assert code == 2 and out == f"could not run: {pkg / rel}: {where}is a FIFO, not a regular file", out
+
+
+def test_a_device_or_a_folder_where_a_file_belongs_is_refused(pkg, capsys):
+    # an input file is never read through a link
+    replace_with(pkg / "sources" / "sources.yaml", lambda p: p.symlink_to("/dev/zero"))
+    code, out = verdict(capsys, str(pkg))
+    assert code == 2 and out.endswith("sources.yaml: whole file: is a symbolic link, which is not followed here"), out
+    replace_with(pkg / "sources" / "sources.yaml", lambda p: p.mkdir())
+    code, out = verdict(capsys, str(pkg))
+    assert code == 2 and out.endswith("sources.yaml: whole file: is a folder, not a regular file"), out
+
+
+def test_a_data_file_that_is_a_fifo_is_reported_not_read(pkg, capsys):
+    replace_with(pkg / "data" / "claims.csv", os.mkfifo)
+    code, out = verdict(capsys, str(pkg), "--json")
+    report = json.loads(out)
+    assert code == 1
+    assert {"code": "file-refused", "resource": "claims", "field": "path"} in [
+        {k: e[k] for k in ("code", "resource", "field")} for e in report["errors"]]
+
+
+def test_a_file_that_cannot_be_read_is_a_message(pkg, capsys, monkeypatch):
+    # As root, permissions do not stop a read; the operating system's answer is simulated.
+    real_open = os.open
+
+    def denied(path, flags, *args):
+        if str(path).endswith(("claims.tableschema.json", "al-ansar-iraq.txt", "datapackage.json")):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+    monkeypatch.setattr(files.os, "open", denied)
+    code, out = verdict(capsys, str(pkg))
+    assert code == 2
+    assert out == f"could not run: {pkg / 'datapackage.json'}: cannot be read: Permission denied"
+
+
+def test_a_source_text_or_schema_that_cannot_be_read_is_a_finding(pkg, capsys, monkeypatch):
+    real_open = os.open
+
+    def denied(path, flags, *args):
+        if str(path).endswith(("claims.tableschema.json", "al-ansar-iraq.txt")):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+    monkeypatch.setattr(files.os, "open", denied)
+    code, out = verdict(capsys, str(pkg), "--json")
+    found = {(e["code"], e["resource"], e["field"]): e["message"] for e in json.loads(out)["errors"]}
+    assert code == 1
+    assert found[("file-refused", "claims", "schema")] == "schemas/claims.tableschema.json cannot be read: " \
+                                                           "Permission denied"
+    assert found[("source-file", "sources", "id")].endswith("al-ansar-iraq.txt cannot be read: Permission denied")
+
+
+@pytest.mark.parametrize("where", ["title", "resources/0/name"])
+def test_a_lone_surrogate_in_the_descriptor_is_refused(pkg, capsys, where):
+    path = pkg / "datapackage.json"
+    text = path.read_text(encoding="utf-8")
+    key = where.rsplit("/", 1)[-1]
+    old = f'"{key}": "'
+    path.write_text(text.replace(old, old + "\\ud800", 1), encoding="utf-8")
+    code, out = verdict(capsys, str(pkg))
+    assert code == 2
+    assert out == (f"could not run: {path}: not a readable JSON descriptor: a string holds a lone surrogate "
+                   f"U+D800, which is not a character")
+
+
+def test_a_curation_file_that_is_missing_or_not_a_file_stops_the_build(tmp_path, capsys):
+    repo = copy_repo(tmp_path / "repo")
+    before = snapshot(repo)
+    (repo / "curation" / "counts.yaml").rename(repo / "curation" / "count.yaml")
+    assert cli.main(["build", "--root", str(repo)]) == 2
+    assert capsys.readouterr().err.strip().endswith("curation/counts.yaml: whole file: no such file")
+    (repo / "curation" / "count.yaml").rename(repo / "curation" / "counts.yaml")
+    for make, reason in ((os.mkfifo, "is a FIFO, not a regular file"),
+                         (lambda p: p.mkdir(), "is a folder, not a regular file"),
+                         (lambda p: p.symlink_to("/dev/zero"), "is a symbolic link, which is not followed here"),
+                         (lambda p: p.symlink_to(tmp_path / "gone.yaml"),
+                          "is a symbolic link, which is not followed here")):
+        saved = (repo / "curation" / "counts.yaml").read_bytes()
+        replace_with(repo / "curation" / "counts.yaml", make)
+        assert cli.main(["build", "--root", str(repo)]) == 2
+        assert capsys.readouterr().err.strip().endswith(f"curation/counts.yaml: whole file: {reason}")
+        path = repo / "curation" / "counts.yaml"
+        path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+        path.write_bytes(saved)
+    assert snapshot(repo) == before
+
+
+def test_a_source_linked_from_outside_the_repository_is_not_followed(tmp_path, capsys):
+    repo = copy_repo(tmp_path / "repo")
+    outside = tmp_path / "al-ansar-iraq.txt"
+    outside.write_bytes((ROOT / "sources" / "al-ansar-iraq.txt").read_bytes())
+    replace_with(repo / "sources" / "al-ansar-iraq.txt", lambda p: p.symlink_to(outside))
+    assert cli.main(["build", "--root", str(repo)]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        f"al-ansar-iraq.txt: whole file: is a link to {outside}, outside {repo / 'sources'}")
