@@ -46,9 +46,10 @@ from .yamlfile import parse_yaml
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # What a user downloads, beside the generated README, CHANGELOG, release notes and
 # SHA256SUMS: the data with everything needed to read, cite and re-validate it.
+# metadata/package.yaml too: validate.py checks the descriptor's metadata against it.
 ARCHIVE_FILES = ("LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json", "croissant.json",
-                 "dataset.jsonld", "docs/codebook.md", "docs/citation.md", "metadata/tables.yaml",
-                 "metadata/infobox_keys.yaml")
+                 "dataset.jsonld", "docs/codebook.md", "docs/citation.md", "metadata/package.yaml",
+                 "metadata/tables.yaml", "metadata/infobox_keys.yaml")
 ARCHIVE_DIRS = ("data", "schemas", "sources", "docs/figures", "site", "exports")
 STAMPED = ("metadata/package.yaml", "pyproject.toml")
 # What dist replaces (dist/ holds only this build), and what a release replaces.
