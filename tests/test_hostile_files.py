@@ -144,3 +144,72 @@ def test_a_source_linked_from_outside_the_repository_is_not_followed(tmp_path, c
     assert cli.main(["build", "--root", str(repo)]) == 2
     assert capsys.readouterr().err.strip().endswith(
         f"al-ansar-iraq.txt: whole file: is a link to {outside}, outside {repo / 'sources'}")
+
+
+# ---- the build's own transaction files, as a copied checkout may carry them ----
+
+def build_exit(repo: Path, capsys) -> tuple[int, str]:
+    code = cli.main(["build", "--root", str(repo)])
+    return code, capsys.readouterr().err.strip()
+
+
+@pytest.mark.parametrize("named", ["curation", ".git", "sources/sources.yaml", "../outside"])
+def test_a_journal_that_names_what_the_build_does_not_own_deletes_nothing(tmp_path, capsys, named):
+    repo = copy_repo(tmp_path / "repo", ("datapackage.json", "data", "schemas", "sources", "metadata", "curation",
+                                         "docs", "site"))
+    (repo / ".git").mkdir()
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / ".build-x").mkdir()
+    journal = {"staging": ".build-x", "entries": [{"path": named, "existed": False}]}
+    (repo / ".build-journal.json").write_text(json.dumps(journal))
+    before = snapshot(repo)
+    code, err = build_exit(repo, capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "the journal names a path that is not an output of the build or release" in err
+    assert snapshot(repo) == before
+
+
+def test_transaction_files_that_are_links_are_not_written_through(tmp_path, capsys):
+    repo = copy_repo(tmp_path / "repo", ("datapackage.json", "data", "schemas", "sources", "metadata", "curation",
+                                         "docs", "site"))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (repo / ".build.lock").symlink_to(victim)
+    code, err = build_exit(repo, capsys)
+    assert code == 2 and err == (f"could not build, nothing changed: {repo / '.build.lock'}: not a regular file "
+                                 "(Too many levels of symbolic links); a build writes its lock and journal only as "
+                                 "plain files: remove it, then run again")
+    (repo / ".build.lock").unlink()
+    (repo / ".build-journal.json.tmp").symlink_to(victim)
+    code, err = build_exit(repo, capsys)
+    assert code == 0, err
+    assert victim.read_text() == "keep me\n" and not (repo / ".build-journal.json.tmp").exists()
+
+
+def test_a_lock_that_is_a_folder_is_a_message(tmp_path, capsys):
+    repo = copy_repo(tmp_path / "repo", ("datapackage.json", "data", "schemas", "sources", "metadata", "curation",
+                                         "docs", "site"))
+    (repo / ".build.lock").mkdir()
+    code, err = build_exit(repo, capsys)
+    assert code == 2 and err == (f"could not build, nothing changed: {repo / '.build.lock'}: not a regular file "
+                                 "(Is a directory); a build writes its lock and journal only as plain files: "
+                                 "remove it, then run again")
+
+
+def test_a_reader_during_a_swap_gives_no_verdict(tmp_path, monkeypatch):
+    from ansar_data import build as build_module
+    from ansar_data import checks, outputs
+    from ansar_data.validate import CannotRun, validate_package
+
+    repo = copy_repo(tmp_path / "repo")
+    files = build_module.render(build_module.load_inputs(repo), previous=build_module.previous_files(repo))
+
+    def swap_meanwhile(pkg):
+        outputs.write_outputs(repo, files, build_module.GENERATED)
+        return iter(())
+    monkeypatch.setattr(checks, "CHECKS", (*checks.CHECKS[:5], swap_meanwhile, *checks.CHECKS[5:]))
+    monkeypatch.setattr("ansar_data.validate.CHECKS", checks.CHECKS)
+    with pytest.raises(CannotRun, match="put new outputs in place in .* while they were being read; run this again"):
+        validate_package(repo)
+    monkeypatch.undo()
+    assert validate_package(repo).valid  # and once nothing is swapped, a verdict

@@ -149,7 +149,7 @@ def test_a_kill_at_every_step_of_the_swap_leaves_old_or_new_outputs(tmp_path):
         _killed_at(step, outputs.write_outputs, root, NEW, TOPS)
         assert outputs.interrupted(root) == (step not in ("write journal", "clean up")), step
         with outputs.locked(root):
-            outputs.recover(root)
+            outputs.recover(root, TOPS)
         expected = new_tree if step == "clean up" else old_tree
         after = {k: v for k, v in snapshot(root).items() if not k.startswith(".build-")}
         assert after == expected, step
@@ -165,12 +165,12 @@ def test_a_kill_at_every_step_of_a_roll_back_is_rolled_back_again(tmp_path):
         probe = _old_root(tmp_path / f"probe-{n}")
         _killed_at(swap_step, outputs.write_outputs, probe, NEW, TOPS)
         steps = []
-        outputs.recover(probe, steps.append)
+        outputs.recover(probe, TOPS, steps.append)
         assert steps[-1] == "end roll back" and len(steps) >= 2
         for m, step in enumerate(steps):
             root = _old_root(tmp_path / f"kill-{n}-{m}")
             _killed_at(swap_step, outputs.write_outputs, root, NEW, TOPS)
-            _killed_at(step, outputs.recover, root)
+            _killed_at(step, outputs.recover, root, TOPS)
             assert outputs.interrupted(root)
             outputs.write_outputs(root, {}, TOPS)  # the next run rolls back, then writes nothing
             assert snapshot(root) == OLD, (swap_step, step)
@@ -211,7 +211,7 @@ def test_a_second_writer_exits_at_once_and_leaves_the_first_ones_files(repo_copy
 def test_an_unreadable_journal_is_an_error_not_a_guess(tmp_path, repo_copy):
     root = _old_root(tmp_path / "r")
     (root / outputs.JOURNAL).write_text('{"staging": "../../etc", "entries": []}')
-    with pytest.raises(outputs.BadJournal, match="names paths outside the outputs"):
+    with pytest.raises(outputs.BadJournal, match="names a path that is not an output of the build or release"):
         outputs.write_outputs(root, NEW, TOPS)
     assert snapshot(root) == {**OLD, outputs.JOURNAL: b'{"staging": "../../etc", "entries": []}'}
     before = snapshot(repo_copy)

@@ -34,6 +34,12 @@ from .yamlfile import read_input, read_yaml
 # What the build owns; everything else in the repository is written by hand.
 GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/citation.md",
              "docs/figures", "site", "CITATION.cff", ".zenodo.json", "dataset.jsonld", "croissant.json")
+# What a release stamps, and what dist replaces (dist/ holds only this build).
+STAMPED = ("metadata/package.yaml", "pyproject.toml")
+DISTRIBUTED = ("exports", "dist")
+# Everything a build, dist or release may replace: all a journal left by a killed one
+# may name (outputs.write_outputs refuses any other path).
+OWNED = (*GENERATED, *STAMPED, "CHANGELOG.md", *DISTRIBUTED)
 Tables = dict[str, list[dict[str, Any]]]
 
 
@@ -197,5 +203,5 @@ def build(root: Path, validate: bool = True, docs: bool = True) -> Built:
     tables = build_tables(inputs)
     files = render(inputs, tables, docs, previous_files(root))
     reports: list[Report] = []
-    write_outputs(root, files, GENERATED, validated(root, reports) if validate else None)
+    write_outputs(root, files, GENERATED, validated(root, reports) if validate else None, owned=OWNED)
     return Built(inputs, tables, files, reports[0] if reports else None)

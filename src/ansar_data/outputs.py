@@ -11,17 +11,27 @@ be killed and re-run, so after a kill at any instant the next run sees either th
 complete old outputs or the complete new ones.
 
 One writer at a time: .build.lock is held (flock) while outputs are written; a second
-writer raises Busy at once rather than touch the first one's staging folder.
+writer raises Busy at once rather than touch the first one's staging folder. At the
+start of each swap the writer stamps the lock file (swap_marker), so a reader can tell
+that outputs were swapped while it read them.
+
+These files are trusted with nothing: git ignores them, but a copied checkout or a
+forced commit carries them. The journal may name only the outputs the caller owns and a
+staging folder of ours; the lock, the journal and its temporary file are opened without
+following links, and one that is not a regular file stops the run (OutputsRefused).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,10 +56,33 @@ class BadJournal(Exception):
     """The journal left by a killed run cannot be read; recovery needs a person."""
 
 
+class OutputsRefused(BadJournal):
+    """A lock or journal file that is not a regular file of ours (a link, a folder)."""
+
+
+NOFOLLOW = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_regular(path: Path, flags: int) -> int:
+    """os.open without following a link; OutputsRefused for a link or a non-file."""
+    try:
+        fd = os.open(path, flags | NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
+            raise OutputsRefused(f"{path}: not a regular file ({exc.strerror}); a build writes its lock and "
+                                 "journal only as plain files: remove it, then run again") from exc
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OutputsRefused(f"{path}: not a regular file; remove it, then run again")
+    return fd
+
+
 @contextmanager
-def locked(root: Path) -> Iterator[None]:
-    """Hold root/.build.lock for the block; Busy if another process holds it."""
-    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+def locked(root: Path) -> Iterator[int]:
+    """Hold root/.build.lock for the block (yields its descriptor); Busy if another
+    process holds it."""
+    fd = _open_regular(root / LOCK, os.O_RDWR | os.O_CREAT)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -59,14 +92,27 @@ def locked(root: Path) -> Iterator[None]:
                        "wait for it to finish, then run this again") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
+        yield fd
     finally:
         os.close(fd)  # releases the lock
 
 
 def interrupted(root: Path) -> bool:
     """A killed build's journal is waiting for the next build to roll it back."""
-    return (root / JOURNAL).exists()
+    return _exists(root / JOURNAL)
+
+
+def swap_marker(root: Path) -> bytes | None:
+    """What the lock file says now: a reader compares it before and after it reads, and
+    a change means outputs were swapped in meanwhile. Reads only; never waits."""
+    try:
+        fd = os.open(root / LOCK, os.O_RDONLY | NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        return os.pread(fd, 200, 0) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -90,7 +136,10 @@ def _remove(path: Path) -> None:
 
 def _write_journal(root: Path, journal: dict) -> None:
     tmp = root / (JOURNAL + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    if _exists(tmp) and not tmp.is_dir():
+        tmp.unlink()  # left by a killed run; a link is removed, never written through
+    fd = _open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(journal, f)
         f.flush()
         os.fsync(f.fileno())
@@ -98,29 +147,34 @@ def _write_journal(root: Path, journal: dict) -> None:
     _fsync_dir(root)
 
 
-def _read_journal(root: Path) -> tuple[Path, list[tuple[str, bool]]]:
+def _read_journal(root: Path, owned: tuple[str, ...]) -> tuple[Path, list[tuple[str, bool]]]:
     path = root / JOURNAL
     try:
-        journal = json.loads(path.read_text(encoding="utf-8"))
+        fd = _open_regular(path, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
+            journal = json.loads(f.read(1024 * 1024))
         staging, entries = journal["staging"], [(e["path"], e["existed"]) for e in journal["entries"]]
-        ok = STAGING_NAME.match(staging) and all(
-            isinstance(p, str) and isinstance(x, bool) and p and not p.startswith("/") and ".." not in p.split("/")
-            for p, x in entries)
+        ok = (isinstance(staging, str) and STAGING_NAME.match(staging) and (root / staging).is_dir()
+              and not (root / staging).is_symlink()
+              and all(isinstance(p, str) and p in owned and isinstance(x, bool) for p, x in entries))
+    except OutputsRefused:
+        raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BadJournal(f"{path}: cannot read the journal of an interrupted build ({exc}); "
                          "restore the outputs from git, then delete it") from exc
     if not ok:
-        raise BadJournal(f"{path}: the journal names paths outside the outputs; "
-                         "restore the outputs from git, then delete it")
+        raise BadJournal(f"{path}: the journal names a path that is not an output of the build or release, "
+                         "or no staging folder of ours; nothing was changed: restore the outputs from git, "
+                         "then delete it")
     return root / staging, entries
 
 
-def recover(root: Path, on_step: Step = _no_step) -> bool:
-    """Roll back a swap that a killed run left half done; True if there was one.
-    Call with the lock held."""
+def recover(root: Path, owned: tuple[str, ...], on_step: Step = _no_step) -> bool:
+    """Roll back a swap that a killed run left half done; True if there was one. The
+    journal may name only paths in `owned`. Call with the lock held."""
     if not interrupted(root):
         return False
-    staging, entries = _read_journal(root)
+    staging, entries = _read_journal(root, owned)
     for top, existed in reversed(entries):
         old = staging / PREVIOUS / top
         if existed and not _exists(old):
@@ -136,8 +190,9 @@ def recover(root: Path, on_step: Step = _no_step) -> bool:
     return True
 
 
-def _swap(root: Path, staging: Path, tops: list[str], on_step: Step) -> None:
+def _swap(root: Path, staging: Path, tops: list[str], on_step: Step, lock: int, owned: tuple[str, ...]) -> None:
     entries = [(top, _exists(root / top)) for top in tops]
+    os.pwrite(lock, f"{os.getpid()} swap {time.time_ns()}\n".encode(), 0)  # swap_marker changes
     on_step("write journal")
     _write_journal(root, {"staging": staging.name, "entries": [{"path": t, "existed": x} for t, x in entries]})
     try:
@@ -154,17 +209,21 @@ def _swap(root: Path, staging: Path, tops: list[str], on_step: Step) -> None:
         (root / JOURNAL).unlink()
         _fsync_dir(root)
     except BaseException:
-        recover(root)  # a failure we see (disk full, Ctrl-C) rolls back at once
+        recover(root, owned)  # a failure we see (disk full, Ctrl-C) rolls back at once
         raise
 
 
 def write_outputs(root: Path, files: dict[str, bytes], tops: tuple[str, ...],
-                  check: Callable[[Path], None] | None = None, on_step: Step = _no_step) -> None:
+                  check: Callable[[Path], None] | None = None, on_step: Step = _no_step,
+                  owned: tuple[str, ...] | None = None) -> None:
     """Replace each entry of `tops` (a file or folder under root) that `files` (bytes by
     path relative to root) produces, after `check` passed on the staged files. Nothing
-    under root changes unless all of it succeeded."""
-    with locked(root):
-        recover(root, on_step)
+    under root changes unless all of it succeeded. `owned`: every path a writer in
+    this folder may replace (default `tops`), which a journal left by a killed run
+    may name."""
+    owned = tuple(owned or tops)
+    with locked(root) as lock:
+        recover(root, owned, on_step)
         for stale in root.glob(STAGING_PREFIX + "*"):  # left by a run killed before its journal
             if stale.is_dir() and STAGING_NAME.match(stale.name):
                 shutil.rmtree(stale, ignore_errors=True)
@@ -176,7 +235,7 @@ def write_outputs(root: Path, files: dict[str, bytes], tops: tuple[str, ...],
                 target.write_bytes(content)
             if check is not None:
                 check(staging)
-            _swap(root, staging, [top for top in tops if _exists(staging / top)], on_step)
+            _swap(root, staging, [top for top in tops if _exists(staging / top)], on_step, lock, owned)
             on_step("clean up")
         finally:
             if not interrupted(root):  # a journal still needs the old entries in staging

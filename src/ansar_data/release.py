@@ -36,7 +36,17 @@ from pathlib import Path
 from typing import Any
 
 from . import citation, readme
-from .build import GENERATED, Inputs, build_tables, load_inputs, previous_files, render, validated
+from .build import (
+    DISTRIBUTED,
+    OWNED,
+    STAMPED,
+    Inputs,
+    build_tables,
+    load_inputs,
+    previous_files,
+    render,
+    validated,
+)
 from .exports import export_files, write_exports
 from .outputs import write_outputs
 from .tables_io import deterministic_zip, read_csv_records
@@ -51,10 +61,7 @@ ARCHIVE_FILES = ("LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json
                  "dataset.jsonld", "docs/codebook.md", "docs/citation.md", "metadata/package.yaml",
                  "metadata/tables.yaml", "metadata/infobox_keys.yaml")
 ARCHIVE_DIRS = ("data", "schemas", "sources", "docs/figures", "site", "exports")
-STAMPED = ("metadata/package.yaml", "pyproject.toml")
-# What dist replaces (dist/ holds only this build), and what a release replaces.
-DISTRIBUTED = ("exports", "dist")
-RELEASED = (*GENERATED, *STAMPED, "CHANGELOG.md", *DISTRIBUTED)
+RELEASED = OWNED  # what a release replaces
 # A release's record in its CHANGELOG section, as the release writes it.
 RECORD = re.compile(r"Archive: `(?P<file>[^`\s]+)`, sha256\s+`(?P<sha>[0-9a-f]{64})`\.\n\n")
 Step = Callable[[str, float], None]
@@ -306,7 +313,7 @@ def dist(root: Path, on_step: Step = _quiet) -> Dist:
     files = _timed(on_step, "render", lambda: render(inputs, tables, previous=previous_files(root)))
     staged, digest = assemble(root, inputs, tables, files, changelog, on_step)
     distributed = {k: v for k, v in staged.items() if k.startswith(("exports/", "dist/"))}
-    _timed(on_step, "write", lambda: write_outputs(root, distributed, DISTRIBUTED))
+    _timed(on_step, "write", lambda: write_outputs(root, distributed, DISTRIBUTED, owned=OWNED))
     return _dist_paths(root, inputs.package, digest)
 
 
@@ -354,5 +361,5 @@ def release(root: Path, version: str, today: datetime.date, on_step: Step = _qui
     staged["CHANGELOG.md"] = (changelog if version in recorded
                               else record_release(changelog, version, f"{name}.zip", digest)).encode("utf-8")
     # One transaction: a failure or a kill leaves the tree as it was (see outputs.py).
-    _timed(on_step, "write", lambda: write_outputs(root, staged, RELEASED, validated(root, meta=meta)))
+    _timed(on_step, "write", lambda: write_outputs(root, staged, RELEASED, validated(root, meta=meta), owned=OWNED))
     return _dist_paths(root, meta, digest)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .checks import CHECKS
+from .outputs import interrupted, swap_marker
 from .package import CannotRun, Problem, load_package
 
 MAX_PER_CHECK = 10
@@ -90,12 +91,17 @@ def validate_package(package_dir: Path, inputs_dir: Path | None = None,
     at all (no or a malformed datapackage.json, unusable metadata). `meta` stands for
     metadata/package.yaml (a release validates the package it stamps)."""
     report = Report(max_errors)
+    before = swap_marker(package_dir)
     pkg = load_package(package_dir, inputs_dir, meta)
     report.checked = {name: len(res.records) for name, res in pkg.resources.items()}
     for check in CHECKS:
         if check.__name__ not in skip:
             for problem in check(pkg):
                 report.add(problem)
+    if swap_marker(package_dir) != before or interrupted(package_dir):
+        # what was read may mix old and new files: no verdict is better than a false one
+        raise CannotRun(f"a build or release put new outputs in place in {package_dir} while they were "
+                        "being read; run this again")
     return report
 
 
