@@ -262,3 +262,12 @@ def test_an_id_outside_its_pattern_is_named_on_the_id(curate):
     err = error_of(curate, edit)
     assert (err.where, err.field) == ("record 'Kurdistan Democratic Party'", "id")
     assert err.message == "'Kurdistan Democratic Party' does not match ^[a-z0-9]+(-[a-z0-9]+)*$ (tables.yaml)"
+
+
+def test_a_quote_across_a_line_break_says_why_it_is_not_found(curate):
+    def edit(r):
+        find(r, "events", "crackdown-1977")["evidence"][0] = {
+            "al-ansar-iraq": "active between 1979 and 1988. ==Early phase=="}
+    err = error_of(curate, edit)
+    assert err.message.endswith("the source breaks the line (or spaces it otherwise) where the quote has a space: "
+                                "quote within one paragraph")

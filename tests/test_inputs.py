@@ -12,6 +12,7 @@ import pytest
 
 from ansar_data import cli
 from ansar_data.errors import InputError
+from ansar_data.tables_io import read_csv_records
 from ansar_data.yamlfile import parse_yaml
 from helpers import snapshot
 
@@ -175,3 +176,40 @@ def test_types_on_a_key_that_does_not_point_at_entities_is_refused(capsys, repo_
     err = capsys.readouterr().err.replace(f"{repo_copy}/", "")
     assert ("metadata/tables.yaml: record tables.7.foreignKeys.2.reference: field 'resource': "
             "'entities' was expected") in err
+
+
+def test_yaml_scalars_are_read_as_written():
+    text = ("a: 0777\nb: 1:30\nc: 0x1F\nd: 1_000\ne: +12\nf: yes\ng: 150\nh: -3\ni: 1.5\nj: true\nk: off\n"
+            "l: 2026-12-02\n")
+    assert parse_yaml(text, "x") == {"a": "0777", "b": "1:30", "c": "0x1F", "d": "1_000", "e": "+12", "f": "yes",
+                                     "g": 150, "h": -3, "i": 1.5, "j": True, "k": "off", "l": "2026-12-02"}
+
+
+def test_a_text_field_keeps_an_unquoted_number_as_typed(capsys, repo_copy):
+    path = repo_copy / "curation" / "counts.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "  of_whom: members of Al-Ansar\n"
+    assert old in text
+    path.write_text(text.replace(old, "  of_whom: 0777\n", 1), encoding="utf-8")
+    assert cli.main(["build", "--root", str(repo_copy)]) == 0, capsys.readouterr().err
+    rows = {r["id"]: r for r in read_csv_records((repo_copy / "data" / "counts.csv").read_text(encoding="utf-8"))}
+    assert rows["ansar-size-infobox"]["of_whom"] == "0777"  # YAML 1.1 read it as 511
+
+
+@pytest.mark.parametrize("rel, edit, expected", [
+    ("curation/claims.yaml",
+     lambda s: s.replace("  type: allegation\n", "  <<: {type: finding}\n  type: allegation\n", 1),
+     "a merge key (<<) copies fields from another mapping and may silently replace one; write the fields out"),
+    ("curation/entities.yaml",
+     lambda s: s.replace("active from 1979 to 1988.", "active from 1979 to 1988, cafe\u0301.", 1),
+     "curation/entities.yaml: record 'al-ansar': field 'description': not in Unicode NFC form (a letter and its "
+     "accent written as two characters); write it composed, as the package's files are"),
+])
+def test_yaml_that_would_be_read_as_something_else_is_refused(capsys, repo_copy, rel, edit, expected):
+    before = snapshot(repo_copy)
+    path = repo_copy / rel
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert cli.main(["build", "--root", str(repo_copy)]) == 2
+    assert expected in capsys.readouterr().err
+    path.write_text(before[rel].decode("utf-8"), encoding="utf-8")
+    assert snapshot(repo_copy) == before

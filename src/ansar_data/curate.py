@@ -26,6 +26,7 @@ referent_date).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,8 @@ from .values import edtf_bounds, edtf_precision, parse_count, parse_duration
 from .yamlfile import read_yaml
 
 Rows = list[dict[str, Any]]
+NOT_NFC = ("not in Unicode NFC form (a letter and its accent written as two characters); write it composed, "
+           "as the package's files are")
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,8 @@ def read_inputs(table: Table, rec: Any, loc: Loc, vocab: dict[str, set[str]],
             _check_pattern(loc, where, f, value)
             if isinstance(value, str) and (problem := unicode_problem(value, f.get("unicode") == "arabic-zwnj")):
                 raise loc.fail(where + f["name"], f"{problem}: the codebook's Unicode policy refuses it")
+            if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
+                raise loc.fail(where + f["name"], NOT_NFC)
             if f.get("vocabulary") and value not in vocab[f["vocabulary"]]:
                 raise loc.fail(where + f["name"], f"{value!r} is not a term of the "
                                                   f"{f['vocabulary']!r} vocabulary")
@@ -319,6 +324,9 @@ class _Curator:
             raise loc.fail(where, f"unknown source {source!r}")
         if not isinstance(quote, str) or not quote:
             raise loc.fail(where, "the quote must be a non-empty string")
+        if not unicodedata.is_normalized("NFC", quote) or (isinstance(context, str)
+                                                           and not unicodedata.is_normalized("NFC", context)):
+            raise loc.fail(where, NOT_NFC)
         if context is not None and not isinstance(context, str):
             raise loc.fail(where + ".context", "the context must be a string")
         if listed is not None and (not isinstance(listed, list) or not listed
@@ -344,7 +352,9 @@ def _count(text: str, needle: str) -> int:
 def _find_once(loc: Loc, text: str, needle: str, source: str, where: str, what: str) -> int:
     count = _count(text, needle)
     if count == 0:
-        raise loc.fail(where, f"{what} not found in {source}: {needle!r}")
+        hint = ("; the source breaks the line (or spaces it otherwise) where the quote has a space: quote "
+                "within one paragraph" if " ".join(needle.split()) in " ".join(text.split()) else "")
+        raise loc.fail(where, f"{what} not found in {source}: {needle!r}{hint}")
     if count > 1:
         raise loc.fail(where, f"{what} occurs {count} times in {source}; add a `context` "
                               f"that occurs once: {needle!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,13 +21,35 @@ from .files import MAX_YAML_BYTES, FileRefused, read_regular
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class SAFE_LOADER(_BASE_LOADER):  # noqa: N801 - used as PyYAML's Loader classes are
-    """The safe loader, except that an unquoted date stays the text it is: the build
-    reads dates itself ("1983-02-30" is an error naming its field, not a crash in YAML)."""
+# Plain scalars read as YAML 1.2's core schema reads them, not as YAML 1.1 (PyYAML's
+# default): only a plain decimal is a number and only true/false a boolean, so what a
+# curator typed in a text field stays as typed ("0777" is not 511, "1:30" not 90, "0x1F",
+# "1_000", "+12", "yes" and "off" stay text), and an integer field refuses such text.
+_CORE = [
+    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+    ("tag:yaml.org,2002:int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), "-0123456789"),
+    ("tag:yaml.org,2002:float", re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)$"),
+     "-0123456789"),
+]
+_REPLACED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+             "tag:yaml.org,2002:float"}
 
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()}
+
+def _resolvers() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
+    out = {first: [(tag, regexp) for tag, regexp in resolvers if tag not in _REPLACED]
+           for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()}
+    for tag, regexp, firsts in _CORE:
+        for first in firsts:
+            out.setdefault(first, []).insert(0, (tag, regexp))
+    return out
+
+
+class SAFE_LOADER(_BASE_LOADER):  # noqa: N801 - used as PyYAML's Loader classes are
+    """The safe loader with YAML 1.2 core scalars (above); an unquoted date stays the
+    text it is: the build reads dates itself ("1983-02-30" is an error naming its field,
+    not a crash in YAML)."""
+
+    yaml_implicit_resolvers = _resolvers()
 
 
 def read_yaml(path: Path, shape: str | None = None) -> Any:
@@ -165,6 +188,10 @@ def _check_nodes(root: yaml.Node, origin: str) -> None:
 def _no_duplicate_keys(node: yaml.MappingNode, origin: str) -> None:
     seen: set[tuple[str, str]] = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise InputError(origin, f"line {key_node.start_mark.line + 1}", None,
+                             "a merge key (<<) copies fields from another mapping and may silently replace "
+                             "one; write the fields out")
         if isinstance(key_node, yaml.ScalarNode):
             key = (key_node.tag, key_node.value)
             if key in seen:
