@@ -213,3 +213,42 @@ def test_a_reader_during_a_swap_gives_no_verdict(tmp_path, monkeypatch):
         validate_package(repo)
     monkeypatch.undo()
     assert validate_package(repo).valid  # and once nothing is swapped, a verdict
+
+
+# ---- plain operating-system errors: one line naming the path, exit 2, nothing changed ----
+
+@pytest.mark.parametrize("error, reason", [(errno.ENOSPC, "No space left on device"),
+                                           (errno.EROFS, "Read-only file system")])
+def test_a_full_disk_or_read_only_folder_is_one_line(tmp_path, capsys, monkeypatch, error, reason):
+    repo = copy_repo(tmp_path / "repo")
+    before = snapshot(repo)
+    real = Path.write_bytes
+
+    def fails(self, data):
+        if ".build-" in str(self) and self.name == "evidence.csv":
+            raise OSError(error, os.strerror(error), str(self))
+        return real(self, data)
+    monkeypatch.setattr(Path, "write_bytes", fails)
+    code, err = build_exit(repo, capsys)
+    assert code == 2
+    assert err.startswith("could not build, nothing changed: ") and err.endswith(f"data/evidence.csv: {reason}")
+    assert "\n" not in err
+    assert snapshot(repo) == before
+
+
+def test_a_file_size_limit_is_one_line(tmp_path):
+    import resource
+    import subprocess
+    import sys
+
+    repo = copy_repo(tmp_path / "repo")
+    before = snapshot(repo)
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+    result = subprocess.run([sys.executable, "-m", "ansar_data", "build", "--root", str(repo)],
+                            capture_output=True, text=True, preexec_fn=limit, cwd=ROOT)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("could not build, nothing changed: ")
+    assert result.stderr.strip().endswith("File too large") and "Traceback" not in result.stderr
+    assert {k: v for k, v in snapshot(repo).items() if not k.startswith(".build")} == before

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -81,6 +82,15 @@ def _guarded(what: str, action: Callable[[], int]) -> int:
     except (ReleaseRefused, ExportError) as exc:  # ExportError: a value an export format cannot hold
         print(f"{what} refused, nothing changed: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a read-only folder, a full disk, a file size limit: outputs roll back
+        print(f"could not {what}, nothing changed: {os_error(exc)}", file=sys.stderr)
+        return 2
+
+
+def os_error(exc: OSError) -> str:
+    """An operating system's refusal in one line, naming the path."""
+    where = exc.filename or ""
+    return f"{where}: {exc.strerror}" if where and exc.strerror else str(exc)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -125,6 +135,9 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None, prog: str = "ansar-data") -> int:
+    # Past `ulimit -f` the kernel kills a writer with SIGXFSZ; ignored, the write fails
+    # with an OSError that is reported and rolled back like any other.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     args = parser(prog).parse_args(argv)
     run = {"build": _build, "check": _check, "validate": validate.run, "dist": _dist, "release": _release}
     return _guarded(args.command, lambda: run[args.command](args))

@@ -128,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
     except CannotRun as exc:
         print(f"could not run: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # anything the loaders did not turn into a finding
+        print(f"could not run: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if args.json
           else report.human())
     return 0 if report.valid else 1
