@@ -22,11 +22,13 @@ from ansar_data.release import (
     ReleaseRefused,
     build_zip,
     changelog_section,
+    changelog_sections,
     diff_records,
     record_release,
     recorded_releases,
     release,
     render_diff,
+    stamp_texts,
     unrecorded,
     version_key,
 )
@@ -350,3 +352,65 @@ def test_every_recorded_release_reproduces(version, tmp_path):
         assert git(worktree, "status", "--porcelain") == ""  # the record was there: nothing changed
     finally:
         git(ROOT, "worktree", "remove", "--force", str(worktree))
+
+
+def test_stamping_reads_and_writes_with_the_yaml_and_toml_libraries():
+    texts = {"metadata/package.yaml": "# kept\nname: x\nversion : 1.0.0  # spaced\nreleased:\n",
+             "pyproject.toml": '[project]\nname = "x"\nversion="1.0.0"\n'}
+    with pytest.raises(ReleaseRefused, match="the stamped files would not build"):
+        stamp_texts(texts, "1.0.1", TODAY)  # this package.yaml lacks what the build needs
+    meta = (ROOT / "metadata" / "package.yaml").read_text(encoding="utf-8")
+    spaced = {"metadata/package.yaml": re.sub(r"^version: ", "version : ", meta, count=1, flags=re.M),
+              "pyproject.toml": (ROOT / "pyproject.toml").read_text().replace('version = "', 'version="', 1)}
+    stamped = stamp_texts(spaced, "1.0.1", TODAY)
+    assert yaml.safe_load(stamped["metadata/package.yaml"])["version"] == "1.0.1"
+    assert str(yaml.safe_load(stamped["metadata/package.yaml"])["released"]) == "2026-11-21"
+    assert tomllib.loads(stamped["pyproject.toml"])["project"]["version"] == "1.0.1"
+    assert stamped["metadata/package.yaml"].count("\n# ") == meta.count("\n# ")  # comments kept
+
+
+@pytest.mark.parametrize("version, message", [
+    ("1234567.0.0", "1234567.0.0 cannot be released: the stamped files would not build"),
+    ("1.0", "'1.0' is not a version X.Y.Z"),
+])
+def test_a_version_the_build_would_refuse_is_refused_first(repo, version, message):
+    before = tree(repo)
+    with pytest.raises(ReleaseRefused, match=re.escape(message)):
+        release(repo, version, TODAY)
+    assert tree(repo) == before
+
+
+@pytest.mark.parametrize("released, message", [
+    ("2026-02-30", "'2026-02-30' is not a calendar date"),
+    ("1975-05-01", "1975-05-01 is outside 1980-2107, the years a zip archive can date"),
+    ("2108-01-01", "2108-01-01 is outside 1980-2107"),
+])
+def test_an_impossible_release_date_stops_the_build(tmp_path, capsys, released, message):
+    root = copy_repo(tmp_path / "pkg", PACKAGE_PARTS)
+    meta = root / "metadata" / "package.yaml"
+    meta.write_text(re.sub(r"^released: .*$", f"released: {released}", meta.read_text(), count=1, flags=re.M))
+    before = snapshot(root)
+    from ansar_data import cli
+    assert cli.main(["build", "--root", str(root)]) == 2
+    assert f"metadata/package.yaml: top level: field 'released': {message}" in capsys.readouterr().err
+    assert snapshot(root) == before
+
+
+def test_changelog_forms(repo):
+    text = "# C\n\n## [Unreleased]\n\n## [0.2.0] - 2026-12-01\n- y, straight after the heading\n"
+    assert "## [0.2.0] - 2026-12-01\nArchive: `p.zip`, sha256\n`" + "c" * 64 + "`.\n\n- y" in record_release(
+        text, "0.2.0", "p.zip", "c" * 64)
+    assert changelog_sections("## [1.0.0][1.0.0] - 2017-06-20 [YANKED]\n\nx\n") == {"1.0.0": "x"}
+    changelog = repo / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text().replace("## [1.0.0] - 2026-12-02", "## Release 1.0.0", 1))
+    commit(repo, "a heading in another form")
+    with pytest.raises(ReleaseRefused, match=r"CHANGELOG.md line \d+: '## Release 1.0.0' is not a Keep a Changelog"):
+        release(repo, "9.0.0", TODAY)
+
+
+def test_release_outside_a_git_checkout_is_a_message(tmp_path, capsys):
+    root = copy_repo(tmp_path / "pkg", PACKAGE_PARTS + REPO_FILES)
+    from ansar_data import cli
+    assert cli.main(["release", "9.0.0", "--root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "a release runs in a git checkout of the repository" in err

@@ -10,6 +10,7 @@ that a failed or killed build rolls back.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Callable
@@ -54,8 +55,28 @@ class Inputs:
     guide: str = ""  # metadata/codebook_guide.md
 
 
+# A zip stores times from 1980 to 2107: the release archive cannot carry another date.
+ZIP_YEARS = range(1980, 2108)
+
+
+def check_release_date(value: Any, origin: str) -> datetime.date | None:
+    """package.yaml's `released` as a date: a calendar day that a zip can hold."""
+    if value in (None, ""):
+        return None
+    try:
+        day = datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(origin, "top level", "released", f"{value!r} is not a calendar date") from None
+    if day.year not in ZIP_YEARS:
+        raise InputError(origin, "top level", "released",
+                         f"{value} is outside {ZIP_YEARS[0]}-{ZIP_YEARS[-1]}, the years a zip archive can date")
+    return day
+
+
 def load_package_meta(path: Path) -> dict[str, Any]:
-    return read_yaml(path, shape="package")
+    meta = read_yaml(path, shape="package")
+    check_release_date(meta.get("released"), str(path))
+    return meta
 
 
 def load_inputs(root: Path, package: dict[str, Any] | None = None) -> Inputs:

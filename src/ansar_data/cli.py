@@ -25,7 +25,7 @@ from .errors import InputError, SpecError
 from .exports import ExportError
 from .outputs import BadJournal, Busy, interrupted
 from .parse import ParseError
-from .release import ReleaseRefused, dist, release
+from .release import ReleaseCannotRun, ReleaseRefused, dist, release
 
 INPUT_ERRORS = (InputError, ParseError, SpecError)
 
@@ -73,7 +73,7 @@ def _guarded(what: str, action: Callable[[], int]) -> int:
     except INPUT_ERRORS as exc:
         print(f"could not {what}, nothing changed:\n{exc}", file=sys.stderr)
         return 2
-    except (Busy, BadJournal) as exc:
+    except (Busy, BadJournal, ReleaseCannotRun) as exc:
         print(f"could not {what}, nothing changed: {exc}", file=sys.stderr)
         return 2
     except BuildFailed as exc:

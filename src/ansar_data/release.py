@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 import re
 import subprocess
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,16 +44,18 @@ from .build import (
     STAMPED,
     Inputs,
     build_tables,
+    check_release_date,
     load_inputs,
     previous_files,
     render,
     validated,
 )
+from .errors import InputError
 from .exports import export_files, write_exports
 from .outputs import write_outputs
 from .tables_io import deterministic_zip, read_csv_records
 from .validate import MAX_PER_CHECK, validate_package
-from .yamlfile import parse_yaml
+from .yamlfile import check_shape, parse_yaml
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # What a user downloads, beside the generated README, CHANGELOG, release notes and
@@ -69,6 +73,10 @@ Step = Callable[[str, float], None]
 
 class ReleaseRefused(RuntimeError):
     """A precondition of the release does not hold; nothing was changed."""
+
+
+class ReleaseCannotRun(RuntimeError):
+    """The release cannot run here (not a git checkout, no git); nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -99,10 +107,26 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(x) for x in version.split("."))
 
 
+# A version heading of Keep a Changelog 1.1.0: "## [Unreleased]", "## [1.0.0] - 2017-06-20",
+# optionally " [YANKED]"; a link reference may follow the name ("## [1.0.0][1.0.0]").
+HEADING = re.compile(r"^## \[(?P<name>Unreleased|\d+\.\d+\.\d+)\](?:\[[^\]\n]*\])?"
+                     r"(?: - \d{4}-\d{2}-\d{2})?(?: \[YANKED\])?[ \t]*$", re.M)
+
+
+def check_changelog(changelog: str) -> None:
+    """Every second-level heading is a Keep a Changelog version heading; ReleaseRefused
+    naming the line otherwise."""
+    for n, line in enumerate(changelog.splitlines(), start=1):
+        if line.startswith("## ") and not HEADING.match(line):
+            raise ReleaseRefused(f"CHANGELOG.md line {n}: {line[:60]!r} is not a Keep a Changelog version heading "
+                                 "('## [Unreleased]' or '## [X.Y.Z] - YYYY-MM-DD')")
+
+
 def changelog_sections(changelog: str) -> dict[str, str]:
     """The body of every '## [name]' section of a Keep a Changelog file, by name."""
-    return {m.group(1): m.group(2).strip() for m in
-            re.finditer(r"^## \[([^\]\n]+)\][^\n]*\n(.*?)(?=^## \[|\Z)", changelog, re.M | re.S)}
+    heads = list(HEADING.finditer(changelog))
+    return {m["name"]: changelog[m.end():heads[i + 1].start() if i + 1 < len(heads) else len(changelog)].strip()
+            for i, m in enumerate(heads)}
 
 
 def changelog_section(changelog: str, version: str) -> str | None:
@@ -116,16 +140,18 @@ def recorded_releases(changelog: str) -> dict[str, str]:
 
 
 def record_release(changelog: str, version: str, archive: str, digest: str) -> str:
-    """The CHANGELOG with the archive's sha256 written at the top of version's section."""
-    heading = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n\n", changelog, re.M)
-    assert heading is not None  # the release checked the section exists
+    """The CHANGELOG with the archive's sha256 written at the top of version's section
+    (after the heading's blank line, or straight after it when the text follows it)."""
+    heading = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n\n?", changelog, re.M)
+    if heading is None:
+        raise ReleaseRefused(f"CHANGELOG.md has no section '## [{version}]'")
     return changelog[:heading.end()] + f"Archive: `{archive}`, sha256\n`{digest}`.\n\n" + changelog[heading.end():]
 
 
 def unrecorded(changelog: str, version: str) -> str:
     """The CHANGELOG as it was before the release of version recorded its sha256: what
     the archive holds, so that rebuilding after the record gives the same bytes."""
-    heading = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n\n", changelog, re.M)
+    heading = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n\n?", changelog, re.M)
     if heading is None:
         return changelog
     rest = changelog[heading.end():]
@@ -135,16 +161,48 @@ def unrecorded(changelog: str, version: str) -> str:
 
 def stamp_texts(texts: dict[str, str], version: str, today: datetime.date) -> dict[str, str]:
     """metadata/package.yaml and pyproject.toml with the version and release date
-    written in, keeping the files' comments. The date changes only with the version, so
-    re-running a release of the same commit gives the same archive."""
-    meta = parse_yaml(texts["metadata/package.yaml"], "metadata/package.yaml")
-    text = texts["metadata/package.yaml"]
-    if str(meta.get("version")) != version or not meta.get("released"):
-        text = re.sub(r"^released:.*$", f"released: {today.isoformat()}", text, count=1, flags=re.M)
-    text = re.sub(r"^version:.*$", f"version: {version}", text, count=1, flags=re.M)
-    pyproject = re.sub(r'^version = ".*"$', f'version = "{version}"', texts["pyproject.toml"],
-                       count=1, flags=re.M)
-    return {"metadata/package.yaml": text, "pyproject.toml": pyproject}
+    written in by the YAML and TOML libraries, keeping the files' comments and layout.
+    The date changes only with the version, so re-running a release of the same commit
+    gives the same archive. Both files are read back as the build reads them, and a
+    stamp that does not read as the version and date is ReleaseRefused."""
+    import tomlkit
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    rt = YAML()  # round trip: comments, quotes and layout kept
+    rt.preserve_quotes, rt.width = True, 4096
+    rt.indent(mapping=2, sequence=4, offset=2)
+    try:
+        meta = rt.load(texts["metadata/package.yaml"])
+        project = tomlkit.parse(texts["pyproject.toml"])
+        released = meta.get("released")
+        if str(meta.get("version")) != version or not released:
+            released = today
+        meta["version"], meta["released"] = version, released
+        project["project"]["version"] = version
+    except (YAMLError, tomlkit.exceptions.TOMLKitError, KeyError, TypeError, AttributeError) as exc:
+        raise ReleaseRefused(f"cannot stamp the version: metadata/package.yaml or pyproject.toml is not in the "
+                             f"form the release writes ({exc})") from exc
+    out = io.StringIO()
+    rt.dump(meta, out)
+    stamped = {"metadata/package.yaml": out.getvalue(), "pyproject.toml": tomlkit.dumps(project)}
+    check_stamp(stamped, version)
+    return stamped
+
+
+def check_stamp(stamped: dict[str, str], version: str) -> None:
+    """The stamped files read, as the build reads them, as the version and a release
+    date the build, a zip and SemVer accept."""
+    try:
+        meta = parse_yaml(stamped["metadata/package.yaml"], "metadata/package.yaml")
+        check_shape(meta, "package", "metadata/package.yaml")
+        check_release_date(meta.get("released"), "metadata/package.yaml")
+        pyproject = tomllib.loads(stamped["pyproject.toml"])["project"]["version"]
+    except (InputError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise ReleaseRefused(f"{version} cannot be released: the stamped files would not build: {exc}") from exc
+    if meta.get("version") != version or pyproject != version:
+        raise ReleaseRefused(f"the stamped files read as version {meta.get('version')!r} and {pyproject!r}, "
+                             f"not {version}")
 
 
 def archive_entries(root: Path, staged: dict[str, bytes]) -> list[tuple[str, bytes]]:
@@ -218,7 +276,14 @@ def render_diff(diffs: list[TableDiff], previous: str | None, limit: int = 50) -
 
 
 def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+    except FileNotFoundError as exc:
+        raise ReleaseCannotRun("git is not installed; a release reads the repository's history") from exc
+    except subprocess.CalledProcessError as exc:
+        message = (exc.stderr or "").strip().splitlines()
+        raise ReleaseCannotRun(f"git {args[0]} in {root} failed: {message[-1] if message else exc}; a release "
+                               "runs in a git checkout of the repository") from exc
 
 
 def previous_release(changelog: str, version: str, inclusive: bool = False) -> str | None:
@@ -321,9 +386,13 @@ def release(root: Path, version: str, today: datetime.date, on_step: Step = _qui
     """Check, stamp, build, record and write. Refusals come first, before anything slow."""
     if not SEMVER.match(version):
         raise ReleaseRefused(f"{version!r} is not a version X.Y.Z")
+    check_release_date(today.isoformat(), "today's date")
     if _git(root, "status", "--porcelain"):
         raise ReleaseRefused("the git tree has uncommitted changes; commit or stash them first")
     changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    check_changelog(changelog)
+    # the version and date as they will be stamped, before anything slow or written
+    stamp_texts({rel: (root / rel).read_text(encoding="utf-8") for rel in STAMPED}, version, today)
     sections, recorded = changelog_sections(changelog), recorded_releases(changelog)
     if version not in sections:
         raise ReleaseRefused(f"CHANGELOG.md has no section '## [{version}]'")
