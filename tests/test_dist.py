@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 import pytest
 
-from ansar_data.release import changelog_section, dist, recorded_releases, version_key
+from ansar_data.release import ReleaseRefused, changelog_section, dist, recorded_releases, version_key
 from helpers import PACKAGE_PARTS, ROOT, copy_repo
 
 VERSION = json.loads((ROOT / "datapackage.json").read_text())["version"]
@@ -179,3 +179,45 @@ def test_figures_have_alt_text_and_captions(unzipped):
         assert len(alt) > 60 and "<figcaption>" in figure
     assert 'alt="Timeline of 21 dated events from 1977 to 2004' in page
     assert "1983 repeated month by month (5 events)" in page
+
+
+@pytest.fixture
+def committed(tmp_path) -> Path:
+    repo = copy_repo(tmp_path / "repo", PACKAGE_PARTS + REPO_FILES)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    return repo
+
+
+def archive_names(out) -> list[str]:
+    with zipfile.ZipFile(out.archive) as zf:
+        return [n.split("/", 1)[1] for n in zf.namelist()]
+
+
+def test_the_archive_holds_only_what_git_tracks(committed):
+    (committed / "sources" / "__pycache__").mkdir()
+    (committed / "sources" / "__pycache__" / "x.pyc").write_bytes(b"\0compiled")
+    (committed / "sources" / "notes.txt").write_text("private notes\n")  # ignored below
+    (committed / ".gitignore").write_text((committed / ".gitignore").read_text() + "sources/notes.txt\n")
+    git(committed, "commit", "-qam", "ignore notes")
+    (committed / "sources" / "draft-article.txt").write_text("an untracked draft\n")
+    names = archive_names(dist(committed))
+    assert "sources/al-ansar-iraq.txt" in names and "sources/sources.yaml" in names
+    assert not [n for n in names if "pycache" in n or "notes" in n or "draft" in n]
+
+
+def test_a_tracked_link_out_of_the_repository_or_an_unlistable_name_is_refused(committed, tmp_path):
+    (tmp_path / "secret.txt").write_text("outside\n")
+    (committed / "sources" / "extra.txt").symlink_to(tmp_path / "secret.txt")
+    git(committed, "add", "-A")
+    git(committed, "commit", "-qm", "a link out")
+    with pytest.raises(ReleaseRefused, match=f"sources/extra.txt cannot go into the archive: is a link to "
+                                             f"{tmp_path / 'secret.txt'}, outside"):
+        dist(committed)
+    (committed / "sources" / "extra.txt").unlink()
+    (committed / "sources" / "new\nline.txt").write_text("x\n")
+    git(committed, "add", "-A")
+    git(committed, "commit", "-qm", "a name with a newline")
+    with pytest.raises(ReleaseRefused, match="a file name with a line break or backslash cannot be listed"):
+        dist(committed)

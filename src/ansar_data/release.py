@@ -52,6 +52,7 @@ from .build import (
 )
 from .errors import InputError
 from .exports import export_files, write_exports
+from .files import FileRefused, read_regular
 from .outputs import write_outputs
 from .tables_io import deterministic_zip, read_csv_records
 from .validate import MAX_PER_CHECK, validate_package
@@ -66,6 +67,7 @@ ARCHIVE_FILES = ("LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json
                  "metadata/tables.yaml", "metadata/infobox_keys.yaml")
 ARCHIVE_DIRS = ("data", "schemas", "sources", "docs/figures", "site", "exports")
 RELEASED = OWNED  # what a release replaces
+MAX_ARCHIVED_BYTES = 128 * 1024 * 1024  # a file taken from the repository into the archive
 # A release's record in its CHANGELOG section, as the release writes it.
 RECORD = re.compile(r"Archive: `(?P<file>[^`\s]+)`, sha256\s+`(?P<sha>[0-9a-f]{64})`\.\n\n")
 Step = Callable[[str, float], None]
@@ -205,18 +207,49 @@ def check_stamp(stamped: dict[str, str], version: str) -> None:
                              f"not {version}")
 
 
+def tracked_files(root: Path, paths: tuple[str, ...]) -> list[str]:
+    """The files git tracks under `paths`: what the archive may take from the working
+    folder (ignored files, untracked drafts and anything else lying there are left
+    out). A name that is not UTF-8 or that a SHA256SUMS line cannot hold is refused."""
+    try:
+        out = subprocess.run(["git", "ls-files", "-z", "--", *paths], cwd=root, capture_output=True, check=True).stdout
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        raise ReleaseCannotRun(f"git ls-files in {root} failed; an archive takes the files git tracks, so it is "
+                               "made in a git checkout of the repository") from exc
+    names = []
+    for raw in out.split(b"\0"):
+        if not raw:
+            continue
+        try:
+            name = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ReleaseRefused(f"{raw!r}: a file name that is not UTF-8 cannot be listed in SHA256SUMS") from None
+        if any(c in name for c in "\n\r\\"):
+            raise ReleaseRefused(f"{name!r}: a file name with a line break or backslash cannot be listed in "
+                                 "SHA256SUMS")
+        names.append(name)
+    return names
+
+
 def archive_entries(root: Path, staged: dict[str, bytes]) -> list[tuple[str, bytes]]:
     """The archive's files by path, sorted, with a SHA256SUMS of them all: what the
-    build is about to put in place (`staged`) where it makes the path, the repository's
-    file otherwise; the generated README and the release notes come in `staged`."""
-    entries = {rel: staged[rel] if rel in staged else (root / rel).read_bytes() for rel in ARCHIVE_FILES}
+    build is about to put in place (`staged`) where it makes the path; otherwise the
+    repository's file, if git tracks it, read as a regular file inside the repository
+    (a link out of it is refused); the generated README and the release notes come in
+    `staged`."""
+    wanted = [rel for rel in ARCHIVE_FILES if rel not in staged]
+    folders = [f for f in ARCHIVE_DIRS if not any(rel.startswith(f + "/") for rel in staged)]
+    from_tree = tracked_files(root, (*wanted, *folders)) if wanted or folders else []
+    if missing := sorted(set(wanted) - set(from_tree)):
+        raise ReleaseRefused(f"{', '.join(missing)}: not tracked by git; the archive holds only committed files")
+    entries = {rel: staged[rel] for rel in ARCHIVE_FILES if rel in staged}
+    for rel in from_tree:
+        try:
+            entries[rel] = read_regular(root / rel, MAX_ARCHIVED_BYTES, inside=root)
+        except FileRefused as exc:
+            raise ReleaseRefused(f"{rel} cannot go into the archive: {exc.reason}") from exc
     entries.update({rel: staged[rel] for rel in ("README.md", "CHANGELOG.md", "RELEASE_NOTES.md") if rel in staged})
-    for folder in ARCHIVE_DIRS:
-        inside = {rel: data for rel, data in staged.items() if rel.startswith(folder + "/")}
-        if not inside and (root / folder).is_dir():
-            inside = {p.relative_to(root).as_posix(): p.read_bytes()
-                      for p in (root / folder).rglob("*") if p.is_file()}
-        entries.update(inside)
+    entries.update({rel: data for rel, data in staged.items() if rel.startswith(tuple(f + "/" for f in ARCHIVE_DIRS))})
     entries["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {rel}\n"
                                     for rel, data in sorted(entries.items())).encode()
     return sorted(entries.items())
