@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 from pathlib import Path
 
 from ansar_data.outputs import LOCK
@@ -75,3 +77,19 @@ def all_spans(article):
         yield s.heading
         yield from s.paragraphs
         yield from s.list_items
+
+
+def killed_at(step, function, *args):
+    """Run function(*args, on_step=hook) in a forked child that SIGKILLs itself when it
+    reaches `step`."""
+    pid = os.fork()
+    if pid == 0:  # the child never returns into pytest
+        def hook(name):
+            if name == step:
+                os.kill(os.getpid(), signal.SIGKILL)
+        try:
+            function(*args, on_step=hook)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, step

@@ -414,3 +414,55 @@ def test_release_outside_a_git_checkout_is_a_message(tmp_path, capsys):
     assert cli.main(["release", "9.0.0", "--root", str(root)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "a release runs in a git checkout of the repository" in err
+
+
+def test_a_release_killed_before_any_rename_is_undone_by_the_next_release_or_build(repo, tmp_path):
+    """As the build's swap test does, for the release's own transaction: killed at every
+    step of its swap, the next run restores the exact previous tree (stamped files and
+    CHANGELOG.md included), or, killed after the commit, keeps the new one."""
+    import functools
+    import shutil
+
+    from ansar_data import outputs
+    from ansar_data.build import OWNED, build
+    from ansar_data.release import RELEASED, prepare_release
+    from helpers import killed_at
+
+    before = tree(repo)
+    staged, _, _ = prepare_release(repo, "9.0.0", TODAY)
+    steps: list[str] = []
+    probe = tmp_path / "probe"
+    shutil.copytree(repo, probe, symlinks=True)
+    outputs.write_outputs(probe, staged, RELEASED, owned=OWNED, on_step=steps.append)
+    released = tree(probe)
+    renames = [s for s in steps if s.startswith(("move aside", "move in"))]
+    assert len(renames) >= 2 * len(RELEASED) - 6 and steps[-2:] == ["commit", "clean up"]
+    for n, step in enumerate(steps):
+        root = tmp_path / f"kill-{n}"
+        shutil.copytree(repo, root, symlinks=True)
+        killed_at(step, functools.partial(outputs.write_outputs, owned=OWNED), root, staged, RELEASED)
+        if n % 7 == 3:  # the whole commands, on a sample of the steps (each takes seconds)
+            build(root)
+        else:
+            with outputs.writing(root, OWNED):
+                pass
+        expected = released if step == "clean up" else before
+        after = {k: v for k, v in tree(root).items() if not k.startswith(".build")}
+        assert after == {k: v for k, v in expected.items() if not k.startswith(".build")}, step
+    root = tmp_path / f"kill-{steps.index('move in metadata/package.yaml')}"
+    killed_at("move in CHANGELOG.md", functools.partial(outputs.write_outputs, owned=OWNED), root, staged, RELEASED)
+    release(root, "9.0.0", TODAY)  # rolls the half-done one back, then releases
+    assert {k: v for k, v in tree(root).items() if not k.startswith(".build")} == \
+        {k: v for k, v in released.items() if not k.startswith(".build")}
+
+
+def test_two_releases_at_once_cannot_both_write(repo, capsys):
+    from ansar_data import cli, outputs
+
+    before = tree(repo)
+    with outputs.locked(repo):  # the first release, still running
+        assert cli.main(["release", "9.0.0", "--root", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"could not release, nothing changed: another build or release (pid {os.getpid()}) "
+                          f"is writing in {repo}")
+    assert {k: v for k, v in tree(repo).items() if k != ".build.lock"} == before

@@ -14,7 +14,7 @@ import pytest
 
 from ansar_data import build as build_module
 from ansar_data import outputs
-from helpers import ROOT, snapshot
+from helpers import ROOT, killed_at, snapshot
 
 
 def test_yaml_is_only_read_with_safe_load():
@@ -115,22 +115,6 @@ def _old_root(path):
     return path
 
 
-def _killed_at(step, function, *args):
-    """Run function(*args, on_step=hook) in a forked child that SIGKILLs itself when it
-    reaches `step`."""
-    pid = os.fork()
-    if pid == 0:  # the child never returns into pytest
-        def hook(name):
-            if name == step:
-                os.kill(os.getpid(), signal.SIGKILL)
-        try:
-            function(*args, on_step=hook)
-        finally:
-            os._exit(0)
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, step
-
-
 def _steps(tmp_path, action):
     steps = []
     action(_old_root(tmp_path / "steps"), steps.append)
@@ -146,7 +130,7 @@ def test_a_kill_at_every_step_of_the_swap_leaves_old_or_new_outputs(tmp_path):
                      "move in docs/figures", "move in site", "commit", "clean up"]
     for n, step in enumerate(steps):
         root = _old_root(tmp_path / f"kill-{n}")
-        _killed_at(step, outputs.write_outputs, root, NEW, TOPS)
+        killed_at(step, outputs.write_outputs, root, NEW, TOPS)
         assert outputs.interrupted(root) == (step not in ("write journal", "clean up")), step
         with outputs.locked(root):
             outputs.recover(root, TOPS)
@@ -163,14 +147,14 @@ def test_a_kill_at_every_step_of_a_roll_back_is_rolled_back_again(tmp_path):
     swap_steps = ["move in data", "move aside schemas", "move in site", "commit"]
     for n, swap_step in enumerate(swap_steps):
         probe = _old_root(tmp_path / f"probe-{n}")
-        _killed_at(swap_step, outputs.write_outputs, probe, NEW, TOPS)
+        killed_at(swap_step, outputs.write_outputs, probe, NEW, TOPS)
         steps = []
         outputs.recover(probe, TOPS, steps.append)
         assert steps[-1] == "end roll back" and len(steps) >= 2
         for m, step in enumerate(steps):
             root = _old_root(tmp_path / f"kill-{n}-{m}")
-            _killed_at(swap_step, outputs.write_outputs, root, NEW, TOPS)
-            _killed_at(step, outputs.recover, root, TOPS)
+            killed_at(swap_step, outputs.write_outputs, root, NEW, TOPS)
+            killed_at(step, outputs.recover, root, TOPS)
             assert outputs.interrupted(root)
             outputs.write_outputs(root, {}, TOPS)  # the next run rolls back, then writes nothing
             assert snapshot(root) == OLD, (swap_step, step)
@@ -180,7 +164,7 @@ def test_a_killed_swap_is_rolled_back_by_the_next_build(repo_copy):
     before = snapshot(repo_copy)
     files = build_module.render(build_module.load_inputs(repo_copy), previous=build_module.previous_files(repo_copy))
     files["data/see_also.csv"] = b"changed\n"
-    _killed_at("move in site", outputs.write_outputs, repo_copy, files, build_module.GENERATED)
+    killed_at("move in site", outputs.write_outputs, repo_copy, files, build_module.GENERATED)
     assert not (repo_copy / "site").exists() and (repo_copy / outputs.JOURNAL).exists()
     for command in (["validate.py", str(repo_copy)], ["-m", "ansar_data", "check", "--root", str(repo_copy)]):
         result = subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=ROOT)

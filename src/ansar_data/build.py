@@ -23,7 +23,7 @@ from .descriptor import package_metadata, table_resources
 from .docs import render_docs
 from .errors import InputError
 from .files import MAX_TEXT_BYTES
-from .outputs import write_outputs
+from .outputs import write_outputs, writing
 from .parse import Article, parse_article
 from .rules import cell_problem
 from .schema import Spec, json_schema, load_spec, table_schema
@@ -220,9 +220,12 @@ class Built:
 
 
 def build(root: Path, validate: bool = True, docs: bool = True) -> Built:
-    inputs = load_inputs(root)
-    tables = build_tables(inputs)
-    files = render(inputs, tables, docs, previous_files(root))
-    reports: list[Report] = []
-    write_outputs(root, files, GENERATED, validated(root, reports) if validate else None, owned=OWNED)
+    """Read, build and write as the one writer in root: a build or release killed
+    mid-swap is rolled back before anything is read (its stamped inputs too)."""
+    with writing(root, OWNED) as lock:
+        inputs = load_inputs(root)
+        tables = build_tables(inputs)
+        files = render(inputs, tables, docs, previous_files(root))
+        reports: list[Report] = []
+        write_outputs(root, files, GENERATED, validated(root, reports) if validate else None, owned=OWNED, lock=lock)
     return Built(inputs, tables, files, reports[0] if reports else None)

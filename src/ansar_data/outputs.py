@@ -213,30 +213,49 @@ def _swap(root: Path, staging: Path, tops: list[str], on_step: Step, lock: int, 
         raise
 
 
+@contextmanager
+def writing(root: Path, owned: tuple[str, ...], on_step: Step = _no_step) -> Iterator[int]:
+    """Be the one writer in root for the whole block: the lock held (Busy if another
+    holds it) and a swap that a killed run left half done rolled back first. Yields the
+    lock for write_outputs."""
+    with locked(root) as lock:
+        recover(root, owned, on_step)
+        yield lock
+
+
 def write_outputs(root: Path, files: dict[str, bytes], tops: tuple[str, ...],
                   check: Callable[[Path], None] | None = None, on_step: Step = _no_step,
-                  owned: tuple[str, ...] | None = None) -> None:
+                  owned: tuple[str, ...] | None = None, lock: int | None = None) -> None:
     """Replace each entry of `tops` (a file or folder under root) that `files` (bytes by
     path relative to root) produces, after `check` passed on the staged files. Nothing
     under root changes unless all of it succeeded. `owned`: every path a writer in
     this folder may replace (default `tops`), which a journal left by a killed run
-    may name."""
+    may name. `lock`: held by the caller since before it read its inputs (`writing`);
+    without it, the lock is taken here."""
     owned = tuple(owned or tops)
-    with locked(root) as lock:
-        recover(root, owned, on_step)
-        for stale in root.glob(STAGING_PREFIX + "*"):  # left by a run killed before its journal
-            if stale.is_dir() and STAGING_NAME.match(stale.name):
-                shutil.rmtree(stale, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
-        try:
-            for rel, content in files.items():
-                target = staging / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
-            if check is not None:
-                check(staging)
-            _swap(root, staging, [top for top in tops if _exists(staging / top)], on_step, lock, owned)
-            on_step("clean up")
-        finally:
-            if not interrupted(root):  # a journal still needs the old entries in staging
-                shutil.rmtree(staging, ignore_errors=True)
+    if lock is None:
+        with writing(root, owned, on_step) as held:
+            _write(root, files, tops, check, on_step, owned, held)
+    else:
+        _write(root, files, tops, check, on_step, owned, lock)
+
+
+def _write(root: Path, files: dict[str, bytes], tops: tuple[str, ...], check: Callable[[Path], None] | None,
+           on_step: Step, owned: tuple[str, ...], lock: int) -> None:
+    """The transaction itself, under the lock: stage, check, swap."""
+    for stale in root.glob(STAGING_PREFIX + "*"):  # left by a run killed before its journal
+        if stale.is_dir() and STAGING_NAME.match(stale.name):
+            shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
+    try:
+        for rel, content in files.items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        if check is not None:
+            check(staging)
+        _swap(root, staging, [top for top in tops if _exists(staging / top)], on_step, lock, owned)
+        on_step("clean up")
+    finally:
+        if not interrupted(root):  # a journal still needs the old entries in staging
+            shutil.rmtree(staging, ignore_errors=True)

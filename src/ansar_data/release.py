@@ -53,7 +53,7 @@ from .build import (
 from .errors import InputError
 from .exports import export_files, write_exports
 from .files import FileRefused, read_regular
-from .outputs import write_outputs
+from .outputs import write_outputs, writing
 from .tables_io import deterministic_zip, read_csv_records
 from .validate import MAX_PER_CHECK, validate_package
 from .yamlfile import check_shape, parse_yaml
@@ -405,18 +405,35 @@ def _dist_paths(root: Path, meta: dict[str, Any], digest: str) -> Dist:
 
 def dist(root: Path, on_step: Step = _quiet) -> Dist:
     """exports/ and dist/ for the current version, without stamping it or testing."""
-    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
-    inputs = _timed(on_step, "read inputs", lambda: load_inputs(root))
-    tables = _timed(on_step, "build tables", lambda: build_tables(inputs))
-    files = _timed(on_step, "render", lambda: render(inputs, tables, previous=previous_files(root)))
-    staged, digest = assemble(root, inputs, tables, files, changelog, on_step)
-    distributed = {k: v for k, v in staged.items() if k.startswith(("exports/", "dist/"))}
-    _timed(on_step, "write", lambda: write_outputs(root, distributed, DISTRIBUTED, owned=OWNED))
+    with writing(root, OWNED) as lock:
+        changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+        inputs = _timed(on_step, "read inputs", lambda: load_inputs(root))
+        tables = _timed(on_step, "build tables", lambda: build_tables(inputs))
+        files = _timed(on_step, "render", lambda: render(inputs, tables, previous=previous_files(root)))
+        staged, digest = assemble(root, inputs, tables, files, changelog, on_step)
+        distributed = {k: v for k, v in staged.items() if k.startswith(("exports/", "dist/"))}
+        _timed(on_step, "write", lambda: write_outputs(root, distributed, DISTRIBUTED, owned=OWNED, lock=lock))
     return _dist_paths(root, inputs.package, digest)
 
 
-def release(root: Path, version: str, today: datetime.date, on_step: Step = _quiet) -> Dist:
-    """Check, stamp, build, record and write. Refusals come first, before anything slow."""
+def release(root: Path, version: str, today: datetime.date, on_step: Step = _quiet,
+            on_swap: Callable[[str], None] = lambda name: None) -> Dist:
+    """Check, stamp, build, record and write, as one transaction: the one writer in root
+    from the first read to the last rename (a second release or build exits 2 at once),
+    and a release or build killed before rolled back first, stamped files included.
+    Refusals come first, before anything slow. `on_swap` sees each step of the swap."""
+    with writing(root, OWNED) as lock:
+        staged, meta, digest = prepare_release(root, version, today, on_step)
+        # One transaction: a failure or a kill leaves the tree as it was (see outputs.py).
+        _timed(on_step, "write", lambda: write_outputs(root, staged, RELEASED, validated(root, meta=meta),
+                                                       on_swap, OWNED, lock))
+    return _dist_paths(root, meta, digest)
+
+
+def prepare_release(root: Path, version: str, today: datetime.date,
+                    on_step: Step = _quiet) -> tuple[dict[str, bytes], dict[str, Any], str]:
+    """Every file a release of `version` puts in place, its stamped metadata and the
+    archive's sha256, or ReleaseRefused; reads the tree, writes nothing."""
     if not SEMVER.match(version):
         raise ReleaseRefused(f"{version!r} is not a version X.Y.Z")
     check_release_date(today.isoformat(), "today's date")
@@ -462,6 +479,4 @@ def release(root: Path, version: str, today: datetime.date, on_step: Step = _qui
                              f"builds {digest}: one version cannot name two archives; release a new version")
     staged["CHANGELOG.md"] = (changelog if version in recorded
                               else record_release(changelog, version, f"{name}.zip", digest)).encode("utf-8")
-    # One transaction: a failure or a kill leaves the tree as it was (see outputs.py).
-    _timed(on_step, "write", lambda: write_outputs(root, staged, RELEASED, validated(root, meta=meta), owned=OWNED))
-    return _dist_paths(root, meta, digest)
+    return staged, meta, digest
