@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -221,3 +222,36 @@ def test_a_json_schema_that_is_not_an_object_is_reported_not_raised(repo_copy):
     report = validate_package(repo_copy)
     found = {(p.code, p.resource) for p in report.problems}
     assert ("schema-derived", "events_json") in found and ("json-schema", "events_json") in found
+
+
+def child_peak(*args) -> tuple[int, str, int]:
+    """validate.py in its own process: exit code, output and the child's peak memory in
+    KiB, from the kernel's accounting of that one process."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "validate.py"), *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, out, usage.ru_maxrss
+
+
+def test_hostile_files_under_the_size_caps_stay_within_1_gib(repo_copy):
+    """#22 item 8: a 127 MiB twin of empty records (4 GiB before), a CSV line of sixty
+    million fields (11 GB before): each a finding, in well under 1 GiB and 30 s."""
+    import time
+
+    n = (127 * 1024 * 1024 - 4) // 4
+    data = b"[\n" + b"{},\n" * (n - 1) + b"{}\n]\n"
+    (repo_copy / "data" / "claims.json").write_bytes(data)
+    with open(repo_copy / "data" / "sections.csv", "r+b") as f:
+        rest = f.read().split(b"\n", 1)[1]
+        f.seek(0)
+        f.write(b"a," * 60_000_000 + b"\n" + rest)
+    start = time.perf_counter()
+    code, out, peak = child_peak(repo_copy, "--json")
+    assert time.perf_counter() - start < 30
+    found = {(e["code"], e["resource"]): e["message"] for e in json.loads(out)["errors"]}
+    assert code == 1 and peak < 1024 * 1024, peak
+    assert found[("resource-too-large", "claims_json")].startswith("over 300,000 records")
+    assert found[("csv-unreadable", "sections")] == ("cannot be read as CSV: a line has 60,000,001 fields or more, "
+                                                     "over the 2,000,000 read")

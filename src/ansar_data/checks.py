@@ -344,7 +344,9 @@ def check_frictionless(pkg: Package) -> Iterator[Problem]:
     from frictionless import Package as FrictionlessPackage
     from frictionless import system
 
-    too_large = {id(r.descriptor) for r in pkg.resources.values() if r.too_large or r.refused}
+    # what we could not read, frictionless is not given either (a line of sixty million
+    # fields took it 11 GB)
+    too_large = {id(r.descriptor) for r in pkg.resources.values() if r.too_large or r.refused or r.read_error}
     descriptor = {**pkg.descriptor, "resources": [
         _without_foreign_keys(r, pkg) for r in pkg.descriptor.get("resources", [])
         if not (isinstance(r, dict) and r.get("format") == "json") and id(r) not in too_large]}

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import itertools
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,43 @@ MAX_RESOURCE_BYTES = 128 * 1024 * 1024
 MAX_RESOURCE_RECORDS = 300_000
 # The csv module's default field limit, four times Excel's cell limit (cell-limit).
 CSV_FIELD_LIMIT = 131_072
+# The most fields one CSV line may have before it is read: our widest table has 30
+# columns, and a line of quoted text cells holds at most about a million commas; the csv
+# module materialises a whole row, so a line of sixty million empty fields took 11 GB.
+MAX_LINE_FIELDS = 2_000_000
+
+
+def _more_records_than(text: str, limit: int) -> bool:
+    """Whether a JSON array holds more than `limit` elements, parsed one element at a
+    time and stopping there: json.loads of 127 MiB of `{}` records made 42 million
+    dictionaries (4 GiB) before any limit could be checked."""
+    if text.count("{") <= limit:
+        return False  # every record is an object: there cannot be more
+    decoder, i, n = json.JSONDecoder(), text.find("[") + 1, 0
+    if i == 0:
+        return False
+    while n <= limit:
+        while i < len(text) and text[i] in " \t\r\n,":
+            i += 1
+        if i >= len(text) or text[i] == "]":
+            return False
+        try:
+            _, i = decoder.raw_decode(text, i)
+        except ValueError:
+            return False  # load_json reports it
+        n += 1
+    return True
+
+
+def _widest_line(data: bytes) -> int:
+    """The most commas on one line (an upper bound on its fields), without splitting."""
+    widest, start = 0, 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        widest = max(widest, data.count(b",", start, end))
+        start = end + 1
+    return widest
 
 
 @dataclass(frozen=True)
@@ -175,6 +213,9 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
         return res
     types = {f["name"]: f["type"] for f in res.table.fields}
     if res.is_json:
+        if _more_records_than(text, MAX_RESOURCE_RECORDS):
+            res.too_large = f"over {MAX_RESOURCE_RECORDS:,} records, the most a resource may have"
+            return res
         try:
             records = load_json(text)
         except ValueError as exc:
@@ -194,6 +235,9 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
         # The csv module's field limit is one setting for the whole process, and
         # frictionless raises it when it runs: fix it while we read, so a verdict does
         # not depend on what ran before in the same process.
+        if (widest := _widest_line(res.data)) >= MAX_LINE_FIELDS:
+            res.read_error = f"a line has {widest + 1:,} fields or more, over the {MAX_LINE_FIELDS:,} read"
+            return res
         limit = csv.field_size_limit(CSV_FIELD_LIMIT)
         try:
             reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
