@@ -40,7 +40,7 @@ STAMPED = ("metadata/package.yaml", "pyproject.toml")
 DISTRIBUTED = ("exports", "dist")
 # Everything a build, dist or release may replace: all a journal left by a killed one
 # may name (outputs.write_outputs refuses any other path).
-OWNED = (*GENERATED, *STAMPED, "CHANGELOG.md", *DISTRIBUTED)
+OWNED = (*GENERATED, *STAMPED, "CHANGELOG.md", "releases", *DISTRIBUTED)
 Tables = dict[str, list[dict[str, Any]]]
 
 

@@ -26,6 +26,7 @@ from .exports import ExportError
 from .outputs import BadJournal, Busy, interrupted
 from .parse import ParseError
 from .release import ReleaseCannotRun, ReleaseRefused, dist, release
+from .verify import verify
 
 INPUT_ERRORS = (InputError, ParseError, SpecError)
 
@@ -61,6 +62,14 @@ def parser(prog: str) -> argparse.ArgumentParser:
                                         "(archive, SHA256SUMS, release notes) and record the "
                                         "archive's sha256 in CHANGELOG.md.")
     p.add_argument("version", metavar="X.Y.Z")
+    _root(p)
+    p = commands.add_parser("verify", help="is a folder exactly a recorded release?",
+                            description="Compare a folder (an unzipped release archive) with the per-file "
+                                        "sha256 sums the repository recorded for the release, and name every "
+                                        "record that differs from the release's data. Exit 0: identical; "
+                                        "1: it differs; 2: could not run.")
+    p.add_argument("folder", type=Path, metavar="DIR", help="the folder to verify")
+    p.add_argument("--release", metavar="X.Y.Z", help="the release (default: the version its descriptor names)")
     _root(p)
     return top
 
@@ -134,10 +143,17 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace) -> int:
+    verdict = verify(args.folder, args.root, args.release)
+    print(verdict.human())
+    return 0 if verdict.identical else 1
+
+
 def main(argv: list[str] | None = None, prog: str = "ansar-data") -> int:
     # Past `ulimit -f` the kernel kills a writer with SIGXFSZ; ignored, the write fails
     # with an OSError that is reported and rolled back like any other.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     args = parser(prog).parse_args(argv)
-    run = {"build": _build, "check": _check, "validate": validate.run, "dist": _dist, "release": _release}
+    run = {"build": _build, "check": _check, "validate": validate.run, "dist": _dist, "release": _release,
+           "verify": _verify}
     return _guarded(args.command, lambda: run[args.command](args))

@@ -100,7 +100,11 @@ Croissant: `mlcroissant.Dataset("croissant.json").records("{example}")`.
 - The package against its schemas: `frictionless validate datapackage.json`.
 - Every check, including that each value is what its quoted evidence says: with the
   source repository at version {version} installed, run `python validate.py FOLDER` on
-  this folder.
+  this folder. It answers "is it well-formed and internally consistent?".
+- Whether this folder is exactly the release and not an edited copy, which can be both
+  (a relation's kind changed by hand still validates): from the source repository, run
+  `ansar-data verify FOLDER`. It answers "is it the release?", comparing every file with
+  the sums the release recorded in the repository, and names each record that differs.
 
 ## How to cite it
 

@@ -32,6 +32,7 @@ import subprocess
 import tempfile
 import time
 import tomllib
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,8 @@ ARCHIVE_FILES = ("LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json
                  "metadata/tables.yaml", "metadata/infobox_keys.yaml")
 ARCHIVE_DIRS = ("data", "schemas", "sources", "docs/figures", "site", "exports")
 RELEASED = OWNED  # what a release replaces
+# The per-file sums of each release, kept in the repository (verify reads them).
+SUMS_FOLDER = "releases"
 MAX_ARCHIVED_BYTES = 128 * 1024 * 1024  # a file taken from the repository into the archive
 # A release's record in its CHANGELOG section, as the release writes it.
 RECORD = re.compile(r"Archive: `(?P<file>[^`\s]+)`, sha256\s+`(?P<sha>[0-9a-f]{64})`\.\n\n")
@@ -103,6 +106,11 @@ class Dist:
     sums: Path
     notes: Path
     sha256: str
+
+
+def sums_path(version: str) -> str:
+    """Where the repository keeps the SHA256SUMS that release `version`'s archive holds."""
+    return f"{SUMS_FOLDER}/{version}.SHA256SUMS"
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -479,4 +487,9 @@ def prepare_release(root: Path, version: str, today: datetime.date,
                              f"builds {digest}: one version cannot name two archives; release a new version")
     staged["CHANGELOG.md"] = (changelog if version in recorded
                               else record_release(changelog, version, f"{name}.zip", digest)).encode("utf-8")
+    # every release's per-file sums, this one's from its archive: `releases/` is replaced whole
+    for rel in tracked_files(root, (SUMS_FOLDER,)):
+        staged[rel] = read_regular(root / rel, MAX_ARCHIVED_BYTES, inside=root)
+    with zipfile.ZipFile(io.BytesIO(staged[f"dist/{name}.zip"])) as zf:
+        staged[sums_path(version)] = zf.read(f"{name}/SHA256SUMS")
     return staged, meta, digest

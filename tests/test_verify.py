@@ -1,0 +1,143 @@
+"""`verify`: is a folder exactly a recorded release? A hand-edited copy can be valid and
+still not be the release; verify finds each edit of #22 item 2 and names the records."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ansar_data import cli
+from ansar_data.release import recorded_releases, sums_path
+from ansar_data.validate import validate_package
+from helpers import ROOT
+from mutations import edit_records, set_where
+
+VERSION = "1.0.0"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def unzipped(tmp_path_factory) -> Path:
+    """The 1.0.0 archive rebuilt from the commit that recorded it, with that commit's
+    code (as test_every_recorded_release_reproduces does), unzipped."""
+    digest = recorded_releases((ROOT / "CHANGELOG.md").read_text())[VERSION]
+    commit = git(ROOT, "log", "--format=%H", "--reverse", "-S", digest, "--", "CHANGELOG.md").split()[0]
+    work = tmp_path_factory.mktemp("verify")
+    tree = work / "tree"
+    git(ROOT, "worktree", "add", "--detach", str(tree), commit)
+    try:
+        env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+        run = subprocess.run([sys.executable, "-m", "ansar_data", "release", VERSION, "--root", str(tree)],
+                             capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr
+        with zipfile.ZipFile(tree / "dist" / f"al-ansar-iraq-{VERSION}.zip") as zf:
+            zf.extractall(work)
+    finally:
+        git(ROOT, "worktree", "remove", "--force", str(tree))
+    return work / f"al-ansar-iraq-{VERSION}"
+
+
+@pytest.fixture
+def copy(unzipped, tmp_path) -> Path:
+    return Path(shutil.copytree(unzipped, tmp_path / "copy"))
+
+
+def run_verify(capsys, folder: Path, *args: str) -> tuple[int, str]:
+    code = cli.main(["verify", str(folder), "--root", str(ROOT), *args])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_the_recorded_sums_are_those_the_archive_holds(unzipped):
+    assert (ROOT / sums_path(VERSION)).read_bytes() == (unzipped / "SHA256SUMS").read_bytes()
+
+
+def test_the_unzipped_release_is_identical(unzipped, capsys):
+    code, out = run_verify(capsys, unzipped)
+    assert (code, out.strip()) == (0, f"identical to {VERSION}: 144 files, each with the sha256 the release "
+                                      "recorded")
+
+
+EDITS = [  # (table, which record, what a hand edit sets, the line verify prints)
+    ("relations", {"id": "al-ansar/allied_with/kdp"}, {"predicate": "opposed_to"},
+     "relations: record 'al-ansar/allied_with/kdp' predicate: 'allied_with' -> 'opposed_to'"),
+    ("event_participants", {"id": "pasht-ashan-massacre/perpetrator/puk"}, {"role": "victim"},
+     "event_participants: record 'pasht-ashan-massacre/perpetrator/puk' role: 'perpetrator' -> 'victim'"),
+    ("claim_assessments", {"id": "massacre-provoked-allegation/pasht-ashan-massacre"}, {"stance": "reported"},
+     "claim_assessments: record 'massacre-provoked-allegation/pasht-ashan-massacre' stance: 'judged_weak' -> "
+     "'reported'"),
+    ("events", {"id": "pasht-ashan-massacre"}, {"type": "milestone"},
+     "events: record 'pasht-ashan-massacre' type: 'massacre' -> 'milestone'"),
+]
+
+
+@pytest.mark.parametrize("table, match, values, named", EDITS, ids=[e[0] for e in EDITS])
+def test_a_curator_s_choice_changed_by_hand_is_found_and_named(copy, capsys, table, match, values, named):
+    edit_records(table, set_where(match, **values))(copy)  # CSV, JSON twin and hashes, as a careful editor
+    code, out = run_verify(capsys, copy)
+    assert code == 1
+    assert f"changed: data/{table}.csv" in out and f"changed: data/{table}.json" in out
+    assert f"  {named}" in out.splitlines()
+
+
+def test_two_entity_ids_swapped_everywhere_are_found(copy, capsys):
+    for path in (copy / "data").glob("*"):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"\bkdp\b", "\0", text).replace("puk", "kdp").replace("\0", "puk")
+        path.write_text(text, encoding="utf-8")
+    code, out = run_verify(capsys, copy)
+    assert code == 1
+    assert "  relations: record 'al-ansar/allied_with/kdp' removed" in out.splitlines()
+    assert "  relations: record 'al-ansar/allied_with/puk' added" in out.splitlines()
+
+
+def test_a_widened_vocabulary_is_a_changed_file(copy, capsys):
+    path = copy / "metadata" / "tables.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "      judged_weak: Reports the claim and calls it weak.\n",
+        "      judged_weak: Reports the claim and calls it weak.\n      endorsed: Agrees.\n"), encoding="utf-8")
+    code, out = run_verify(capsys, copy)
+    assert code == 1 and "  changed: metadata/tables.yaml" in out.splitlines()
+
+
+def test_an_edit_that_still_validates_is_told_apart_from_the_release(copy, capsys):
+    """The point of verify: validate.py cannot see this edit (it reports the same as on
+    the release: 1.0.0's metadata predates some of today's declarations); verify can."""
+    def found(folder):
+        return sorted((p.code, p.resource, p.row, p.field) for p in validate_package(folder).problems)
+    table, match, values, _ = EDITS[0]
+    before = found(copy)
+    edit_records(table, set_where(match, **values))(copy)
+    assert found(copy) == before
+    assert run_verify(capsys, copy)[0] == 1
+
+
+def test_an_added_or_removed_file(copy, capsys):
+    (copy / "notes.txt").write_text("mine\n")
+    (copy / "exports" / "al-ansar-iraq.xlsx").unlink()
+    code, out = run_verify(capsys, copy)
+    assert code == 1
+    assert "  extra: notes.txt" in out.splitlines() and "  missing: exports/al-ansar-iraq.xlsx" in out.splitlines()
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--release", "9.9.9"), "CHANGELOG.md records no release 9.9.9"),
+])
+def test_verify_cannot_run_without_a_record(unzipped, capsys, args, message):
+    code, out = run_verify(capsys, unzipped, *args)
+    assert code == 2 and message in out and "Traceback" not in out
+
+
+def test_verify_on_a_file_is_a_message(unzipped, capsys):
+    code, out = run_verify(capsys, unzipped / "datapackage.json")
+    assert code == 2 and "is not a folder: unzip the release archive and name its folder" in out
