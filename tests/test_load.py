@@ -372,3 +372,41 @@ def test_r_haven_reads_stata_and_spss(exports, counts, tmp_path):
     for name in TABLES:
         assert lines[name].split() == [str(counts[name])] * 2, name
     assert lines["arabic"].strip() == "1"
+
+
+# ---- exports refuse what their tool cannot hold (#22 item 9) ----
+
+def test_excel_keeps_formula_like_text_and_long_integers_as_text(inputs, tables, tmp_path):
+    import copy
+
+    from openpyxl import load_workbook
+
+    from ansar_data.exports import write_xlsx
+
+    meta = {**inputs.package, "title": '=HYPERLINK("http://example.org","x")'}
+    spec = copy.deepcopy(inputs.spec)
+    spec.table("claims").fields[-1]["description"] = "=1+1 in a description"
+    rows = {**tables, "counts": [dict(r) for r in tables["counts"]]}
+    rows["counts"][0]["number"] = 1234567890123456
+    write_xlsx(tmp_path / "x.xlsx", spec, rows, meta)
+    wb = load_workbook(tmp_path / "x.xlsx")
+    assert (wb["README"]["A1"].value, wb["README"]["A1"].data_type) == (meta["title"], "s")
+    described = [c for row in wb["fields"].iter_rows() for c in row if c.value == "=1+1 in a description"]
+    assert described and described[0].data_type == "s"
+    column = [c.value for c in wb["counts"][1]].index("number") + 1
+    cell = wb["counts"].cell(row=2, column=column)
+    assert (cell.value, cell.data_type) == ("1234567890123456", "s")
+    assert "more than 15 digits, which Excel would round" in cell.comment.text
+
+
+def test_text_longer_than_a_format_holds_is_refused(inputs, tables, tmp_path):
+    from ansar_data.exports import ExportError, write_stata_spss, write_xlsx
+
+    rows = {**tables, "entities": [dict(r) for r in tables["entities"]]}
+    rows["entities"][0]["description"] = "\U0001F600" * 32_767  # 32,767 characters, 131,068 bytes
+    with pytest.raises(ExportError, match=r"entities row 2 field 'description': 131,068 bytes of UTF-8, over the "
+                                          r"32,767 an SPSS string holds"):
+        write_stata_spss(tmp_path, inputs.spec, rows)
+    with pytest.raises(ExportError, match=r"xlsx sheet 'entities' cell D2: 65,534 UTF-16 code units, over the "
+                                          r"32,767 an Excel cell holds"):
+        write_xlsx(tmp_path / "x.xlsx", inputs.spec, rows, inputs.package)

@@ -204,9 +204,40 @@ def write_xlsx(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]], 
         for term, meaning in vocabulary.terms.items():
             vocabularies.append([vocabulary.name, term, meaning, vocabulary.description])
     _format_sheet(vocabularies)
+    for sheet in wb.worksheets:
+        _cells_excel_can_hold(sheet)
     buffer = io.BytesIO()
     wb.save(buffer)
     path.write_bytes(_fixed_zip(buffer.getvalue()))
+
+
+# Excel's limits: a cell holds 32,767 UTF-16 code units (an emoji counts two), and a
+# number keeps 15 significant digits (1234567890123456 shows as 1234567890123450).
+EXCEL_CELL_UNITS = 32_767
+EXCEL_DIGITS = 15
+
+
+def _cells_excel_can_hold(sheet: Any) -> None:
+    """Every cell as Excel will show it: text that looks like a formula stays text (in
+    every sheet: a title in package.yaml or a description in tables.yaml too), an
+    integer Excel would round is written as text with a note saying so, and a text
+    longer than a cell holds is an ExportError naming it."""
+    from openpyxl.comments import Comment
+
+    for row in sheet.iter_rows():
+        for cell in row:
+            value = cell.value
+            if isinstance(value, str):
+                if cell.data_type == "f":  # openpyxl reads "=..." as a formula
+                    cell.data_type = "s"
+                if len(value.encode("utf-16-le")) // 2 > EXCEL_CELL_UNITS:
+                    raise ExportError(f"xlsx sheet {sheet.title!r} cell {cell.coordinate}: "
+                                      f"{len(value.encode('utf-16-le')) // 2:,} UTF-16 code units, over the "
+                                      f"{EXCEL_CELL_UNITS:,} an Excel cell holds")
+            elif isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > EXCEL_DIGITS:
+                cell.value, cell.data_type = str(value), "s"
+                cell.comment = Comment(f"{value} has more than {EXCEL_DIGITS} digits, which Excel would round; "
+                                       "written as text", "ansar-data")
 
 
 # Stata and SPSS hold numbers as doubles: integers beyond 2^53 would silently change.
@@ -269,6 +300,30 @@ def _fixed_sav_time(data: bytes) -> bytes:
     return data[:92] + FIXED_TIME.strftime("%d %b %y%H:%M:%S").encode() + data[109:]
 
 
+# An SPSS string holds 32,767 bytes of UTF-8: an emoji takes four.
+SPSS_STRING_BYTES = 32_767
+
+
+def _spss_strings(table: Table, rows: list[dict[str, Any]]) -> None:
+    """Every text an SPSS file can hold, or an ExportError naming the cell (a file with a
+    longer one is written, but cannot be read back)."""
+    for n, row in enumerate(rows, start=2):
+        for f in table.fields:
+            value = row[f["name"]]
+            if isinstance(value, str) and len(value.encode("utf-8")) > SPSS_STRING_BYTES:
+                raise ExportError(f"{table.name} row {n} field {f['name']!r}: {len(value.encode('utf-8')):,} bytes "
+                                  f"of UTF-8, over the {SPSS_STRING_BYTES:,} an SPSS string holds")
+
+
+def _read_back(sav: Path, table: str) -> None:
+    import pyreadstat
+
+    try:
+        pyreadstat.read_sav(str(sav), metadataonly=True)
+    except Exception as exc:  # pyreadstat's own types
+        raise ExportError(f"{table}: the SPSS file written cannot be read back: {exc}") from exc
+
+
 def write_stata_spss(folder: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> None:
     """stata/<table>.dta (format 118, UTF-8, Stata 14 and later) and spss/<table>.sav,
     with variable labels from the field descriptions and false/true value labels."""
@@ -277,6 +332,7 @@ def write_stata_spss(folder: Path, spec: Spec, tables: dict[str, list[dict[str, 
     for sub in ("stata", "spss"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     for table in spec.tables:
+        _spss_strings(table, tables[table.name])
         frame = statistics_frame(table, tables[table.name])
         labels, values = _labels(table)
         dta, sav = folder / "stata" / f"{table.name}.dta", folder / "spss" / f"{table.name}.sav"
@@ -287,6 +343,7 @@ def write_stata_spss(folder: Path, spec: Spec, tables: dict[str, list[dict[str, 
                                  variable_value_labels=values)
         except Exception as exc:  # pyreadstat raises its own types for values it cannot write
             raise ExportError(f"{table.name}: cannot be written for Stata or SPSS: {exc}") from exc
+        _read_back(sav, table.name)
         dta.write_bytes(_fixed_dta_time(dta.read_bytes()))
         sav.write_bytes(_fixed_sav_time(sav.read_bytes()))
 
