@@ -290,6 +290,9 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
         inside = zf.read("al-ansar-iraq-9.0.0/CHANGELOG.md").decode()
     assert inside == unrecorded((repo / "CHANGELOG.md").read_text(), "9.0.0") != (repo / "CHANGELOG.md").read_text()
 
+    assert (repo / "releases" / "9.0.0.SHA256SUMS").read_bytes() == zipfile.ZipFile(first.archive).read(
+        "al-ansar-iraq-9.0.0/SHA256SUMS")  # the per-file sums verify reads
+    git(repo, "add", "releases")
     commit(repo, "Release 9.0.0")
     again = release(repo, "9.0.0", datetime.date(2027, 1, 1))  # a later day, no tag
     assert again.archive.read_bytes() == digest

@@ -138,7 +138,8 @@ def _release(args: argparse.Namespace) -> int:
     print(out.sums.read_text(encoding="utf-8").strip())
     print(f"wrote {out.archive}, {out.sums}, {out.notes}; CHANGELOG.md records the sha256")
     print("now run:")
-    print(f'  git commit -am "Release {args.version}" && git tag -a v{args.version} -m "Release {args.version}"')
+    print(f'  git add releases && git commit -am "Release {args.version}" && '
+          f'git tag -a v{args.version} -m "Release {args.version}"')
     print(f"  git push && git push origin v{args.version}")
     return 0
 
