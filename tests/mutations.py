@@ -555,8 +555,8 @@ def add_unicode(tables: dict[str, Table], add: Add) -> None:
         for i, r in arabic[:4]])
     add("name-language-misfit", [
         Mutant("name-language-misfit", f"entity_names {r['id']}",
-               edit_records("entity_names", set_where({"id": r["id"]}, language="en")),
-               "language-script", "entity_names", i, "language", ())
+               edit_records("entity_names", set_where({"id": r["id"]}, language_tag="en")),
+               "language-script", "entity_names", i, "language_tag", ())
         for i, r in arabic[:4]])
 
 
@@ -638,7 +638,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
     evidence = list(tables["evidence"].records())
     evidence_at = dict(evidence)
     inferences = list(tables["inferences"].records())
-    inferred = {(r["table"], r["record_id"], r["field"]) for _, r in inferences}
+    inferred = {(r["record_table"], r["record_id"], r["field"]) for _, r in inferences}
     sources = {r["id"] for _, r in tables["sources"].records()}
     texts = {s: (root / "sources" / f"{s}.txt").read_text(encoding="utf-8") for s in sources}
 
@@ -661,7 +661,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
             column = "number" if r["number"] else "number_min"
             change = {column: str(int(r[column]) * 2)}
         elif r["datatype"] == "text":
-            column, change = "value", {"value": r["value"] + " area"}
+            column, change = "value_text", {"value_text": r["value_text"] + " area"}
         else:
             continue
         items.append(Mutant("infobox-misparse", f"infobox_values row {i} {column}",
@@ -677,9 +677,9 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
     links = list(tables["event_links"].records())
     add("link-lag-misread", [
         Mutant("link-lag-misread", f"event_links {r['id']}",
-               edit_records("event_links", set_where({"id": r["id"]}, lag="P2D")),
-               "lag-parse", "event_links", i, "lag", ())
-        for i, r in links if r["lag"]])
+               edit_records("event_links", set_where({"id": r["id"]}, lag_duration="P2D")),
+               "lag-parse", "event_links", i, "lag_duration", ())
+        for i, r in links if r["lag_duration"]])
     add("link-two-targets", [
         Mutant("link-two-targets", f"event_links {r['id']}",
                edit_records("event_links", set_where({"id": r["id"]}, literal="later")),
@@ -693,7 +693,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
         for n, (i, r) in enumerate(entities)])
     items = []
     for i, r in evidence:
-        if r["table"] not in ("counts", "claim_assessments"):
+        if r["record_table"] not in ("counts", "claim_assessments"):
             continue
         other = next(s for s in sorted(sources) if s != r["source"])
         k = max((k for k in range(1, len(r["quote"]) + 1) if r["quote"][:k] in texts[other]), default=0)
@@ -701,7 +701,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
             continue
         quote = r["quote"][:k].strip()
         start = texts[other].index(quote)
-        key = {"table": r["table"], "record_id": r["record_id"], "ordinal": r["ordinal"]}
+        key = {"record_table": r["record_table"], "record_id": r["record_id"], "ordinal": r["ordinal"]}
         items.append(Mutant("evidence-other-source", f"evidence row {i} -> {other}",
                             edit_records("evidence", set_where(key, source=other, char_start=str(start),
                                                                char_end=str(start + len(quote)), quote=quote)),
@@ -734,25 +734,25 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
     add("inference-not-its-rule", items)
     items = []
     for _, inf in inferences:
-        row = next(i for i, r in tables[inf["table"]].records() if r["id"] == inf["record_id"])
-        key = {k: inf[k] for k in ("table", "record_id", "field")}
-        items.append(Mutant("inference-dropped", f"{inf['table']} {inf['record_id']} {inf['field']}",
+        row = next(i for i, r in tables[inf["record_table"]].records() if r["id"] == inf["record_id"])
+        key = {k: inf[k] for k in ("record_table", "record_id", "field")}
+        items.append(Mutant("inference-dropped", f"{inf['record_table']} {inf['record_id']} {inf['field']}",
                             edit_records("inferences", lambda recs, key=key: recs.remove(
                                 next(r for r in recs if all(r[k] == v for k, v in key.items())))),
-                            "field-unsupported", inf["table"], row, inf["field"], ()))
+                            "field-unsupported", inf["record_table"], row, inf["field"], ()))
     add("inference-dropped", items)
     items = []
     listed: dict[tuple[str, str, str], list[int]] = {}
     for i, r in evidence:
         for f in r["fields"].split():
-            listed.setdefault((r["table"], r["record_id"], f), []).append(i)
+            listed.setdefault((r["record_table"], r["record_id"], f), []).append(i)
     for (table, rid, f), where in listed.items():
         i = where[0]
         ev = evidence_at[i]
         if len(where) != 1 or ev["fields"] == f:
             continue
         row = next(n for n, r in tables[table].records() if r["id"] == rid)
-        key = {"table": table, "record_id": rid, "ordinal": ev["ordinal"]}
+        key = {"record_table": table, "record_id": rid, "ordinal": ev["ordinal"]}
         rest = " ".join(x for x in ev["fields"].split() if x != f)
         items.append(Mutant("evidence-field-dropped", f"{table} {rid} {f}",
                             edit_records("evidence", set_where(key, fields=rest)),
@@ -760,13 +760,13 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
     add("evidence-field-dropped", items)
     add("evidence-field-unknown", [
         Mutant("evidence-field-unknown", f"evidence row {i}",
-               edit_records("evidence", set_where({k: r[k] for k in ("table", "record_id", "ordinal")},
+               edit_records("evidence", set_where({k: r[k] for k in ("record_table", "record_id", "ordinal")},
                                                   fields=r["fields"] + " description")),
                "evidence-field", "evidence", i, "fields", ())
         for i, r in evidence])
     add("inference-target-missing", [
         Mutant("inference-target-missing", f"inferences row {i}",
-               edit_records("inferences", set_where({k: r[k] for k in ("table", "record_id", "field")},
+               edit_records("inferences", set_where({k: r[k] for k in ("record_table", "record_id", "field")},
                                                     record_id="no-such-record")),
                "inference-target", "inferences", i, "record_id", ("field-unsupported",))
         for i, r in inferences])
@@ -794,7 +794,7 @@ def add_shared_rules(root: Path, tables: dict[str, Table], add: Add) -> None:
         for i, r in relations if r["object"]][:3])
     add("lag-not-after", [
         Mutant("lag-not-after", f"event_links {r['id']}",
-               edit_records("event_links", set_where({"id": r["id"]}, lag_text="two weeks", lag="P2W")),
+               edit_records("event_links", set_where({"id": r["id"]}, lag_text="two weeks", lag_duration="P2W")),
                "field-only-when", "event_links", i, "lag_text", ("field-unsupported",))
         for i, r in tables["event_links"].records() if r["link"] != "after"][:3])
     typed_counts = {c["id"]: c for c in json.loads((root / "data" / "counts.json").read_text(encoding="utf-8"))}
@@ -806,11 +806,11 @@ def add_shared_rules(root: Path, tables: dict[str, Table], add: Add) -> None:
         for i, r in events if r["fatalities_count"]
         for other in [c for c in typed_counts if typed_counts[c]["event"] != r["id"]][:2]])
     add("inference-from-itself", [
-        Mutant("inference-from-itself", f"inferences {r['table']} {r['record_id']}",
-               edit_records("inferences", set_where({k: r[k] for k in ("table", "record_id", "field")},
+        Mutant("inference-from-itself", f"inferences {r['record_table']} {r['record_id']}",
+               edit_records("inferences", set_where({k: r[k] for k in ("record_table", "record_id", "field")},
                                                     from_record=r["record_id"])),
                "self-pair", "inferences", i, "from_record", ())
-        for i, r in tables["inferences"].records() if r["table"] == "events" and r["rule"] == "referent_date"])
+        for i, r in tables["inferences"].records() if r["record_table"] == "events" and r["rule"] == "referent_date"])
     add("disagreement-target-missing", [
         Mutant("disagreement-target-missing", f"disagreements {r['id']}",
                edit_records("disagreements", set_where({"id": r["id"]}, record_a="no-such-record")),
@@ -861,7 +861,7 @@ def add_sources_and_dates(root: Path, tables: dict[str, Table], add: Add) -> Non
     lengths = {r["id"]: int(r["length"]) for _, r in sources}
     add("span-out-of-range", [
         Mutant("span-out-of-range", f"evidence row {i}",
-               edit_records("evidence", set_where({k: r[k] for k in ("table", "record_id", "ordinal")},
+               edit_records("evidence", set_where({k: r[k] for k in ("record_table", "record_id", "ordinal")},
                                                   char_end=str(lengths[r["source"]] + 5))),
                "span-range", "evidence", i, "char_start", ())
         for i, r in list(tables["evidence"].records())[::40]])
@@ -878,7 +878,7 @@ def add_sources_and_dates(root: Path, tables: dict[str, Table], add: Add) -> Non
         for i, r in tables["events"].records() if r["edtf"] and r["date_start"] and r["id"] not in inferred][:3])
     add("evidence-of-nothing", [
         Mutant("evidence-of-nothing", f"evidence row {i}",
-               edit_records("evidence", set_where({k: r[k] for k in ("table", "record_id", "ordinal")},
+               edit_records("evidence", set_where({k: r[k] for k in ("record_table", "record_id", "ordinal")},
                                                   record_id="no-such-record")),
                "evidence-target", "evidence", i, "record_id", ("evidence-missing", "field-unsupported"))
         for i, r in list(tables["evidence"].records())[::60]])

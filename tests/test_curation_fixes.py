@@ -63,7 +63,7 @@ def test_relation_validity_from_by_that_time_is_not_an_end(db):
 def test_who_the_massacre_weakened_follows_each_part_of_the_article(db):
     """Item 2: the lead's 'it' is the party (as for its count), the body's is Al-Ansar."""
     rows = one(db, """SELECT r.subject, e.quote FROM relations r JOIN evidence e
-                      ON e."table" = 'relations' AND e.record_id = r.id
+                      ON e.record_table = 'relations' AND e.record_id = r.id
                       WHERE r.predicate = 'status' AND r.literal LIKE 'severely weakened%' ORDER BY 1""")
     assert rows == [("al-ansar", "This massacre severely weakened al-Ansar as an effective guerrilla force."),
                     ("iraqi-communist-party", "in which the Patriotic Union of Kurdistan killed over 150 members "
@@ -144,7 +144,7 @@ def test_whose_deaths_the_massacre_article_counts_is_a_disagreement(db):
 
 def test_sub_events_say_their_date_and_place_are_the_massacres(db):
     rows = one(db, "SELECT record_id, field, rule FROM inferences WHERE from_record = 'pasht-ashan-massacre' "
-                   "AND \"table\" = 'events' ORDER BY 1, 2")
+                   "AND record_table = 'events' ORDER BY 1, 2")
     assert rows == [(e, f, r) for e in ("members-captured", "radio-station-destroyed", "supplies-seized")
                     for f, r in (("edtf", "parent_date"), ("place", "parent_place"))]
     assert one(db, "SELECT fields FROM evidence WHERE record_id = 'radio-station-destroyed' AND ordinal = '1'") == [
@@ -170,7 +170,7 @@ def test_facts_that_lived_only_in_descriptions_are_rows(db):
     assert one(db, "SELECT literal FROM relations WHERE subject = 'puk' AND predicate = 'standing'") == [
         ("one of the two main Kurdish factions",)]
     # the shift to the KDP: two weeks after the deal, because of the PUK's willingness, and its result
-    assert one(db, "SELECT to_event, lag_text, lag FROM event_links WHERE event = 'icp-shift-to-kdp' "
+    assert one(db, "SELECT to_event, lag_text, lag_duration FROM event_links WHERE event = 'icp-shift-to-kdp' "
                    "AND link = 'after'") == [("icp-puk-deal", "two weeks", "P2W")]
     assert one(db, "SELECT r.subject, r.predicate, r.object FROM event_links l JOIN relations r "
                    "ON r.id = l.to_relation WHERE l.event = 'icp-shift-to-kdp' AND l.link = 'caused_by' "

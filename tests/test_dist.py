@@ -95,9 +95,9 @@ def test_every_table_loads_in_pandas_stata_and_spss(unzipped, name):
     assert len(csv) == len(dta) == len(sav) > 0
     assert list(dta.columns) == list(sav.columns) == list(csv.columns)
     if name == "entity_names":  # Arabic and Kurdish text intact
-        arabic = csv.loc[csv.language == "ar", "name"].tolist()
-        assert arabic and dta.loc[dta.language == "ar", "name"].tolist() == arabic
-        assert sav.loc[sav.language == "ar", "name"].tolist() == arabic
+        arabic = csv.loc[csv.language_tag == "ar", "name"].tolist()
+        assert arabic and dta.loc[dta.language_tag == "ar", "name"].tolist() == arabic
+        assert sav.loc[sav.language_tag == "ar", "name"].tolist() == arabic
 
 
 def test_every_record_set_loads_with_mlcroissant(unzipped):

@@ -132,12 +132,14 @@ UNICODE_CASES = [
      lambda s: s.replace("    - name: Al-Ansar\n", "    - name: Al-\u200cAnsar\n", 1),
      "curation/entities.yaml: record 'al-ansar': field 'names[0].name': U+200C ZERO WIDTH NON-JOINER"),
     ("arabic-name-tagged-latin", "curation/entities.yaml",
-     lambda s: s.replace("    - name: الأنصار\n      language: ar\n      script: Arab",
-                         "    - name: الأنصار\n      language: en\n      script: Latn", 1),
+     lambda s: s.replace("    - name: الأنصار\n      language_tag: ar\n      script: Arab",
+                         "    - name: الأنصار\n      language_tag: en\n      script: Latn", 1),
      "curation/entities.yaml: record 'al-ansar': field 'names[1].script': 'الأنصار' is written in Arab, not Latn"),
     ("english-in-arabic-script", "curation/entities.yaml",
-     lambda s: s.replace("    - name: الأنصار\n      language: ar\n", "    - name: الأنصار\n      language: en\n", 1),
-     "curation/entities.yaml: record 'al-ansar': field 'names[1].language': 'en' is not a language written in Arab"),
+     lambda s: s.replace("    - name: الأنصار\n      language_tag: ar\n",
+                         "    - name: الأنصار\n      language_tag: en\n", 1),
+     "curation/entities.yaml: record 'al-ansar': field 'names[1].language_tag': 'en' is not a language written in "
+     "Arab"),
 ]
 
 
@@ -162,7 +164,7 @@ def test_a_derived_field_the_build_cannot_derive_is_named(capsys, repo_copy):
     path.write_text(text.replace("  - name: event_links\n", "  - name: event_linkz\n", 1), encoding="utf-8")
     assert cli.main(["build", "--root", str(repo_copy)]) == 2
     err = capsys.readouterr().err.replace(f"{repo_copy}/", "")
-    assert ("metadata/tables.yaml: table 'event_linkz': field 'lag' is marked derived, but the build has no "
+    assert ("metadata/tables.yaml: table 'event_linkz': field 'lag_duration' is marked derived, but the build has no "
             "derivation for it (curate.DERIVED)") in err
 
 

@@ -8,7 +8,7 @@ from helpers import rows_where
 
 def quotes(db, table, record_id):
     return [q for (q,) in db.execute(
-        "SELECT quote FROM evidence WHERE \"table\" = ? AND record_id = ? ORDER BY ordinal",
+        "SELECT quote FROM evidence WHERE record_table = ? AND record_id = ? ORDER BY ordinal",
         (table, record_id))]
 
 
@@ -51,11 +51,11 @@ def test_disputed_claims_about_the_massacre(db):
 
 def test_names_with_language_and_script(tables):
     names = {(r["entity"], r["name"]): r for r in tables["entity_names"]}
-    assert names[("al-ansar", "الأنصار")]["language"] == "ar"
+    assert names[("al-ansar", "الأنصار")]["language_tag"] == "ar"
     assert names[("al-ansar", "الأنصار")]["script"] == "Arab"
     assert names[("al-ansar", "the Partisans")]["kind"] == "translation"
-    assert names[("pasht-ashan-massacre", "مجزرة بشتآشان")]["language"] == "ar"
-    assert names[("pasht-ashan-massacre", "کارەساتی پشت ئاشان")]["language"] == "ckb"
+    assert names[("pasht-ashan-massacre", "مجزرة بشتآشان")]["language_tag"] == "ar"
+    assert names[("pasht-ashan-massacre", "کارەساتی پشت ئاشان")]["language_tag"] == "ckb"
     assert names[("sulaymaniyah", "as-Sulemaniyah")]["kind"] == "spelling_variant"
     assert names[("kdp", "Kurdish Democratic Party")]["kind"] == "spelling_variant"
     assert names[("kdp", "Kurdistan Democratic Party")]["kind"] == "name"
@@ -67,14 +67,14 @@ def test_names_with_language_and_script(tables):
 def test_name_evidence_is_the_name_itself(tables, texts):
     evidence = {}
     for e in tables["evidence"]:
-        evidence.setdefault((e["table"], e["record_id"]), []).append(e)
+        evidence.setdefault((e["record_table"], e["record_id"]), []).append(e)
     for name in tables["entity_names"]:
         spans = evidence[("entity_names", name["id"])]
         assert any(texts[e["source"]][e["char_start"]:e["char_end"]] == name["name"] for e in spans)
 
 
 def test_every_curated_row_has_evidence_matching_the_source(inputs, tables, texts):
-    supported = {(e["table"], e["record_id"]) for e in tables["evidence"]}
+    supported = {(e["record_table"], e["record_id"]) for e in tables["evidence"]}
     evidenced = list(inputs.spec.vocabularies["curated_table"].terms)
     assert len(evidenced) == 9 and "disagreements" not in evidenced
     for table in evidenced:
@@ -123,7 +123,7 @@ def test_disagreements_point_at_both_statements(tables):
 
 
 def test_infobox_and_see_also_are_linked(tables):
-    links = {(r["key_normalized"], r["value"]): r["entity"] for r in tables["infobox_values"]}
+    links = {(r["key_normalized"], r["value_text"]): r["entity"] for r in tables["infobox_values"]}
     assert links[("perpetrator", "Patriotic Union of Kurdistan")] == "puk"
     assert links[("part_of", "ICP")] == "iraqi-communist-party"
     assert links[("headquarters", "Aden")] == "aden"
@@ -133,7 +133,7 @@ def test_infobox_and_see_also_are_linked(tables):
 
 
 def test_infobox_facts_are_relations(tables):
-    infobox_quotes = {e["quote"] for e in tables["evidence"] if e["table"] == "relations"}
+    infobox_quotes = {e["quote"] for e in tables["evidence"] if e["record_table"] == "relations"}
     for quote in ("Leaders: Toma Tomas", "Position: Left-wing", "Area: Iraq", "Partof: ICP",
                   "Allies: KDP", "Opponents: Iraqi Government"):
         assert quote in infobox_quotes

@@ -268,7 +268,7 @@ def test_datasette_serves_the_export(exports):
                     raise AssertionError("datasette did not answer: "
                                          + proc.stderr.read().decode()[-2000:]) from None
                 time.sleep(0.3)
-        assert [(r["entity"], r["language"], r["script"]) for r in rows] == [("al-ansar", "ar", "Arab")]
+        assert [(r["entity"], r["language_tag"], r["script"]) for r in rows] == [("al-ansar", "ar", "Arab")]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/al-ansar-iraq/events.json?_shape=array&_size=max",
                                     timeout=10) as response:
             assert len(json.loads(response.read())) == len(csv_records("events"))

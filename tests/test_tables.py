@@ -9,7 +9,7 @@ def test_sources_table(tables):
     rows = {r["id"]: r for r in tables["sources"]}
     assert rows["al-ansar-iraq"] == {
         "id": "al-ansar-iraq", "title": "Al-Ansar (Iraq)",
-        "url": "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)", "language": "en",
+        "url": "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)", "language_tag": "en",
         "license": "CC-BY-SA-4.0",
         "sha256": "3e7b830d9cc0e45724790be309b3210a58930d551f39ea4b56c16b6c03ce064c",
         "bytes": 4824, "length": 4803}
@@ -28,7 +28,7 @@ def test_key_normalization(tables):
 
 def test_headquarters_split_with_qualifier(tables):
     rows = rows_where(tables["infobox_values"], source="al-ansar-iraq", key_normalized="headquarters")
-    assert [(r["text"], r["value"], r["qualifier"]) for r in rows] == [
+    assert [(r["text"], r["value_text"], r["qualifier"]) for r in rows] == [
         ("Kirkuk", "Kirkuk", None), ("Sulaymaniyah", "Sulaymaniyah", None),
         ("Aden (South Yemen)", "Aden", "South Yemen")]
     assert [r["ordinal"] for r in rows] == [1, 2, 3]
@@ -60,7 +60,7 @@ def test_fatalities_is_an_exclusive_lower_bound(tables):
 
 def test_lists_are_split(tables):
     def values(key):
-        return [r["value"] for r in tables["infobox_values"] if r["key_normalized"] == key]
+        return [r["value_text"] for r in tables["infobox_values"] if r["key_normalized"] == key]
     assert values("opponents") == ["Iraqi Government", "PMOI", "PUK"]
     assert values("allies") == ["KDP", "South Yemen"]
     assert values("ideology") == ["Communism", "Marxism"]
@@ -68,15 +68,15 @@ def test_lists_are_split(tables):
     assert values("location") == ["Pasht Ashan", "Sulaymaniyah Governorate"]
     # a range inside a text value is not split or read as a date
     (part_of,) = rows_where(tables["infobox_values"], source="pasht-ashan-massacre", key_normalized="part_of")
-    assert (part_of["datatype"], part_of["value"]) == (
+    assert (part_of["datatype"], part_of["value_text"]) == (
         "text", "the prelude to the 1983-1986 Kurdish rebellions in Iraq")
 
 
 def test_value_offsets_point_at_the_source(tables, texts):
     for row in tables["infobox_values"] + tables["infobox_fields"] + tables["see_also"]:
-        text = row.get("text", row.get("value", row.get("title")))
+        text = row.get("text", row.get("value_text", row.get("title")))
         assert texts[row["source"]][row["char_start"]:row["char_end"]] == text
-    (aden,) = rows_where(tables["infobox_values"], value="Aden")
+    (aden,) = rows_where(tables["infobox_values"], value_text="Aden")
     assert (aden["char_start"], aden["char_end"]) == (163, 181)
 
 

@@ -537,11 +537,11 @@ def check_evidence(pkg: Package) -> Iterator[Problem]:
     evidence = pkg.resources.get("evidence")
     if evidence is None or not evidence.readable:
         return
-    supported = {(r.get("table"), r.get("record_id")) for r in evidence.records}
+    supported = {(r.get("record_table"), r.get("record_id")) for r in evidence.records}
     ids = {t: {r.get("id") for r in pkg.resources[t].records}
            for t in _curated(pkg) if t in pkg.resources and pkg.resources[t].readable}
     for i, record in enumerate(evidence.records):
-        table, rid = record.get("table"), record.get("record_id")
+        table, rid = record.get("record_table"), record.get("record_id")
         if table in ids and rid not in ids[table]:
             yield Problem("evidence-target", f"no {table} record {rid!r}", "evidence", i + 2, "record_id")
     for table in ids:
@@ -571,7 +571,7 @@ def check_field_evidence(pkg: Package) -> Iterator[Problem]:
     codes = {term: a.get("code") for term, a in pkg.spec.vocabularies["evidence_rule"].attributes.items()}
     covered, evidenced = set(), set()
     for i, ev in enumerate(_readable(pkg, "evidence")):
-        table, rid = ev.get("table"), ev.get("record_id")
+        table, rid = ev.get("record_table"), ev.get("record_id")
         found = records.get(table, {}).get(rid)
         if found is None:
             continue  # evidence-target
@@ -586,7 +586,7 @@ def check_field_evidence(pkg: Package) -> Iterator[Problem]:
             elif not supports(rules[f], record[f], ev.get("quote") or ""):
                 yield Problem(codes[rules[f]], f"evidence row {i + 2}: "
                               f"{why_not(rules[f], record[f], ev.get('quote') or '')}", table, row, f)
-    covered |= {(r.get("table"), r.get("record_id"), r.get("field")) for r in _readable(pkg, "inferences")}
+    covered |= {(r.get("record_table"), r.get("record_id"), r.get("field")) for r in _readable(pkg, "inferences")}
     for table, recs in records.items():
         rules = pkg.spec.table(table).evidence_rules
         for rid, (row, record) in recs.items():
@@ -601,11 +601,11 @@ def check_evidence_source(pkg: Package) -> Iterator[Problem]:
     """A record that names its source is evidenced from that source."""
     records = _records_by_id(pkg)
     for i, ev in enumerate(_readable(pkg, "evidence")):
-        found = records.get(ev.get("table"), {}).get(ev.get("record_id"))
-        if found is None or "source" not in pkg.spec.table(ev["table"]).field_names:
+        found = records.get(ev.get("record_table"), {}).get(ev.get("record_id"))
+        if found is None or "source" not in pkg.spec.table(ev["record_table"]).field_names:
             continue
         if ev.get("source") != found[1].get("source"):
-            yield Problem("evidence-source", f"quotes {ev.get('source')!r}, but {ev['table']} "
+            yield Problem("evidence-source", f"quotes {ev.get('source')!r}, but {ev['record_table']} "
                           f"{ev['record_id']!r} names source {found[1].get('source')!r}", "evidence", i + 2, "source")
 
 
@@ -639,9 +639,9 @@ def check_event_links(pkg: Package) -> Iterator[Problem]:
     for i, record in enumerate(_readable(pkg, "event_links")):
         text = record.get("lag_text")
         want = parse_duration(text) if text is not None else None
-        if record.get("lag") != want:
-            yield Problem("lag-parse", f"lag is {record.get('lag')!r}, but lag_text {text!r} reads as "
-                          f"{want!r}", "event_links", i + 2, "lag")
+        if record.get("lag_duration") != want:
+            yield Problem("lag-parse", f"lag_duration is {record.get('lag_duration')!r}, but lag_text {text!r} "
+                          f"reads as {want!r}", "event_links", i + 2, "lag_duration")
 
 
 def check_rows(pkg: Package) -> Iterator[Problem]:

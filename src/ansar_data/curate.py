@@ -170,7 +170,7 @@ class Place:
 
 # An inference row is written as `inferred[n]: {field, rule, from}` in its record; an
 # entity's name is the one of its `names` marked canonical.
-INFERENCE_KEYS = (("from_record", "from"), ("record_id", ""), ("table", ""))
+INFERENCE_KEYS = (("from_record", "from"), ("record_id", ""), ("record_table", ""))
 YAML_KEYS = {"entities": (("name", "names"),)}
 # The rules between a record's own fields, checked as it is read, before anything is
 # derived from them (a relation's id needs its object or literal).
@@ -274,7 +274,7 @@ class _Curator:
             if not fields:
                 raise loc.fail(at, f"the quote supports no field of the record ({', '.join(rules)}): "
                                    f"{quote!r}")
-            spans.append({"table": table.name, "record_id": record_id, "ordinal": n + 1,
+            spans.append({"record_table": table.name, "record_id": record_id, "ordinal": n + 1,
                           "fields": " ".join(fields), "source": source,
                           "char_start": start, "char_end": start + len(quote), "quote": quote})
         covered = {f for s in spans for f in s["fields"].split()}
@@ -307,7 +307,7 @@ class _Curator:
                     raise loc.fail(at + ".from", f"rule {rule} needs `from`: the event the value comes from")
                 other = row["parent"]
             fields.add(fld)
-            self.tables["inferences"].append({"table": table.name, "record_id": row["id"], "field": fld,
+            self.tables["inferences"].append({"record_table": table.name, "record_id": row["id"], "field": fld,
                                               "rule": rule, "from_record": other})
             self.places["inferences"].append(Place(loc, at + ".", INFERENCE_KEYS))
         return frozenset(fields)
@@ -424,7 +424,7 @@ def _participant(values: dict, derived: dict, place: Place, rec: dict) -> dict:
 def _link(values: dict, derived: dict, place: Place, rec: dict) -> dict:
     target = values["literal"] and _slug(values["literal"]) or values["to_event"] or values["to_relation"]
     lag = parse_duration(values["lag_text"]) if values["lag_text"] is not None else None
-    return {"id": f"{derived['event']}/{values['link']}/{target}", "lag": lag}
+    return {"id": f"{derived['event']}/{values['link']}/{target}", "lag_duration": lag}
 
 
 def _assessment(values: dict, derived: dict, place: Place, rec: dict) -> dict:
@@ -486,7 +486,7 @@ def curated_tables(spec: Spec, curation: Curation, extracted: dict[str, Rows]) -
     out = dict(c.tables)
     out["evidence"] = c.evidence
     names = _english_names(out.get("entity_names", []))
-    out["infobox_values"] = [{**r, "entity": named_entity(r["value"], names) if r["datatype"] == "text" else None}
+    out["infobox_values"] = [{**r, "entity": named_entity(r["value_text"], names) if r["datatype"] == "text" else None}
                              for r in extracted["infobox_values"]]
     out["see_also"] = [{**r, "entity": named_entity(r["title"], names)} for r in extracted["see_also"]]
     for finding in row_findings(spec, {**extracted, **out}):
@@ -508,6 +508,6 @@ def _english_names(rows: Rows) -> dict[str, str]:
     """English name -> entity, for names that belong to exactly one entity."""
     owners: dict[str, set[str]] = {}
     for row in rows:
-        if row["language"] == "en":
+        if row["language_tag"] == "en":
             owners.setdefault(row["name"], set()).add(row["entity"])
     return {name: next(iter(ids)) for name, ids in owners.items() if len(ids) == 1}

@@ -52,7 +52,7 @@ def infobox_field_rows(article: Article, rules: dict[str, KeyRule]) -> list[dict
         return []
     return [{"source": article.source, "ordinal": f.ordinal, "line": f.key.line,
              "key": f.key.text, "key_normalized": normalize_key(f.key.text, rules).key,
-             "value": f.value.text, "char_start": f.value.start, "char_end": f.value.end,
+             "value_text": f.value.text, "char_start": f.value.start, "char_end": f.value.end,
              "key_char_start": f.key.start, "key_char_end": f.key.end}
             for f in article.infobox.fields]
 

@@ -86,7 +86,7 @@ def letter_scripts(text: str) -> set[str]:
 def name_script_problem(table: Table, record: dict[str, Any]) -> list[tuple[str, str]]:
     """(field, problem) for a name whose letters are not of its `script`, or whose
     `language` is not one the script field's `languages_by_script` lists for it."""
-    name, script, language = record.get("name"), record.get("script"), record.get("language")
+    name, script, language = record.get("name"), record.get("script"), record.get("language_tag")
     if not isinstance(name, str) or not isinstance(script, str):
         return []
     problems = []
@@ -95,7 +95,7 @@ def name_script_problem(table: Table, record: dict[str, Any]) -> list[tuple[str,
         problems.append(("script", f"{name!r} is written in {', '.join(sorted(found))}, not {script}"))
     allowed = next((f.get("languages_by_script", {}) for f in table.fields if f["name"] == "script"), {})
     if allowed and language not in allowed.get(script, []):
-        problems.append(("language", f"{language!r} is not a language written in {script} "
+        problems.append(("language_tag", f"{language!r} is not a language written in {script} "
                                      f"({', '.join(allowed.get(script, [])) or 'none listed'})"))
     return problems
 
@@ -270,7 +270,7 @@ def inference_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Findi
     events = {e.get("id"): e for e in tables.get("events", [])}
     by_id = {t.name: {r.get("id"): (i, r) for i, r in enumerate(tables.get(t.name, []))} for t in spec.curated}
     for i, inf in enumerate(tables.get("inferences", [])):
-        table, rid, fld, rule = inf.get("table"), inf.get("record_id"), inf.get("field"), inf.get("rule")
+        table, rid, fld, rule = inf.get("record_table"), inf.get("record_id"), inf.get("field"), inf.get("rule")
         found = by_id.get(table, {}).get(rid)
         if found is None or rule not in rules:
             yield Finding("inferences", i, "record_id" if found is None else "rule", "inference-target",
@@ -293,11 +293,11 @@ def inference_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Findi
 def disagreement_findings(tables: Mapping[str, Rows]) -> Iterator[Finding]:
     """Both records a disagreement compares exist in the table it names."""
     for i, row in enumerate(tables.get("disagreements", [])):
-        ids = {r.get("id") for r in tables.get(row.get("table"), [])}
+        ids = {r.get("id") for r in tables.get(row.get("record_table"), [])}
         for key in ("record_a", "record_b"):
             if row.get(key) not in ids:
                 yield Finding("disagreements", i, key, "disagreement-target",
-                              f"no {row.get('table')} record {row.get(key)!r}")
+                              f"no {row.get('record_table')} record {row.get(key)!r}")
 
 
 def singular(table: str) -> str:

@@ -30,7 +30,7 @@ class Source:
     bytes: int
 
     def row(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "url": self.url, "language": self.language,
+        return {"id": self.id, "title": self.title, "url": self.url, "language_tag": self.language,
                 "license": self.license, "sha256": self.sha256, "bytes": self.bytes,
                 "length": len(self.text)}
 

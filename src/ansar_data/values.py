@@ -400,7 +400,7 @@ def _typed(text: str, datatype: str, inferred: bool) -> dict[str, Any]:
     value, note = split_qualifier(text)
     residue = has_markup_residue(text)
     out = {"datatype": "text", "datatype_source": "inferred" if inferred else "key_map",
-           "markup_residue": residue, "value": value, "qualifier": note, **EMPTY_TYPED}
+           "markup_residue": residue, "value_text": value, "qualifier": note, **EMPTY_TYPED}
     if residue:
         return out
     date = parse_date(value) if datatype == "date" or inferred else None
