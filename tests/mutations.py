@@ -217,6 +217,7 @@ def generate(root: Path) -> list[Mutant]:
     add_sources_and_dates(root, tables, add)
     add_twins_and_csv(tables, add)
     add_whole_files(root, descriptor, tables, add)
+    add_derived_columns(tables, add)
     add("resource-dropped", [
         Mutant("resource-dropped", f"descriptor without {res['name']}",
                edit_json("datapackage.json", lambda d, n=res["name"]: d.update(
@@ -304,7 +305,7 @@ def add_values(root: Path, descriptor: dict, tables: dict[str, Table], add: Add)
 
     # 7. date bounds that disagree with the EDTF value
     items = []
-    for name, column in (("events", "date_start"), ("relations", "valid_start"), ("infobox_values", "date_start")):
+    for name, column in (("events", "date_start"), ("infobox_values", "date_start")):
         items += [Mutant("date-disagrees-with-edtf", f"{name} row {i}",
                          edit_cell(_csv(name), i, column, lambda v: str(int(v[:4]) - 1) + v[4:]),
                          "date-edtf-mismatch", name, i, column)
@@ -566,7 +567,8 @@ def add_graph(tables: dict[str, Table], add: Add) -> None:
     add("disagreement-with-itself", [
         Mutant("disagreement-with-itself", f"disagreements {r['id']}",
                edit_records("disagreements", set_where({"id": r["id"]}, record_b=r["record_a"])),
-               "self-pair", "disagreements", i, "record_b", ())
+               # the disagreement's sources come from the records it compares
+               "self-pair", "disagreements", i, "record_b", ("sources-derived",))
         for i, r in list(tables["disagreements"].records())[:3]])
     events = dict((r["id"], (i, r)) for i, r in tables["events"].records())
     children = [(i, r) for i, r in tables["events"].records() if r["parent"]]
@@ -705,11 +707,10 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
         items.append(Mutant("evidence-other-source", f"evidence row {i} -> {other}",
                             edit_records("evidence", set_where(key, source=other, char_start=str(start),
                                                                char_end=str(start + len(quote)), quote=quote)),
-                            "evidence-source", "evidence", i, "source", ("quote-contains",)))
+                            "evidence-source", "evidence", i, "source", ("quote-contains", "sources-derived")))
     add("evidence-other-source", items)
     items = []
-    for table, column, start, end in (("events", "edtf", "date_start", "date_end"),
-                                      ("relations", "valid_edtf", "valid_start", "valid_end")):
+    for table, column, start, end in (("events", "edtf", "date_start", "date_end"),):
         for i, r in tables[table].records():
             if re.fullmatch(r"\d{4}", r[column]) and (table, r["id"], column) not in inferred:
                 later = str(int(r[column]) + 1)
@@ -814,7 +815,7 @@ def add_shared_rules(root: Path, tables: dict[str, Table], add: Add) -> None:
     add("disagreement-target-missing", [
         Mutant("disagreement-target-missing", f"disagreements {r['id']}",
                edit_records("disagreements", set_where({"id": r["id"]}, record_a="no-such-record")),
-               "disagreement-target", "disagreements", i, "record_a", ())
+               "disagreement-target", "disagreements", i, "record_a", ("sources-derived",))
         for i, r in list(tables["disagreements"].records())[:3]])
     add("entity-left-unused", _unused_entity_mutants(tables))
 
@@ -880,7 +881,8 @@ def add_sources_and_dates(root: Path, tables: dict[str, Table], add: Add) -> Non
         Mutant("evidence-of-nothing", f"evidence row {i}",
                edit_records("evidence", set_where({k: r[k] for k in ("record_table", "record_id", "ordinal")},
                                                   record_id="no-such-record")),
-               "evidence-target", "evidence", i, "record_id", ("evidence-missing", "field-unsupported"))
+               "evidence-target", "evidence", i, "record_id", ("evidence-missing", "field-unsupported",
+                                                               "sources-derived"))
         for i, r in list(tables["evidence"].records())[::60]])
     participants = list(tables["event_participants"].records())
     items = []
@@ -995,3 +997,24 @@ def add_whole_files(root: Path, descriptor: dict, tables: dict[str, Table], add:
         Mutant("not-a-regular-file", f"{r['path']} as a {kind}", make(r["path"]), "file-refused", r["name"], None,
                "path", ("frictionless/*",))
         for r, (kind, make) in zip(resources[::5], [("FIFO", _fifo), ("folder", _folder)] * 6)])
+
+
+def add_derived_columns(tables: dict[str, Table], add: Add) -> None:
+    """A relation's time bounds and a row's sources edited by hand (twins and hashes
+    updated): only the rule that derives them again can tell."""
+    timed = [(i, r) for i, r in tables["relations"].records() if r["valid_begin_latest"]]
+    add("time-bounds-edited", [
+        Mutant("time-bounds-edited", f"relations {r['id']} {column}",
+               edit_records("relations", set_where({"id": r["id"]}, **{column: value})),
+               "time-bounds", "relations", i, column, ())
+        for n, (i, r) in enumerate(timed)
+        for column, value in [[("valid_begin_latest", "1999-12-31")], [("valid_end_open", "false" if
+                              r["valid_end_open"] == "true" else "true")]][n % 2]])
+    items = []
+    for name in ("entities", "relations", "disagreements", "claim_assessments"):
+        for i, r in list(tables[name].records())[:3]:
+            other = "pasht-ashan-massacre" if r["sources"] == "al-ansar-iraq" else "al-ansar-iraq"
+            items.append(Mutant("sources-edited", f"{name} {r['id']}",
+                                edit_records(name, set_where({"id": r["id"]}, sources=other)),
+                                "sources-derived", name, i, "sources", ()))
+    add("sources-edited", items)

@@ -99,7 +99,8 @@ def test_sqlite_export(exports, counts, inputs):
         WHERE e.id = 'pasht-ashan-massacre' AND p.role = 'perpetrator'""").fetchall()
     assert perpetrators == [("Patriotic Union of Kurdistan",)]
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-        con.execute("INSERT INTO event_participants VALUES ('x/actor/nobody', 'armed-struggle', 'nobody', 'actor')")
+        con.execute("INSERT INTO event_participants (id, event, entity, role) "
+                    "VALUES ('x/actor/nobody', 'armed-struggle', 'nobody', 'actor')")
     indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"idx_event_participants_event", "idx_event_participants_entity", "idx_evidence_source"} <= indexes
     meta = json.loads((exports / "metadata.json").read_text())
@@ -144,7 +145,9 @@ def test_xlsx_is_formatted_for_reading_and_describes_itself(exports, inputs):
 
     wb = load_workbook(exports / "al-ansar-iraq.xlsx")
     events = wb["events"]
-    assert events.freeze_panes == "A2" and events.auto_filter.ref == f"A1:V{events.max_row}"
+    from openpyxl.utils import get_column_letter
+    last = get_column_letter(len(inputs.spec.table("events").fields))
+    assert events.freeze_panes == "A2" and events.auto_filter.ref == f"A1:{last}{events.max_row}"
     description = events.cell(1, inputs.spec.table("events").field_names.index("description") + 1)
     width = events.column_dimensions[description.column_letter].width
     assert width == 62 and events.cell(2, description.column).alignment.wrap_text

@@ -34,8 +34,8 @@ def test_an_optional_field_added_in_yaml_alone_is_built_validated_and_documented
     build(repo_copy)
     assert validate_package(repo_copy).valid
     header, *rows = read_csv(repo_copy / "data" / "claims.csv")
-    assert header[-1] == "notes"
-    assert [r[-1] for r in rows] == ["Checked against both articles.", "", ""]
+    assert header[-2:] == ["notes", "sources"]  # in the order of tables.yaml
+    assert [r[-2] for r in rows] == ["Checked against both articles.", "", ""]
     twin = json.loads((repo_copy / "data" / "claims.json").read_text())
     assert [r["notes"] for r in twin] == ["Checked against both articles.", None, None]
     codebook = (repo_copy / "docs" / "codebook.md").read_text()

@@ -34,9 +34,18 @@ from typing import Any
 
 from .errors import InputError, SpecError
 from .provenance import supports, why_not
-from .rules import Finding, cell_problem, declared_findings, fatalities_columns, row_findings, unicode_problem
+from .rules import (
+    Finding,
+    cell_problem,
+    declared_findings,
+    fatalities_columns,
+    quoted_sources,
+    row_findings,
+    row_sources,
+    unicode_problem,
+)
 from .schema import TYPES, Spec, Table
-from .values import edtf_bounds, edtf_precision, parse_count, parse_duration
+from .values import edtf_bounds, edtf_precision, parse_count, parse_duration, time_bounds
 from .yamlfile import read_yaml
 
 Rows = list[dict[str, Any]]
@@ -225,6 +234,14 @@ class _Curator:
         derive = DERIVED.get(table.name)
         if derive is not None:
             derived.update(derive(values, derived, Place(loc, where), rec))
+        for span in table.time_spans:  # the four bounds, as tables.yaml names their columns
+            try:
+                bounds = time_bounds(values[span["edtf"]], values[span["mode"]])
+            except ValueError as exc:
+                raise Place(loc, where).fail(span["edtf"], str(exc)) from exc
+            derived.update({span[key]: value for key, value in bounds.items()})
+        if "sources" in table.field_names:
+            derived.setdefault("sources", None)  # from the evidence, once it is all read
         row = self.row(table, values, loc, where, derived)
         if "id" in row:
             if any(r["id"] == row["id"] for r in self.tables[table.name]):
@@ -402,9 +419,8 @@ def _event(values: dict, derived: dict, place: Place, rec: dict) -> dict:
 
 
 def _relation(values: dict, derived: dict, place: Place, rec: dict) -> dict:
-    start, end, _ = _dates(place, values["valid_edtf"], "valid_edtf")
     target = values["object"] or _slug(values["literal"])
-    return {"id": f"{values['subject']}/{values['predicate']}/{target}", "valid_start": start, "valid_end": end}
+    return {"id": f"{values['subject']}/{values['predicate']}/{target}"}
 
 
 def _count_values(values: dict, derived: dict, place: Place, rec: dict) -> dict:
@@ -465,6 +481,15 @@ def _canonical_name(rec: dict[str, Any]) -> Any:
     return found[0] if len(found) == 1 else None
 
 
+def _fill_sources(spec: Spec, tables: dict[str, Rows], evidence: Rows) -> None:
+    """Each curated row's `sources`: the sources its evidence quotes (rules.row_sources)."""
+    quoted = quoted_sources(evidence)
+    for table in spec.curated:
+        if "sources" in table.field_names:
+            for row in tables.get(table.name, []):
+                row["sources"] = row_sources(table.name, row, quoted)
+
+
 def _copy_fatalities(tables: dict[str, Rows]) -> None:
     """Each event's fatality columns, copied from the count it names."""
     counts = {c["id"]: c for c in tables["counts"]}
@@ -483,6 +508,7 @@ def curated_tables(spec: Spec, curation: Curation, extracted: dict[str, Rows]) -
             c.add(table, rec, loc)
     if "events" in c.tables and "counts" in c.tables:
         _copy_fatalities(c.tables)
+    _fill_sources(spec, c.tables, c.evidence)
     out = dict(c.tables)
     out["evidence"] = c.evidence
     names = _english_names(out.get("entity_names", []))

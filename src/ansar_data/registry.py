@@ -139,6 +139,9 @@ RULES: dict[str, Rule] = _rules(
     ("inference-mismatch", "rows", "both",
      "An inference's value, or the record it copies from, is not what its rule gives."),
     ("disagreement-target", "rows", "both", "A disagreement compares a record its table does not have."),
+    ("time-bounds", "rows", "both",
+     "A relation's four time bounds or open end are not what its EDTF and time mode give."),
+    ("sources-derived", "rows", "both", "A curated row's sources are not the sources its evidence quotes."),
 )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from .provenance import inferred_values
 from .schema import INT_MAX, INT_MIN, Spec, Table
+from .values import time_bounds
 
 Rows = list[dict[str, Any]]
 
@@ -322,6 +323,55 @@ def foreign_key_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Fin
                     yield Finding(table.name, i, fields[-1], "foreign-key", f"unknown {singular(target)} {shown}")
 
 
+def time_span_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
+    """A state's four bounds (and open end) are what its EDTF and time_mode give."""
+    for table in spec.tables:
+        for span in table.time_spans:
+            for i, row in enumerate(tables.get(table.name, [])):
+                try:
+                    want = time_bounds(row.get(span["edtf"]), row.get(span["mode"]))
+                except ValueError as exc:
+                    yield Finding(table.name, i, span["edtf"], "edtf-invalid", str(exc))
+                    continue
+                for key, value in want.items():
+                    if row.get(span[key]) != value:
+                        yield Finding(table.name, i, span[key], "time-bounds",
+                                      f"{span[key]} is {row.get(span[key])!r}, but {span['edtf']} "
+                                      f"{row.get(span['edtf'])!r} read as {row.get(span['mode'])!r} gives {value!r}")
+
+
+def sources_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
+    """A curated row's `sources` are the sources of its evidence (of both records it
+    compares, for a disagreement)."""
+    if "evidence" not in tables:
+        return  # unreadable: reported where it is read
+    quoted = quoted_sources(tables["evidence"])
+    for table in spec.curated:
+        if "sources" not in table.field_names:
+            continue
+        for i, row in enumerate(tables.get(table.name, [])):
+            want = row_sources(table.name, row, quoted)
+            if row.get("sources") != want:
+                yield Finding(table.name, i, "sources", "sources-derived",
+                              f"sources is {row.get('sources')!r}, but its evidence quotes {want!r}")
+
+
+def quoted_sources(evidence: Rows) -> dict[tuple[Any, Any], set[Any]]:
+    """(record_table, record_id) -> the sources its evidence rows quote."""
+    quoted: dict[tuple[Any, Any], set[Any]] = {}
+    for ev in evidence:
+        quoted.setdefault((ev.get("record_table"), ev.get("record_id")), set()).add(ev.get("source"))
+    return quoted
+
+
+def row_sources(table: str, row: dict[str, Any], quoted: Mapping[tuple[Any, Any], set[Any]]) -> str | None:
+    """The ids of the sources a row's evidence quotes, sorted, separated by spaces."""
+    keys = ([(row.get("record_table"), row.get("record_a")), (row.get("record_table"), row.get("record_b"))]
+            if table == "disagreements" else [(table, row.get("id"))])
+    found = sorted({s for key in keys for s in quoted.get(key, ()) if isinstance(s, str)})
+    return " ".join(found) or None
+
+
 def row_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
     """Every rule on rows that the build and validate.py share, over the tables given."""
     yield from foreign_key_findings(spec, tables)
@@ -333,3 +383,5 @@ def row_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
     yield from fatality_findings(tables)
     yield from inference_findings(spec, tables)
     yield from disagreement_findings(tables)
+    yield from time_span_findings(spec, tables)
+    yield from sources_findings(spec, tables)

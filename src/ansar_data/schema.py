@@ -121,6 +121,8 @@ class Table:
     together: list[list[str]] = field(default_factory=list)
     exactly_one: list[list[str]] = field(default_factory=list)
     only_when: list[dict[str, Any]] = field(default_factory=list)
+    # a state's EDTF and time_mode columns -> the four bounds of its time-span (time_bounds)
+    time_spans: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def field_names(self) -> list[str]:
@@ -255,9 +257,9 @@ def parse_spec(raw: Any, origin: str) -> Spec:
                       t.get("foreignKeys", []), t.get("uniqueKeys", []), t.get("spans", []),
                       t.get("ordered", []), t.get("dates", []), _curation(t.get("curation")),
                       t.get("distinct", []), t.get("acyclic", []), t.get("together", []),
-                      t.get("exactly_one", []), t.get("only_when", []))
+                      t.get("exactly_one", []), t.get("only_when", []), t.get("time_spans", []))
         for key in [table.primary_key, *table.unique_keys, *table.ordered, *table.together, *table.exactly_one,
-                    *([w["field"], *w["when"]] for w in table.only_when),
+                    *([w["field"], *w["when"]] for w in table.only_when), *(list(s.values()) for s in table.time_spans),
                     *(list(d.values()) for d in table.dates),
                     *(fk["fields"] for fk in table.foreign_keys), *table.distinct,
                     *([a["from"], a["to"], *a.get("when", {})] for a in table.acyclic),

@@ -207,6 +207,47 @@ def library_edtf_bounds(value: str) -> tuple[str | None, str | None]:
     return _iso(parsed.lower_strict()), _iso(parsed.upper_strict())
 
 
+TIME_BOUNDS = ("begin_earliest", "begin_latest", "end_earliest", "end_latest", "end_open")
+
+
+def _part(value: str) -> tuple[str | None, str | None]:
+    """Earliest and latest day of one end of an interval; (None, None) when open or unknown."""
+    return (None, None) if value in ("", "..") else edtf_bounds(value)
+
+
+def time_bounds(edtf: str | None, mode: str | None) -> dict[str, Any]:
+    """The time-span of a state (CIDOC CRM's four bounds: begin of the begin, end of the
+    begin, begin of the end, end of the end) from its EDTF and what the source says of
+    it (the time_mode vocabulary); None where the source does not bound it. end_open:
+    the source says it held from then on, with no end. ValueError for an invalid EDTF.
+
+    "Certainly held at T" is begin_latest <= T and (end_earliest >= T or end_open);
+    "possibly held at T" is (begin_earliest is empty or <= T) and (end_latest is empty
+    or >= T)."""
+    if edtf is None or mode is None:
+        return dict.fromkeys(TIME_BOUNDS)
+    start, _, end = edtf.partition("/")
+    first, last = _part(start), _part(end if "/" in edtf else start)
+    whole = (first[0], last[1])
+    out: dict[str, Any] = dict.fromkeys(TIME_BOUNDS)
+    out["end_open"] = mode == "from"
+    if mode == "held_at":  # at some time in the span: begun by its end, not ended before its start
+        out.update(begin_latest=whole[1], end_earliest=whole[0])
+    elif mode == "from":  # began in the first part, held on
+        out.update(begin_earliest=first[0], begin_latest=first[1])
+    elif mode == "until":  # held until the last part, when it ended
+        out.update(end_earliest=last[0], end_latest=last[1])
+    elif mode == "during":  # held throughout: began in the first part, ended in the last
+        out.update(begin_earliest=first[0], begin_latest=first[1], end_earliest=last[0], end_latest=last[1])
+    elif mode == "began":
+        out.update(begin_earliest=whole[0], begin_latest=whole[1])
+    elif mode == "ended":
+        out.update(end_earliest=whole[0], end_latest=whole[1])
+    else:
+        raise ValueError(f"unknown time mode {mode!r}")
+    return out
+
+
 def edtf_precision(value: str) -> str:
     """The finest unit written in an EDTF value: day, month or year."""
     parts = max((len(end.strip("?~%").split("-")) for end in value.split("/") if end not in ("", "..")),
