@@ -56,8 +56,9 @@ def test_names_with_language_and_script(tables):
     assert names[("al-ansar", "the Partisans")]["kind"] == "translation"
     assert names[("pasht-ashan-massacre", "مجزرة بشتآشان")]["language_tag"] == "ar"
     assert names[("pasht-ashan-massacre", "کارەساتی پشت ئاشان")]["language_tag"] == "ckb"
-    assert names[("sulaymaniyah", "as-Sulemaniyah")]["kind"] == "spelling_variant"
-    assert names[("kdp", "Kurdish Democratic Party")]["kind"] == "spelling_variant"
+    assert names[("sulaymaniyah", "as-Sulemaniyah")]["kind"] == "romanization"  # of Arabic: as-
+    assert names[("sulaymaniyah", "as-Sulemaniyah")]["language_tag"] == "ar"
+    assert names[("kdp", "Kurdish Democratic Party")]["kind"] == "alias"  # another wording, not a spelling
     assert names[("kdp", "Kurdistan Democratic Party")]["kind"] == "name"
     assert names[("kdp", "Kurdistan Democratic Party")]["canonical"] is True
     assert names[("puk", "PUK")]["kind"] == "abbreviation"

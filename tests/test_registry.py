@@ -19,7 +19,8 @@ from helpers import read_csv
 def test_an_optional_field_added_in_yaml_alone_is_built_validated_and_documented(repo_copy):
     spec = repo_copy / "metadata" / "tables.yaml"
     text = spec.read_text()
-    anchor = "        description: What is claimed, in our own neutral words.\n"
+    anchor = ("        description: What the claim gives as the cause of its event, as the quote writes it; "
+              "empty when it gives none.\n")
     assert text.count(anchor) == 1
     spec.write_text(text.replace(anchor, anchor + (
         "      - name: notes\n"

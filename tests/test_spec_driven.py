@@ -10,26 +10,26 @@ from ansar_data import cli
 from ansar_data.validate import validate_package
 from helpers import copy_repo, read_csv
 
-NEW_CLAIM_FIELDS = """      - name: accused
+NEW_CLAIM_FIELDS = """      - name: blamed
         type: string
         evidence: stated
         description: Whom the claim accuses (entities.id).
-      - name: accused_act
+      - name: blamed_for
         type: string
-        description: What the claim says the accused did, in our words.
+        description: What the claim says the blamed did, in our words.
 """
 CLAIM_KEYS = """      - fields: [made_at]
         reference: {resource: events, fields: [id]}
 """
-NEW_CLAIM_KEYS = CLAIM_KEYS + """      - fields: [accused]
+NEW_CLAIM_KEYS = CLAIM_KEYS + """      - fields: [blamed]
         reference: {resource: entities, fields: [id]}
         types: [political_party, body, person, group]
-    together:
-      - [accused, accused_act]
 """
+RULES = "    together:\n"
+NEW_RULES = RULES + "      - [blamed, blamed_for]\n"
 ACCUSATION = """  statement: The party leadership deliberately provoked the massacre"""
-NEW_ACCUSATION = """  accused: iraqi-communist-party
-  accused_act: provoked the massacre
+NEW_ACCUSATION = """  blamed: iraqi-communist-party
+  blamed_for: provoked the massacre
 """ + ACCUSATION
 
 
@@ -50,7 +50,8 @@ def accusing(tmp_path):
     end = text.index("  - name: claim_assessments\n")
     block = text[claims:end]
     # the key and the rule after the last foreign key, the fields after the last field
-    block = block.replace(CLAIM_KEYS, NEW_CLAIM_KEYS, 1).rstrip("\n") + "\n" + NEW_CLAIM_FIELDS + "\n"
+    block = block.replace(CLAIM_KEYS, NEW_CLAIM_KEYS, 1).replace(RULES, NEW_RULES, 1)
+    block = block.rstrip("\n") + "\n" + NEW_CLAIM_FIELDS + "\n"
     spec.write_text(text[:claims] + block + text[end:], encoding="utf-8")
     edit(root / "curation" / "claims.yaml", ACCUSATION, NEW_ACCUSATION)
     return root
@@ -60,20 +61,20 @@ def test_an_optional_field_with_a_foreign_key_needs_only_tables_yaml_and_the_yam
     assert cli.main(["build", "--root", str(accusing)]) == 0, capsys.readouterr().err
     rows = read_csv(accusing / "data" / "claims.csv")
     header, first = rows[0], dict(zip(rows[0], rows[1]))
-    assert header[-2:] == ["accused", "accused_act"]
-    assert (first["id"], first["accused"], first["accused_act"]) == (
+    assert header[-2:] == ["blamed", "blamed_for"]
+    assert (first["id"], first["blamed"], first["blamed_for"]) == (
         "massacre-provoked-allegation", "iraqi-communist-party", "provoked the massacre")
     evidence = [r for r in read_csv(accusing / "data" / "evidence.csv")
                 if r[:2] == ["claims", "massacre-provoked-allegation"]]
-    assert all("accused" in r[3].split() for r in evidence)  # a stated field, listed by its quotes
+    assert all("blamed" in r[3].split() for r in evidence)  # a stated field, listed by its quotes
     assert validate_package(accusing).valid
 
 
 @pytest.mark.parametrize("old, new, field, message", [
-    ("  accused_act: provoked the massacre\n", "", "accused_act",
-     "give accused and accused_act together (accused given without accused_act)"),
-    ("  accused: iraqi-communist-party\n", "  accused: no-such-party\n", "accused", "unknown entity 'no-such-party'"),
-    ("  accused: iraqi-communist-party\n", "  accused: iraq\n", "accused",
+    ("  blamed_for: provoked the massacre\n", "", "blamed_for",
+     "give blamed and blamed_for together (blamed given without blamed_for)"),
+    ("  blamed: iraqi-communist-party\n", "  blamed: no-such-party\n", "blamed", "unknown entity 'no-such-party'"),
+    ("  blamed: iraqi-communist-party\n", "  blamed: iraq\n", "blamed",
      "'iraq' is of type 'country', not one of political_party, body, person, group"),
 ])
 def test_the_declared_rules_refuse_the_yaml_naming_the_record(accusing, capsys, old, new, field, message):

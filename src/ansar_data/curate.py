@@ -420,7 +420,7 @@ def _event(values: dict, derived: dict, place: Place, rec: dict) -> dict:
 
 def _relation(values: dict, derived: dict, place: Place, rec: dict) -> dict:
     target = values["object"] or _slug(values["literal"])
-    return {"id": f"{values['subject']}/{values['predicate']}/{target}"}
+    return {"id": f"{values['subject']}/{values['predicate']}/{target}", "reading": "stated"}
 
 
 def _count_values(values: dict, derived: dict, place: Place, rec: dict) -> dict:

@@ -26,7 +26,7 @@ from .schema import Spec
 # every predicate its kind), Okabe-Ito, safe for colour-blind readers; no node uses one:
 # nodes are white and told apart by shape.
 KIND_COLOURS = {"alliance": "#009E73", "hostility": "#D55E00", "leadership": "#CC79A7",
-                "membership": "#0072B2", "place": "#E69F00", "attribute": "#555555"}
+                "membership": "#0072B2", "place": "#E69F00", "ownership": "#56B4E9", "attribute": "#555555"}
 
 
 class FigureError(SpecError):
@@ -49,7 +49,7 @@ def relation_edges(relations: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # One marker per entity type, in the order of the sorted types; no two alike (an octagon
 # beside a circle, or two hexagons, could not be told apart).
-NODE_SHAPES = "osD^vp<h>X*P"
+NODE_SHAPES = ("o", "s", "D", "^", "v", "p", "<", "h", ">", "X", "*", "P", "d", "$\\#$", "8", "H")
 PRECISION_COLOUR = {"day": "#08519c", "month": "#3182bd", "year": "#9ecae1"}
 
 
@@ -200,9 +200,12 @@ def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], kin
                     color=colour, ha="center", va="center", zorder=2,
                     bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     types = sorted({by_id[n]["type"] for n in graph})
+    if len(types) > len(NODE_SHAPES):  # two kinds of entity would look alike
+        raise FigureError(f"{len(types)} entity types to draw, but only {len(NODE_SHAPES)} marker shapes "
+                          "(figures.NODE_SHAPES)")
     for n in graph:
         x, y = pos[n]
-        ax.scatter([x], [y], s=70, marker=NODE_SHAPES[types.index(by_id[n]["type"]) % len(NODE_SHAPES)],
+        ax.scatter([x], [y], s=70, marker=NODE_SHAPES[types.index(by_id[n]["type"])],
                    facecolor="white", edgecolor="#222222", linewidth=1.0, zorder=3)
         ax.text(x, y - 0.035, by_id[n]["name"], fontsize=7, ha="center", va="top", zorder=4,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
@@ -212,7 +215,7 @@ def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], kin
     kind_handles = [plt.Line2D([0], [0], color=KIND_COLOURS[kind], lw=2) for kind, _ in shown]
     kind_labels = [f"{kind}: " + ", ".join(p.replace("_", " ") for p in preds)
                    + (" (part of: a plain line)" if "part_of" in preds else "") for kind, preds in shown]
-    node_handles = [plt.Line2D([0], [0], marker=NODE_SHAPES[i % len(NODE_SHAPES)], color="w", markerfacecolor="white",
+    node_handles = [plt.Line2D([0], [0], marker=NODE_SHAPES[i], color="w", markerfacecolor="white",
                                markeredgecolor="#222222", markersize=8) for i in range(len(types))]
     # Beside the drawing, wrapped to a legend column; figure legends are kept by the tight bounding box.
     wrapped = ["\n    ".join(textwrap.wrap(label, 48)) for label in kind_labels]

@@ -1,0 +1,100 @@
+"""#23 item 4: facts that lived only in free text are structured values, each answered by
+one SQL query over the CSV files; item 5: the audit's readings fixed or marked as ours."""
+
+from __future__ import annotations
+
+
+def one(db, query):
+    return db.execute(query).fetchall()
+
+
+def test_whom_the_central_command_accuses_of_what_and_why(db):
+    assert one(db, "SELECT accused, alleged_act, alleged_aim FROM claims "
+                   "WHERE id = 'massacre-provoked-allegation'") == [
+        ("icp-leadership", "deliberately provoked", "to remove oppositional forces inside the party")]
+    claimant = one(db, "SELECT claimant FROM claims WHERE id = 'massacre-provoked-allegation'")
+    assert claimant == [("icp-central-command",)]
+
+
+def test_the_cause_of_the_defeat(db):
+    assert one(db, "SELECT event, cause, made_at FROM claims WHERE cause <> ''") == [
+        ("setback-june-1987", "confusion between the politburo and the local guerrilla forces",
+         "sixth-party-congress-1998")]
+
+
+def test_what_the_1987_meeting_decided(db):
+    assert one(db, "SELECT literal FROM event_links WHERE event = 'central-committee-meeting-1987' "
+                   "AND link = 'decided_on'") == [("to put al-Ansar in control of the Kurdish faction of the party",)]
+
+
+def test_the_confrontations_with_government_troops(db):
+    assert one(db, "SELECT valid_edtf, valid_mode, sources FROM relations WHERE subject = 'al-ansar' "
+                   "AND predicate = 'at_war_with' AND object = 'iraqi-government'") == [
+        ("1982", "held_at", "al-ansar-iraq")]
+
+
+def test_what_was_destroyed_and_seized_and_whose(db):
+    assert one(db, """SELECT e.id, p.entity, r.predicate, r.object FROM events e
+                      JOIN event_participants p ON p.event = e.id AND p.role = 'target'
+                      JOIN relations r ON r.subject = p.entity
+                      WHERE e.id IN ('radio-station-destroyed', 'supplies-seized') ORDER BY 1""") == [
+        ("radio-station-destroyed", "icp-radio-station", "run_by", "iraqi-communist-party"),
+        ("supplies-seized", "ansar-supplies", "owned_by", "al-ansar")]
+
+
+def test_where_the_trainees_went(db):
+    assert one(db, "SELECT e.place, n.name FROM events e JOIN entities n ON n.id = e.place "
+                   "WHERE e.id = 'trainees-join-guerrillas'") == [("northern-iraq", "northern Iraq")]
+
+
+def test_the_kind_of_agreement(db):
+    assert one(db, "SELECT object, qualifier FROM relations WHERE subject = 'puk' "
+                   "AND predicate = 'sought_agreement_with' ORDER BY object") == [
+        ("iraqi-government", ""), ("saddam-hussein", "peace")]
+
+
+# ---- item 5 ----
+
+def test_readings_that_are_ours_say_so(db):
+    judged = dict(one(db, "SELECT id, reading_note FROM relations WHERE reading = 'judgement'"))
+    assert set(judged) == {"iraqi-bath-party/led_by/saddam-hussein",
+                           "central-military-bureau/part_of/iraqi-communist-party",
+                           "icp-arab-faction/failed_to_lead/al-ansar"}
+    assert "possessive" in judged["iraqi-bath-party/led_by/saddam-hussein"]
+    assert one(db, "SELECT count(*) FROM relations WHERE reading = 'stated' AND reading_note <> ''") == [(0,)]
+
+
+def test_headquarters_in_aden_rests_on_the_headquarters_line(db):
+    assert one(db, "SELECT quote FROM evidence WHERE record_table = 'relations' "
+                   "AND record_id = 'al-ansar/headquartered_in/aden'") == [
+        ("Headquarters: Kirkuk, Sulaymaniyah, Aden (South Yemen)",)]
+
+
+def test_caught_between_the_warring_parties_not_threatened_by_an_ally(db):
+    assert one(db, "SELECT count(*) FROM relations WHERE predicate = 'in_line_of_fire_of'") == [(0,)]
+    assert one(db, "SELECT object FROM relations WHERE subject = 'al-ansar' AND predicate = 'caught_between' "
+                   "ORDER BY 1") == [("kdp",), ("puk",)]
+
+
+def test_the_1981_decision_adopted_the_armed_struggle_and_the_1982_council_its_strategy(db):
+    assert one(db, "SELECT to_event FROM event_links WHERE event = 'armed-struggle-adopted' "
+                   "AND link = 'decided_on'") == [("armed-struggle",)]
+    assert one(db, "SELECT to_event, literal FROM event_links WHERE event = 'central-military-council-1982' "
+                   "AND link = 'decided_on'") == [("", "the overall strategic line of the armed struggle")]
+
+
+def test_entities_of_unstated_kind_and_names_filed_as_they_are(db):
+    assert one(db, "SELECT id FROM entities WHERE id IN ('pmoi', 'iraqi-opposition') AND type = 'unspecified' "
+                   "ORDER BY 1") == [("iraqi-opposition",), ("pmoi",)]
+    assert one(db, "SELECT language_tag, kind FROM entity_names WHERE name = 'as-Sulemaniyah'") == [
+        ("ar", "romanization")]
+    assert one(db, "SELECT kind FROM entity_names WHERE name = 'Kurdish Democratic Party'") == [("alias",)]
+
+
+def test_descriptions_say_no_more_than_the_sources(db):
+    descriptions = dict(one(db, "SELECT id, description FROM entities")) | dict(
+        one(db, "SELECT id, description FROM events"))
+    assert "under Saddam Hussein" not in descriptions["iraqi-government"]
+    assert "leading post" not in descriptions["icp-general-secretary"]
+    assert "veterans founded" not in descriptions["society-founded"]
+    assert "defeat of the partisan movement" not in descriptions["sixth-party-congress-1998"]
