@@ -3,6 +3,8 @@ one SQL query over the CSV files; item 5: the audit's readings fixed or marked a
 
 from __future__ import annotations
 
+import html
+
 
 def one(db, query):
     return db.execute(query).fetchall()
@@ -98,3 +100,32 @@ def test_descriptions_say_no_more_than_the_sources(db):
     assert "leading post" not in descriptions["icp-general-secretary"]
     assert "veterans founded" not in descriptions["society-founded"]
     assert "defeat of the partisan movement" not in descriptions["sixth-party-congress-1998"]
+
+
+def readme_query(start: str) -> str:
+    from helpers import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    i = text.index(start)
+    query = text[text.index("SELECT", i):text.index(";", i)]
+    return query.replace("FROM relations", f"FROM read_csv_auto('{ROOT / 'data' / 'relations.csv'}')")
+
+
+def test_the_readme_s_honest_empty_answer_and_held_query():
+    import duckdb
+
+    assert duckdb.sql(readme_query("-- Which of Al-Ansar's alliances do the sources date?")).fetchall() == []
+    held = {r for (r,) in duckdb.sql(readme_query("-- Which relations certainly held on 1 June 1985")).fetchall()}
+    assert "al-ansar/status/not-effective" in held and "al-ansar/area_of_operation/iraqi-kurdistan" not in held
+
+
+def test_every_blank_that_means_not_said_is_on_the_page_and_in_the_codebook(inputs):
+    from helpers import ROOT
+
+    page = (ROOT / "site" / "index.html").read_text(encoding="utf-8")
+    codebook = (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8")
+    declared = [(t.name, f) for t in inputs.spec.tables for f in t.fields if "when_empty" in f]
+    assert len(declared) >= 10
+    for table, f in declared:
+        assert f"- `{table}.{f['name']}`: {f['when_empty']}" in codebook
+        assert html.escape(f"Empty: {f['when_empty']}", quote=False) in page, (table, f["name"])

@@ -64,12 +64,21 @@ def model(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> list[TableDoc]
 
 def _description(f: dict[str, Any]) -> str:
     text = f["description"]
+    if "when_empty" in f:
+        text += f" Empty: {f['when_empty']}"
     if "evidence" in f:
         text += f" Evidence rule: `{f['evidence']}`."
     if "derived" not in f:
         return text
     return f"{text} Derived by the build: {f['derived']}" + (
         " (or written in the curation file)." if f.get("input") == "optional" else ".")
+
+
+def blanks_list(spec: Spec) -> str:
+    """Every column whose empty cell means the sources do not say, from tables.yaml's
+    `when_empty`, as a Markdown list."""
+    return "\n".join(f"- `{t.name}.{f['name']}`: {f['when_empty']}" for t in spec.tables for f in t.fields
+                     if "when_empty" in f)
 
 
 def tables_summary(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
@@ -107,7 +116,8 @@ def render(spec: Spec, tables: dict[str, list[dict[str, Any]]], guide: str = "")
     docs = model(spec, tables)
     lines = ["# Codebook", "", INTRO, "", tables_summary(spec, tables), ""]
     if guide:
-        lines += [guide.replace("{links}", links_diagram(spec)).strip(), "", "# Tables", ""]
+        lines += [guide.replace("{links}", links_diagram(spec)).replace("{blanks}", blanks_list(spec)).strip(),
+                  "", "# Tables", ""]
     for d in docs:
         lines += [f"## {d.name}", "", f"**{d.title}.** Each row: {_row_sentence(d.row)}", ""]
         lines += [f"- {k}" for k in d.keys]
