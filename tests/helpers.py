@@ -12,7 +12,8 @@ from ansar_data.tables_io import read_csv_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata", "curation", "docs",
-                 "site", "README.md", "CITATION.cff", ".zenodo.json", "dataset.jsonld", "croissant.json")
+                 "site", "README.md", "CITATION.cff", ".zenodo.json", "dataset.jsonld", "croissant.json",
+                 "annotations.jsonld")
 
 
 def copy_repo(dest: Path, parts: tuple[str, ...] = PACKAGE_PARTS, link: bool = False) -> Path:

@@ -12,7 +12,7 @@ def test_sources_table(tables):
         "url": "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)", "language_tag": "en",
         "license": "CC-BY-SA-4.0",
         "sha256": "3e7b830d9cc0e45724790be309b3210a58930d551f39ea4b56c16b6c03ce064c",
-        "bytes": 4824, "length": 4803}
+        "bytes": 4824, "length": 4803, "revision": None, "retrieved": None}
     assert rows["pasht-ashan-massacre"]["bytes"] == 2113
     assert rows["pasht-ashan-massacre"]["length"] == 2083
 

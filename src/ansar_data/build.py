@@ -34,7 +34,8 @@ from .yamlfile import read_input, read_yaml
 
 # What the build owns; everything else in the repository is written by hand.
 GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/citation.md",
-             "docs/figures", "site", "CITATION.cff", ".zenodo.json", "dataset.jsonld", "croissant.json")
+             "docs/figures", "site", "CITATION.cff", ".zenodo.json", "dataset.jsonld", "croissant.json",
+             "annotations.jsonld")
 # What a release stamps, and what dist replaces (dist/ holds only this build).
 STAMPED = ("metadata/package.yaml", "pyproject.toml")
 DISTRIBUTED = ("exports", "dist")

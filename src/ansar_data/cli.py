@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import signal
 import sys
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from .errors import InputError, SpecError
 from .exports import ExportError
 from .outputs import BadJournal, Busy, interrupted
 from .parse import ParseError
+from .refresh import refresh
 from .release import ReleaseCannotRun, ReleaseRefused, dist, release
 from .verify import verify
 
@@ -62,6 +64,18 @@ def parser(prog: str) -> argparse.ArgumentParser:
                                         "(archive, SHA256SUMS, release notes) and record the "
                                         "archive's sha256 in CHANGELOG.md.")
     p.add_argument("version", metavar="X.Y.Z")
+    _root(p)
+    p = commands.add_parser("refresh", help="take a new revision of a source article, or say what to review",
+                            description="Re-anchor every quote of SOURCE_ID in FILE (a new revision of the "
+                                        "article) and say what became of each: kept, moved, changed, ambiguous "
+                                        "or gone. If every quote is kept or moved, FILE replaces the snapshot, "
+                                        "sources.yaml is updated and the package rebuilt (exit 0); otherwise "
+                                        "nothing changes and the review says what to edit (exit 1).")
+    p.add_argument("source", metavar="SOURCE_ID")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--revision", type=int, help="the revision id (oldid) of FILE, when known")
+    p.add_argument("--retrieved", help="the day FILE was taken, YYYY-MM-DD, when known")
+    p.add_argument("--json", action="store_true", help="print the review as JSON")
     _root(p)
     p = commands.add_parser("verify", help="is a folder exactly a recorded release?",
                             description="Compare a folder (an unzipped release archive) with the per-file "
@@ -144,6 +158,18 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh(args: argparse.Namespace) -> int:
+    if args.retrieved is not None:
+        try:
+            datetime.date.fromisoformat(args.retrieved)
+        except ValueError:
+            print(f"could not refresh: --retrieved {args.retrieved!r} is not a date YYYY-MM-DD", file=sys.stderr)
+            return 2
+    review = refresh(args.root, args.source, args.file, args.revision, args.retrieved)
+    print(json.dumps(review.as_json(), ensure_ascii=False, indent=2) if args.json else review.human())
+    return 0 if review.takes else 1
+
+
 def _verify(args: argparse.Namespace) -> int:
     verdict = verify(args.folder, args.root, args.release)
     print(verdict.human())
@@ -156,5 +182,5 @@ def main(argv: list[str] | None = None, prog: str = "ansar-data") -> int:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     args = parser(prog).parse_args(argv)
     run = {"build": _build, "check": _check, "validate": validate.run, "dist": _dist, "release": _release,
-           "verify": _verify}
+           "refresh": _refresh, "verify": _verify}
     return _guarded(args.command, lambda: run[args.command](args))

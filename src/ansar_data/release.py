@@ -64,6 +64,7 @@ SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # SHA256SUMS: the data with everything needed to read, cite and re-validate it.
 # metadata/package.yaml too: validate.py checks the descriptor's metadata against it.
 ARCHIVE_FILES = ("LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json", "croissant.json",
+                 "annotations.jsonld",
                  "dataset.jsonld", "docs/codebook.md", "docs/citation.md", "metadata/package.yaml",
                  "metadata/tables.yaml", "metadata/infobox_keys.yaml")
 ARCHIVE_DIRS = ("data", "schemas", "sources", "docs/figures", "site", "exports")

@@ -28,11 +28,13 @@ class Source:
     sha256: str
     text: str
     bytes: int
+    revision: int | None = None   # the Wikipedia revision id (oldid), when known
+    retrieved: str | None = None  # the day the snapshot was taken, when known
 
     def row(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "url": self.url, "language_tag": self.language,
                 "license": self.license, "sha256": self.sha256, "bytes": self.bytes,
-                "length": len(self.text)}
+                "length": len(self.text), "revision": self.revision, "retrieved": self.retrieved}
 
 
 def read_index(folder: Path) -> list[dict[str, str]]:
@@ -69,5 +71,6 @@ def load_sources(folder: Path) -> list[Source]:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(str(path), f"byte {exc.start}", None, "not valid UTF-8") from exc
-        sources.append(Source(**{k: entry[k] for k in REQUIRED}, text=text, bytes=len(data)))
+        sources.append(Source(**{k: entry[k] for k in REQUIRED}, text=text, bytes=len(data),
+                              revision=entry.get("revision"), retrieved=entry.get("retrieved")))
     return sources

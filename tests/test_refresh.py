@@ -1,0 +1,148 @@
+"""When an article changes (#24): revisions of both articles, made by editing copies,
+re-anchored quote by quote; only a revision whose every quote is kept or moved is taken."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ansar_data import cli
+from ansar_data.refresh import review_source
+from ansar_data.validate import validate_package
+from helpers import ROOT, copy_repo, read_csv, snapshot
+
+ANSAR = (ROOT / "sources" / "al-ansar-iraq.txt").read_text(encoding="utf-8")
+MASSACRE = (ROOT / "sources" / "pasht-ashan-massacre.txt").read_text(encoding="utf-8")
+
+
+def review(inputs, tables, source: str, new: str):
+    old = ANSAR if source == "al-ansar-iraq" else MASSACRE
+    return review_source(inputs.spec, tables, source, old, new)
+
+
+def statuses(result) -> dict[str, int]:
+    return {k: v for k, v in result.counts().items() if v}
+
+
+def test_an_unchanged_article_keeps_every_quote(inputs, tables):
+    result = review(inputs, tables, "pasht-ashan-massacre", MASSACRE)
+    assert result.takes and set(statuses(result)) == {"kept"}
+
+
+def test_an_inserted_paragraph_moves_the_quotes_after_it(inputs, tables):
+    at = ANSAR.index("==Pasht Ashan massacre==")
+    result = review(inputs, tables, "al-ansar-iraq", ANSAR[:at] + "A paragraph added in a later revision.\n\n"
+                    + ANSAR[at:])
+    assert result.takes
+    for a in result.anchors:
+        assert a.status == ("kept" if a.old_end <= at else "moved"), a
+        assert a.new_start == a.old_start + (0 if a.old_end <= at else len("A paragraph added in a later "
+                                                                           "revision.\n\n"))
+
+
+def test_a_new_title_keeps_everything_else(inputs, tables):
+    result = review(inputs, tables, "al-ansar-iraq", ANSAR.replace("= Al-Ansar (Iraq) =",
+                                                                   "= Iraqi Partisan movement, 1979–88 =", 1))
+    assert result.takes and statuses(result)["moved"] > 200
+
+
+def test_a_reworded_sentence_is_changed_with_its_new_text(inputs, tables):
+    new = ANSAR.replace("bases were also set up in Dohuk and Nineveh", "bases were also set up in Dohuk and parts "
+                        "of Nineveh", 1)
+    result = review(inputs, tables, "al-ansar-iraq", new)
+    changed = [a for a in result.anchors if a.status == "changed"]
+    assert not result.takes and changed
+    assert {a.record_id for a in changed} >= {"later-bases-set-up"}
+    first = next(a for a in changed if a.record_table == "events" and a.record_id == "later-bases-set-up")
+    assert first.new_text == "Later, bases were also set up in Dohuk and parts of Nineveh."
+    assert "+'parts of '" in first.differs
+
+
+def test_a_deleted_sentence_is_gone_and_names_what_rested_on_it(inputs, tables):
+    sentence = "The training was administered by the South Yemeni government."
+    result = review(inputs, tables, "al-ansar-iraq", ANSAR.replace(" " + sentence, "", 1))
+    gone = {(a.record_table, a.record_id, tuple(a.fields)) for a in result.anchors if a.status == "gone"}
+    assert gone == {("relations", "al-ansar/trained_by/south-yemeni-government", ("subject", "predicate", "object")),
+                    ("relations", "south-yemeni-government/part_of/south-yemen", ("subject", "predicate", "object")),
+                    ("entities", "south-yemeni-government", ("type", "name")),
+                    ("entity_names", "south-yemeni-government/1", ("name", "kind"))}
+
+
+def test_a_count_that_became_a_bound_says_the_value_no_longer_reads(inputs, tables):
+    new = MASSACRE.replace("massacred 150 al-Ansar", "massacred over 150 al-Ansar", 1)
+    result = review(inputs, tables, "pasht-ashan-massacre", new)
+    assert not result.takes
+    lost = [v for a in result.anchors for v in a.values]
+    assert any(v.startswith("text: '150' now reads differently") for v in lost), lost
+
+
+def test_citation_markers_change_only_quotes_that_span_them(inputs, tables):
+    new = re.sub(r"\.(?= [A-Z])", ".[1]", ANSAR)
+    result = review(inputs, tables, "al-ansar-iraq", new)
+    for a in result.anchors:
+        assert a.status in ("kept", "moved", "changed"), a
+        if a.status == "changed":
+            assert re.search(r"\. [A-Z]", a.old_quote) and "[1]" in a.new_text
+
+
+def test_a_quote_now_written_twice_with_no_deciding_context_is_ambiguous(inputs, tables):
+    quote = "The training was administered by the South Yemeni government."
+    at = ANSAR.index("==Pasht Ashan massacre==")
+    new = ANSAR[:at] + "A copy: " + quote + "\n\n" + ANSAR[at:]
+    new = new.replace("In South Yemen, a number of Al-Ansar began their military training before joining the "
+                      "guerrillas in northern Iraq. " + quote, "Elsewhere, in other words. " + quote, 1)
+    result = review(inputs, tables, "al-ansar-iraq", new)
+    assert "ambiguous" in statuses(result) or "moved" in statuses(result)
+
+
+# ---- the command: a revision is taken whole, or nothing changes ----
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    return copy_repo(tmp_path / "repo")
+
+
+def test_a_pure_insertion_is_taken_rebuilt_and_valid(repo, tmp_path, capsys):
+    at = ANSAR.index("==Pasht Ashan massacre==")
+    added = "A paragraph added in a later revision.\n\n"
+    new = tmp_path / "revision.txt"
+    new.write_text(ANSAR[:at] + added + ANSAR[at:], encoding="utf-8")
+    before = {tuple(r[:3]): r for r in read_csv(repo / "data" / "evidence.csv")[1:] if r[4] == "al-ansar-iraq"}
+    code = cli.main(["refresh", "al-ansar-iraq", str(new), "--revision", "1234567", "--retrieved", "2026-12-01",
+                     "--root", str(repo)])
+    assert code == 0, capsys.readouterr()
+    assert (repo / "sources" / "al-ansar-iraq.txt").read_bytes() == new.read_bytes()
+    sources = {r[0]: r for r in read_csv(repo / "data" / "sources.csv")}
+    assert sources["al-ansar-iraq"][-2:] == ["1234567", "2026-12-01"]
+    after = {tuple(r[:3]): r for r in read_csv(repo / "data" / "evidence.csv")[1:] if r[4] == "al-ansar-iraq"}
+    assert set(after) == set(before)
+    for key, row in after.items():
+        shift = len(added) if int(before[key][6]) > at else 0
+        assert (int(row[5]), int(row[6])) == (int(before[key][5]) + shift, int(before[key][6]) + shift), key
+    assert validate_package(repo).valid
+    assert "  - id:" not in (repo / "sources" / "sources.yaml").read_text()  # its layout kept
+
+
+def test_a_revision_with_any_quote_to_review_changes_nothing(repo, tmp_path, capsys):
+    before = snapshot(repo)
+    new = tmp_path / "revision.txt"
+    new.write_text(MASSACRE.replace("massacred 150 al-Ansar", "massacred over 150 al-Ansar", 1), encoding="utf-8")
+    code = cli.main(["refresh", "pasht-ashan-massacre", str(new), "--json", "--root", str(repo)])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["takes"] is False
+    assert {q["status"] for q in out["quotes"]} >= {"kept", "changed"}
+    assert set(out["quotes"][0]) >= {"record_table", "record_id", "ordinal", "status", "old_start", "old_end",
+                                     "new_start", "new_end", "old_quote", "new_text"}
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["no-such-source", "x.txt"], "no such source"),
+    (["al-ansar-iraq", "/no/such/file.txt"], "no such file"),
+])
+def test_refresh_bad_usage_is_exit_2(repo, capsys, args, message):
+    assert cli.main(["refresh", *args, "--root", str(repo)]) == 2
+    assert message in capsys.readouterr().err
