@@ -95,10 +95,11 @@ def _values_of(source: str, f: InfoboxField, rule: KeyRule) -> list[dict[str, An
         kinds = {typed_value(p.strip(), rule.datatype, True)["datatype"] for _, p in parts}
         if len(parts) > 1 and len(kinds) == 1 and kinds != {"text"}:
             pieces = parts
+    spans = [(f.value.start + offset, piece) for offset, piece in pieces] + [(s.start, s.text) for s in f.more]
     rows = []
-    for ordinal, (offset, piece) in enumerate(pieces, start=1):
+    for ordinal, (at, piece) in enumerate(spans, start=1):
         stripped = piece.strip()
-        start = f.value.start + offset + (len(piece) - len(piece.lstrip()))
+        start = at + (len(piece) - len(piece.lstrip()))
         rows.append({"source": source, "field_ordinal": f.ordinal, "ordinal": ordinal,
                      "key_normalized": rule.key, "text": stripped, "char_start": start,
                      "char_end": start + len(stripped), **typed_value(stripped, rule.datatype, not rule.mapped)})

@@ -5,10 +5,13 @@ Grammar (one element per line; lines end with LF; the file ends with LF)::
     article   = title blank* [infobox] lead* section*
     lead      = paragraph | list_item | blank      (a bulleted lead is list items)
     title     = "= " TEXT " ="                    (first line, exactly one)
-    infobox   = HEADER NL item+                   (a header line directly followed
+    infobox   = HEADER NL item (item | more)*     (a header line directly followed
                                                    by "- Key: Value" lines, up to
                                                    the next blank line)
     item      = "- " KEY ": " VALUE
+    more      = "- " TEXT                         (no "Key: " of its own: one more value
+                                                   of the field above, as a list in a
+                                                   real infobox is written)
     section   = heading (paragraph | list_item | blank)*
     heading   = "="{n} " "? TEXT " "? "="{n}      (n >= 2; "==H==" and "== H ==")
     list_item = "- " TEXT                         (in the lead or a section; in the lead
@@ -57,6 +60,9 @@ class InfoboxField:
     ordinal: int
     key: Span
     value: Span
+    # "- text" lines after the field with no "Key: " of their own: more values of it
+    # (a list in the infobox, as real articles have)
+    more: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,10 +206,15 @@ def _parse_infobox(source: str, lines: list[_Line], i: int) -> tuple[Infobox, in
     while i < len(lines) and not lines[i].blank:
         line = lines[i]
         match = ITEM_RE.fullmatch(line.text)
-        if match is None:
+        item = LIST_ITEM_RE.fullmatch(line.text) if match is None else None
+        if match is None and (item is None or not fields):
             raise ParseError(source, line.number,
                              f"stray line in the infobox; expected '- Key: Value', got {line.text!r}")
-        fields.append(InfoboxField(len(fields) + 1, line.span(match, "key"), line.span(match, "value")))
+        if match is None:
+            last = fields[-1]
+            fields[-1] = InfoboxField(last.ordinal, last.key, last.value, (*last.more, line.span(item, "text")))
+        else:
+            fields.append(InfoboxField(len(fields) + 1, line.span(match, "key"), line.span(match, "value")))
         i += 1
     return Infobox(header, tuple(fields)), i
 

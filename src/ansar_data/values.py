@@ -437,8 +437,13 @@ def typed_value(text: str, datatype: str, inferred: bool = False) -> dict[str, A
     return out
 
 
+# Empty parentheses a removed template leaves after a value ("13 – 24 January 1986, ()"):
+# dropped before the value is read; `text` keeps them as written.
+EMPTY_PARENS = re.compile(r",?\s*\(\s*\)\s*$")
+
+
 def _typed(text: str, datatype: str, inferred: bool) -> dict[str, Any]:
-    value, note = split_qualifier(text)
+    value, note = split_qualifier(EMPTY_PARENS.sub("", text) or text)
     residue = has_markup_residue(text)
     out = {"datatype": "text", "datatype_source": "inferred" if inferred else "key_map",
            "markup_residue": residue, "value_text": value, "qualifier": note, **EMPTY_TYPED}
