@@ -413,3 +413,45 @@ def test_text_longer_than_a_format_holds_is_refused(inputs, tables, tmp_path):
     with pytest.raises(ExportError, match=r"xlsx sheet 'entities' cell D2: 65,534 UTF-16 code units, over the "
                                           r"32,767 an Excel cell holds"):
         write_xlsx(tmp_path / "x.xlsx", inputs.spec, rows, inputs.package)
+
+
+def test_a_record_s_quotes_light_up_in_the_article_in_a_browser(counts):
+    """#24: the page shows each article with its quotes marked; clicking a record's quote
+    highlights its words in the article and goes there; the article reads as the source."""
+    chromium = need("Chromium", shutil.which("chromium"))
+    driver_path = need("ChromeDriver", shutil.which("chromedriver"))
+    os.environ.setdefault("SE_OFFLINE", "true")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1400"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        driver.get((ROOT / "site" / "index.html").as_uri())
+        article = driver.find_element(By.ID, "article-al-ansar-iraq")
+        shown = driver.execute_script(
+            "var c = arguments[0].nextElementSibling.cloneNode(true);"
+            "c.querySelectorAll('a.ev').forEach(function (a) { a.remove(); }); return c.textContent;", article)
+        assert shown == (ROOT / "sources" / "al-ansar-iraq.txt").read_text(encoding="utf-8")
+        assert driver.find_elements(By.CSS_SELECTOR, ".hl") == []
+        records = driver.find_element(By.ID, "records-relations")
+        records.find_element(By.TAG_NAME, "summary").click()
+        entry = driver.find_element(By.XPATH, "//details[@id='records-relations']//li[code='al-ansar/allied_with/kdp']")
+        link = entry.find_element(By.CSS_SELECTOR, "a.rec")
+        target = link.get_attribute("data-ev")
+        link.click()
+        lit = driver.find_elements(By.CSS_SELECTOR, ".hl")
+        assert lit and "".join(e.text for e in lit) == "Allies: KDP"
+        assert driver.execute_script("return location.hash") == f"#{target}"
+        back = driver.find_element(By.ID, target).get_attribute("href")
+        assert back.endswith("#" + entry.get_attribute("id"))
+        shots = ROOT / "build" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        assert driver.save_screenshot(str(shots / "evidence.png"))
+    finally:
+        driver.quit()

@@ -146,3 +146,16 @@ def test_a_revision_with_any_quote_to_review_changes_nothing(repo, tmp_path, cap
 def test_refresh_bad_usage_is_exit_2(repo, capsys, args, message):
     assert cli.main(["refresh", *args, "--root", str(repo)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_revision_of_each_source_is_named_in_the_citation_and_the_notes(inputs):
+    import dataclasses
+
+    from ansar_data import citation
+
+    known = dataclasses.replace(inputs.sources[0], revision=1234567, retrieved="2026-12-01")
+    assert citation.revision_fields(known) == {"version": "revision 1234567", "date-accessed": "2026-12-01"}
+    assert citation.revision_fields(inputs.sources[1]) == {}  # nothing is invented
+    line = citation.revisions_line([known, inputs.sources[1]])
+    assert line == ("Built from these snapshots of the articles: Al-Ansar (Iraq), revision 1234567, retrieved "
+                    "2026-12-01; Pasht Ashan massacre, revision id not recorded.")

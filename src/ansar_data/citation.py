@@ -54,10 +54,28 @@ def citation_cff(meta: dict[str, Any], sources: list[Source]) -> str:
         "references": [{"type": "encyclopedia", "title": s.title, "url": s.url,
                         "authors": [{"name": "Wikipedia contributors"}],
                         "collection-title": "Wikipedia, The Free Encyclopedia",
-                        "license": s.license} for s in sources],
+                        "license": s.license, **revision_fields(s)} for s in sources],
     })
     header = "# Generated from metadata/package.yaml by the build; do not edit by hand.\n"
     return header + yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=88)
+
+
+def revision_fields(source: Source) -> dict[str, Any]:
+    """CFF's version and date-accessed for a source, when its snapshot's revision and
+    retrieval date are known (nothing is invented when they are not)."""
+    out: dict[str, Any] = {}
+    if source.revision:
+        out["version"] = f"revision {source.revision}"
+    if source.retrieved:
+        out["date-accessed"] = source.retrieved
+    return out
+
+
+def revisions_line(sources: list[Source]) -> str:
+    """Which revisions of the articles a release was built from, in words."""
+    parts = [f"{s.title}, " + (f"revision {s.revision}" if s.revision else "revision id not recorded")
+             + (f", retrieved {s.retrieved}" if s.retrieved else "") for s in sources]
+    return "Built from these snapshots of the articles: " + "; ".join(parts) + "."
 
 
 def zenodo(meta: dict[str, Any], sources: list[Source]) -> dict[str, Any]:

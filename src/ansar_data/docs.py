@@ -34,5 +34,6 @@ def render_docs(spec: Spec, meta: dict[str, Any], sources: list[Source],
     figure_files = figures.render(tables, meta["title"], figures.relation_kinds(spec), previous)
     files.update(figure_files)
     page_ld = citation.json_ld(meta, sources, downloads, license_urls, base="../")  # site/index.html is one folder down
-    files["site/index.html"] = site.render(meta, spec, tables, page_ld, downloads).encode("utf-8")
+    files["site/index.html"] = site.render(meta, spec, tables, page_ld, downloads,
+                                           {s.id: s.text for s in sources}).encode("utf-8")
     return files

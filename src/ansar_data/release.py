@@ -392,7 +392,7 @@ def assemble(root: Path, inputs: Inputs, tables: dict[str, list[dict[str, Any]]]
         staged = {**files, **{f"exports/{p.relative_to(exports).as_posix()}": p.read_bytes()
                               for p in sorted(exports.rglob("*")) if p.is_file()}}
     released = f" ({meta['released']})" if meta.get("released") else ""
-    notes = f"# {meta['title']} {version}{released}\n\n{body}\n\n{changes}"
+    notes = f"# {meta['title']} {version}{released}\n\n{citation.revisions_line(inputs.sources)}\n\n{body}\n\n{changes}"
     resources = json.loads(files["datapackage.json"])["resources"]
     inside = {"README.md": readme.render(meta, inputs.spec, tables,
                                          citation.downloads(meta, resources, export_files(inputs.spec, meta))),

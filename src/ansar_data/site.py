@@ -1,5 +1,6 @@
 """site/index.html: a static landing page generated from the package. Works offline from
-the unzipped release archive: inline CSS, no script but the JSON-LD record, and every
+the unzipped release archive: inline CSS, one small inline script (it highlights a
+record's quotes; without it the links still lead to them), the JSON-LD record, and every
 link relative (to the archive's files, or to the zip and its checksum beside it)."""
 
 from __future__ import annotations
@@ -22,6 +23,21 @@ th,td{border:1px solid #ccc;padding:.25rem .45rem;vertical-align:top;text-align:
 th{background:#f3f3f3} code{background:#f6f6f6;padding:0 .2rem} pre{background:#f6f6f6;padding:.8rem;overflow-x:auto}
 figure{margin:1rem 0} figure img{max-width:100%;height:auto} figcaption{color:#444;font-size:.9rem}
 nav a{margin-right:1rem}
+.article{white-space:pre-wrap;background:#fcfcfc;border:1px solid #ddd;padding:.8rem;font-size:.9rem}
+.q{background:#e8f1fb} .hl{background:#ffd54f} a.ev{text-decoration:none;color:#888;font-size:.7rem}
+.records li{margin:.15rem 0} .records a.rec{margin-left:.3rem}
+""".strip()
+# Highlights every span of the quotes of the record whose link was clicked; the link's
+# own target (the first quote) scrolls into view as any link does.
+SCRIPT = """
+document.addEventListener("click", function (event) {
+  var link = event.target.closest("a.rec");
+  if (!link) return;
+  document.querySelectorAll(".hl").forEach(function (e) { e.classList.remove("hl"); });
+  link.dataset.ev.split(" ").forEach(function (id) {
+    document.querySelectorAll('.q[data-ev~="' + id + '"]').forEach(function (e) { e.classList.add("hl"); });
+  });
+});
 """.strip()
 
 
@@ -41,6 +57,51 @@ def _preview(name: str, rows: list[dict[str, Any]], fields: list[str]) -> str:
             cells.append(f'<td dir="auto">{html.escape(text if len(text) <= 60 else text[:57] + "...")}</td>')
         body += "<tr>" + "".join(cells) + "</tr>"
     return f'<table class="preview" id="preview-{name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def marked_article(text: str, quotes: list[tuple[str, int, int, str, str]]) -> str:
+    """The article's text with every quoted span marked: a span of text covered by
+    quotes lists them in data-ev; each quote begins with a small link back to its
+    record. `quotes` are (evidence id, start, end, record anchor, record label)."""
+    cuts = sorted({0, len(text), *(q[1] for q in quotes), *(q[2] for q in quotes)})
+    starts: dict[int, list[tuple[str, int, int, str, str]]] = {}
+    for q in quotes:
+        starts.setdefault(q[1], []).append(q)
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        out += [f'<a class="ev" id="{q[0]}" href="#{q[3]}" title="{html.escape(q[4])}">›</a>'
+                for q in starts.get(a, [])]
+        covering = " ".join(q[0] for q in quotes if q[1] <= a and b <= q[2])
+        piece = html.escape(text[a:b])
+        out.append(f'<span class="q" data-ev="{covering}">{piece}</span>' if covering else piece)
+    return "".join(out)
+
+
+def evidence_section(sources: dict[str, str], tables: dict[str, list[dict[str, Any]]], spec: Spec) -> str:
+    """Each article with its quotes marked, and every curated record with links to its
+    quotes there (and back)."""
+    records: dict[tuple[str, str], list[str]] = {}
+    quotes: dict[str, list[tuple[str, int, int, str, str]]] = {sid: [] for sid in sources}
+    anchors = {(t.name, r["id"]): f"rec-{t.name}-{n}" for t in spec.curated
+               for n, r in enumerate(tables.get(t.name, []), start=1)}
+    for n, ev in enumerate(tables["evidence"], start=1):
+        key = (ev["record_table"], ev["record_id"])
+        records.setdefault(key, []).append(f"ev-{n}")
+        quotes[ev["source"]].append((f"ev-{n}", ev["char_start"], ev["char_end"], anchors[key],
+                                     f"{key[0]} {key[1]}: {ev['fields']}"))
+    parts = []
+    for sid, text in sources.items():
+        parts.append(f'<h3 id="article-{sid}">{html.escape(sid)}</h3>'
+                     f'<div class="article" dir="auto">{marked_article(text, quotes[sid])}</div>')
+    for t in spec.curated:
+        items = "".join(
+            f'<li id="{anchors[(t.name, r["id"])]}"><code>{html.escape(r["id"])}</code>'
+            + "".join(f'<a class="rec" href="#{ev}" data-ev="{ev}">quote {k}</a>'
+                      for k, ev in enumerate(records.get((t.name, r["id"]), []), start=1)) + "</li>"
+            for r in tables.get(t.name, []))
+        parts.append(f'<details class="records" id="records-{t.name}"><summary>{html.escape(t.name)} '
+                     f'({len(tables.get(t.name, []))} records)</summary><ul>{items}</ul></details>')
+    return "\n".join(parts)
 
 
 def _link(d: Download, text: str) -> str:
@@ -63,7 +124,7 @@ def _downloads(spec: Spec, tables: dict[str, list[dict[str, Any]]], downloads: l
 
 
 def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, Any]]],
-           json_ld: dict[str, Any], downloads: list[Download]) -> str:
+           json_ld: dict[str, Any], downloads: list[Download], sources: dict[str, str] | None = None) -> str:
     version = meta["version"]
     released = f", released {meta['released']}" if meta.get("released") else ""
     archive = f"{citation.archive_name(meta)}.zip"
@@ -93,7 +154,7 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
 <p class="version">Version {version}{released} · data licensed
 <a href="{html.escape(citation.license_url(meta))}">{html.escape(citation.license_label(meta))}</a></p>
 <nav><a href="#cite">Cite</a><a href="#downloads">Downloads</a><a href="#figures">Figures</a>
-<a href="#tables">Tables</a><a href="#codebook">Codebook</a></nav>
+<a href="#tables">Tables</a><a href="#evidence">Evidence</a><a href="#codebook">Codebook</a></nav>
 <p>{html.escape(' '.join(meta['description'].split()))}</p>
 <p><small>{html.escape(' '.join(meta['attribution'].split()))}</small></p>
 
@@ -113,8 +174,14 @@ Check the files with <code>sha256sum -c SHA256SUMS</code> in the unzipped folder
 <h2 id="tables">Tables</h2>
 {previews}
 
+<h2 id="evidence">The evidence in the articles</h2>
+<p>Every quote that supports a record is marked in its article (›: the record it supports).
+Open a table's records and click a quote: its words are highlighted in the article.</p>
+{evidence_section(sources or {}, tables, spec) if sources else ""}
+
 <h2 id="codebook">Codebook</h2>
 {codebook.render_html(spec, tables)}
+<script>{SCRIPT}</script>
 </body>
 </html>
 """
