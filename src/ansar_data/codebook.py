@@ -26,11 +26,18 @@ class TableDoc:
     fields: list[list[str]]  # name, type, constraints, description, example (Markdown inline)
 
 
+def anchor(heading: str) -> str:
+    """A heading's anchor as GitHub and python-markdown's toc both make it: lower case,
+    punctuation but hyphens and underscores dropped, spaces as hyphens
+    ("vocabulary: time_mode" -> "vocabulary-time_mode")."""
+    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", heading).strip().lower())
+
+
 def _constraints(f: dict[str, Any]) -> str:
     parts = [("required" if k == "required" else "unique" if k == "unique" else f"{k}: `{f[k]}`")
              for k in CONSTRAINT_KEYS if k in f and f[k] is not False]
     if f.get("vocabulary"):
-        parts.append(f"one of [{f['vocabulary']}](#vocabulary-{f['vocabulary'].replace('_', '-')})")
+        parts.append(f"one of [{f['vocabulary']}](#{anchor('vocabulary: ' + f['vocabulary'])})")
     if f.get("format"):
         parts.append(f"format: {f['format']}")
     return "; ".join(parts)
@@ -83,7 +90,7 @@ def blanks_list(spec: Spec) -> str:
 
 def tables_summary(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
     lines = ["| table | rows | one row is |", "| --- | ---: | --- |"]
-    lines += [f"| [{t.name}](#{t.name.replace('_', '-')}) | {len(tables.get(t.name, []))} | {t.row} |"
+    lines += [f"| [{t.name}](#{anchor(t.name)}) | {len(tables.get(t.name, []))} | {t.row} |"
               for t in spec.tables]
     return "\n".join(lines)
 
@@ -178,10 +185,10 @@ def render_html(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
         parts.append(f'<table class="codebook"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
     parts.append("<h3>Vocabularies</h3>")
     for vocab in spec.vocabularies.values():
-        anchor = "vocabulary-" + vocab.name.replace("_", "-")
+        vocab_id = anchor("vocabulary: " + vocab.name)
         rows = "".join(f"<tr><td><code>{html.escape(t)}</code></td><td>{html.escape(m)}</td></tr>"
                        for t, m in vocab.terms.items())
-        parts.append(f'<h4 id="{anchor}">vocabulary: {html.escape(vocab.name)}</h4>'
+        parts.append(f'<h4 id="{vocab_id}">vocabulary: {html.escape(vocab.name)}</h4>'
                      f"<p>{html.escape(vocab.description)}</p>"
                      f'<table class="codebook"><thead><tr><th>term</th><th>meaning</th></tr></thead>'
                      f"<tbody>{rows}</tbody></table>")
