@@ -455,3 +455,18 @@ def test_a_record_s_quotes_light_up_in_the_article_in_a_browser(counts):
         assert driver.save_screenshot(str(shots / "evidence.png"))
     finally:
         driver.quit()
+
+
+def test_exports_are_typed_for_their_tools(exports):
+    """#26 item 7: SPSS shows counts as whole numbers on a scale and terms as nominal;
+    Stata holds integers as integers, not doubles (pyreadstat writes every integer as
+    Stata's long, its smallest type it writes)."""
+    import pyreadstat
+
+    _, sav = pyreadstat.read_sav(str(exports / "spss" / "counts.sav"), metadataonly=True)
+    assert sav.original_variable_types["number"] == "F5.0"  # 10,000 is the widest
+    assert sav.variable_measure["number"] == "scale" and sav.variable_measure["number_certainty"] == "nominal"
+    _, events = pyreadstat.read_sav(str(exports / "spss" / "events.sav"), metadataonly=True)
+    assert events.variable_measure["fatalities_low_exclusive"] == "nominal"
+    _, dta = pyreadstat.read_dta(str(exports / "stata" / "counts.dta"), metadataonly=True)
+    assert dta.readstat_variable_types["number"] == "int32" and dta.readstat_variable_types["text"] == "string"

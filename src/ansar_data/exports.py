@@ -267,8 +267,9 @@ def statistics_frame(table: Table, rows: list[dict[str, Any]]):
                     raise ExportError(f"{table.name} row {n + 2} field {name!r}: {v} cannot be held exactly "
                                       f"by Stata or SPSS, whose numbers are doubles")
             numbers = [None if v is None else int(v) for v in values]
-            fits_int32 = None not in numbers and all(abs(v) < 2**31 for v in numbers)
-            columns[name] = pd.Series(numbers, dtype="int32" if fits_int32 else "float64")
+            # a whole number, missing where empty (Stata's long); past 32 bits only a double holds it
+            fits = all(abs(v) < 2**31 - 27 for v in numbers if v is not None)
+            columns[name] = pd.Series(numbers, dtype="Int32" if fits else "float64")
         elif kind == "number":
             columns[name] = pd.Series([None if v is None else float(v) for v in values], dtype="float64")
         elif kind == "date":
@@ -276,6 +277,19 @@ def statistics_frame(table: Table, rows: list[dict[str, Any]]):
         else:
             columns[name] = pd.Series(["" if v is None else str(v) for v in values], dtype="object")
     return pd.DataFrame(columns)
+
+
+def spss_formats(table: Table, frame: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """SPSS print formats and measure levels from the field types: whole numbers without
+    decimals (F{digits}.0, not 150.00), every other kind as SPSS would guess it."""
+    formats, measures = {}, {}
+    for f in table.fields:
+        kind = TYPES[f["type"]]
+        measures[f["name"]] = kind.spss_measure
+        if kind.statistics == "integer":
+            digits = max((len(str(int(v))) for v in frame[f["name"]].dropna()), default=1)
+            formats[f["name"]] = f"F{max(digits, 1)}.0"
+    return formats, measures
 
 
 def _labels(table: Table) -> tuple[dict[str, str], dict[str, dict[int, str]]]:
@@ -339,8 +353,9 @@ def write_stata_spss(folder: Path, spec: Spec, tables: dict[str, list[dict[str, 
         try:
             pyreadstat.write_dta(frame, str(dta), file_label=table.title[:80], column_labels=labels,
                                  variable_value_labels=values, version=14)
+            formats, measures = spss_formats(table, frame)
             pyreadstat.write_sav(frame, str(sav), file_label=table.title[:64], column_labels=labels,
-                                 variable_value_labels=values)
+                                 variable_value_labels=values, variable_format=formats, variable_measure=measures)
         except Exception as exc:  # pyreadstat raises its own types for values it cannot write
             raise ExportError(f"{table.name}: cannot be written for Stata or SPSS: {exc}") from exc
         _read_back(sav, table.name)

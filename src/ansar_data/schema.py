@@ -67,15 +67,19 @@ class FieldType:
     native: Callable[[Any], Any] = _same  # a row's value as Arrow, Excel, Stata and SPSS take it
     sql_check: str | None = None        # the SQLite CHECK a column of this type has
     value_labels: dict[int, str] | None = None  # Stata and SPSS labels of its codes
+    spss_measure: str = "nominal"       # SPSS measure level: nominal, ordinal or scale
 
 
 TYPES: dict[str, FieldType] = {
     "string": FieldType("string", "TEXT", "string", "sc:Text", "text", (str,), _cell_text),
-    "integer": FieldType("integer", "INTEGER", "int64", "sc:Integer", "integer", (int,), _cell_integer),
-    "number": FieldType("number", "REAL", "float64", "sc:Float", "number", (int, float), float),
+    "integer": FieldType("integer", "INTEGER", "int64", "sc:Integer", "integer", (int,), _cell_integer,
+                         spss_measure="scale"),
+    "number": FieldType("number", "REAL", "float64", "sc:Float", "number", (int, float), float,
+                        spss_measure="scale"),
     "boolean": FieldType("boolean", "INTEGER", "bool_", "sc:Boolean", "integer", (bool,), _cell_boolean,
                          sql_check="IN (0, 1)", value_labels={0: "false", 1: "true"}),
-    "date": FieldType("string", "TEXT", "date32", "sc:Date", "date", (str,), _cell_text, native=_date),
+    "date": FieldType("string", "TEXT", "date32", "sc:Date", "date", (str,), _cell_text, native=_date,
+                      spss_measure="scale"),
 }
 
 

@@ -56,7 +56,10 @@ def _preview(name: str, rows: list[dict[str, Any]], fields: list[str]) -> str:
             text = cell(row[f])
             cells.append(f'<td dir="auto">{html.escape(text if len(text) <= 60 else text[:57] + "...")}</td>')
         body += "<tr>" + "".join(cells) + "</tr>"
-    return f'<table class="preview" id="preview-{name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    shown = min(len(rows), PREVIEW_ROWS)
+    caption = f"the first {shown} of {len(rows)} rows" if shown < len(rows) else f"all {len(rows)} rows"
+    return (f'<table class="preview" id="preview-{name}"><caption>{caption}</caption><thead><tr>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table>")
 
 
 def marked_article(text: str, quotes: list[tuple[str, int, int, str, str]]) -> str:
