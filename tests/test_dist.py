@@ -55,7 +55,10 @@ def test_the_archive_explains_itself(unzipped):
     assert {"README.md", "CHANGELOG.md", "RELEASE_NOTES.md", "SHA256SUMS", "croissant.json",
             "exports/stata/events.dta", "exports/spss/events.sav"} <= names
     readme = (unzipped / "README.md").read_text()
-    assert readme.startswith(f"# Al-Ansar (Iraq) and the Pasht Ashan massacre, version {VERSION}")
+    # this copy has unreleased changes: a development version, never a recorded one
+    version = unzipped.name.removeprefix("al-ansar-iraq-")
+    assert version.startswith("1.0.1-dev+g") and readme.startswith(
+        f"# Al-Ansar (Iraq) and the Pasht Ashan massacre, version {version}")
     assert "pip install" not in readme and "pytest" not in readme  # not the developers' README
     for needle in ("pd.read_csv(", "readr::read_csv(", "read_csv_auto(", "datasette exports/",
                    "exports/al-ansar-iraq.xlsx", "use exports/stata/events.dta", "pandas.read_spss(",
@@ -156,7 +159,7 @@ def test_every_link_of_the_readme_and_landing_page_resolves(unzipped):
     assert {"application/zip", "text/csv", "application/json", "application/vnd.sqlite3",
             "application/vnd.apache.parquet", "application/x-stata-dta", "application/x-spss-sav",
             "application/ld+json"} <= formats
-    assert f'href="../../al-ansar-iraq-{VERSION}.zip"' in page and 'href="../SHA256SUMS"' in page
+    assert f'href="../../{unzipped.name}.zip"' in page and 'href="../SHA256SUMS"' in page
 
 
 def test_a_link_to_a_missing_file_is_caught(unzipped):
@@ -221,3 +224,37 @@ def test_a_tracked_link_out_of_the_repository_or_an_unlistable_name_is_refused(c
     git(committed, "commit", "-qm", "a name with a newline")
     with pytest.raises(ReleaseRefused, match="a file name with a line break or backslash cannot be listed"):
         dist(committed)
+
+
+def test_a_tree_that_is_not_a_recorded_release_never_claims_one(unzipped):
+    """#26 item 2: every version field of a development archive names the development
+    version; nothing in it says "released"; the recorded versions appear only as what they are."""
+    recorded = recorded_releases((ROOT / "CHANGELOG.md").read_text())
+    version = unzipped.name.removeprefix("al-ansar-iraq-")
+    assert version not in recorded and "-dev+" in version
+    assert json.loads((unzipped / "datapackage.json").read_text())["version"] == version
+    for rel in ("CITATION.cff", "croissant.json", "dataset.jsonld", "metadata/package.yaml"):
+        text = (unzipped / rel).read_text(encoding="utf-8")
+        assert version in text, rel
+        assert not any(f"ersion: {v}" in text or f'"version": "{v}"' in text for v in recorded), rel
+    for rel in ("README.md", "site/index.html", "RELEASE_NOTES.md"):
+        text = (unzipped / rel).read_text(encoding="utf-8")
+        assert "not a release" in text and ", released " not in text, rel
+
+
+def test_development_version(tmp_path):
+    from ansar_data.release import development_version
+
+    git(tmp_path, "init", "-q")
+    (tmp_path / "f").write_text("x\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "one")
+    commit = git(tmp_path, "rev-parse", "--short=12", "HEAD").strip()
+    released = ("# C\n\n## [Unreleased]\n\n## [1.0.0] - 2026-12-02\n\nArchive: `a.zip`, sha256\n`" + "a" * 64
+                + "`.\n\n- x\n")
+    assert development_version(tmp_path, "1.0.0", released) is None
+    unreleased = released.replace("## [Unreleased]\n", "## [Unreleased]\n\n- a change\n")
+    assert development_version(tmp_path, "1.0.0", unreleased) == f"1.0.1-dev+g{commit}"
+    assert development_version(tmp_path, "2.0.0", unreleased) == f"2.0.0-dev+g{commit}"
+    (tmp_path / "f").write_text("changed\n")
+    assert development_version(tmp_path, "1.0.0", released) == f"1.0.1-dev+g{commit}.dirty"

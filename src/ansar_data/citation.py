@@ -116,6 +116,13 @@ def table_files(name: str, files: list[Download]) -> list[tuple[str, Download]]:
             and d.path[d.path.rindex("."):] in FORMAT_NAMES]
 
 
+def release_status(meta: dict[str, Any]) -> str:
+    """", released 2026-12-02", or, for a development build, what it is not."""
+    if "-" in str(meta["version"]) or "+" in str(meta["version"]):
+        return ", a development build, not a release"
+    return f", released {meta['released']}" if meta.get("released") else ""
+
+
 def archive_name(meta: dict[str, Any]) -> str:
     """The release archive's name without ".zip", and the folder it unzips to."""
     return f"{meta['name']}-{meta['version']}"

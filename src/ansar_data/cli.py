@@ -144,6 +144,9 @@ def _dist(args: argparse.Namespace) -> int:
     out = dist(args.root, on_step=_step)
     print(out.sums.read_text(encoding="utf-8").strip())
     print(f"wrote {out.archive}, {out.sums}, {out.notes}")
+    if "-dev+" in out.archive.name:
+        print("NOT A RELEASE: this tree is not exactly a recorded release, so the archive and every version in "
+              "it carry a development version; cut a release with `release X.Y.Z`")
     return 0
 
 

@@ -21,7 +21,7 @@ def _table_rows(spec: Spec, tables: dict[str, list[dict[str, Any]]], downloads: 
 def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, Any]]],
            downloads: list[Download]) -> str:
     name, version = meta["name"], meta["version"]
-    released = f", released {meta['released']}" if meta.get("released") else ""
+    released = citation.release_status(meta)
     example = "events" if "events" in tables else spec.tables[0].name
     listed = {d for t in spec.tables for _, d in citation.table_files(t.name, downloads)}
     whole = "\n".join(f"- [`{d.path}`]({d.path}): {d.label}" for d in downloads

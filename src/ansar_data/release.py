@@ -23,6 +23,7 @@ release's data, so the diff needs no git tag.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import io
@@ -34,7 +35,7 @@ import time
 import tomllib
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,8 @@ class TableDiff:
     added: list[str]
     removed: list[str]
     changed: list[Change]
+    columns_added: list[str] = field(default_factory=list)    # a renamed column: added and removed
+    columns_removed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ def sums_path(version: str) -> str:
 
 
 def version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in version.split("."))
+    """A version's X.Y.Z as numbers (a development version sorts with the one it leads to)."""
+    return tuple(int(x) for x in re.match(r"\d+\.\d+\.\d+", version)[0].split("."))
 
 
 # A version heading of Keep a Changelog 1.1.0: "## [Unreleased]", "## [1.0.0] - 2017-06-20",
@@ -168,6 +172,25 @@ def unrecorded(changelog: str, version: str) -> str:
     rest = changelog[heading.end():]
     found = RECORD.match(rest)
     return changelog[:heading.end()] + rest[found.end():] if found else changelog
+
+
+def _round_trip() -> Any:
+    from ruamel.yaml import YAML
+
+    rt = YAML()  # round trip: comments, quotes and layout kept
+    rt.preserve_quotes, rt.width = True, 4096
+    rt.indent(mapping=2, sequence=4, offset=2)
+    return rt
+
+
+def stamp_package_yaml(text: str, version: str, released: datetime.date | None) -> str:
+    """package.yaml with `version` and `released` (empty for None) written in."""
+    rt = _round_trip()
+    meta = rt.load(text)
+    meta["version"], meta["released"] = version, released
+    out = io.StringIO()
+    rt.dump(meta, out)
+    return out.getvalue()
 
 
 def stamp_texts(texts: dict[str, str], version: str, today: datetime.date) -> dict[str, str]:
@@ -281,19 +304,27 @@ def read_tables(files: dict[str, bytes], descriptor: dict[str, Any]) -> dict[str
     return out
 
 
-def diff_records(name: str, key: list[str], old: list[dict], new: list[dict]) -> TableDiff:
-    def index(rows: list[dict]) -> dict[str, dict]:
-        return {"/".join(r[k] for k in key): r for r in rows}
-    before, after = index(old), index(new)
-    changed = [Change(k, f, before[k].get(f), after[k].get(f))
-               for k in after if k in before
-               for f in after[k] if before[k].get(f) != after[k][f]]
-    return TableDiff(name, [k for k in after if k not in before], [k for k in before if k not in after], changed)
+def diff_records(name: str, key: list[str], old: list[dict], new: list[dict],
+                 old_key: list[str] | None = None) -> TableDiff:
+    """Records added, removed and changed, each side keyed by its own primary key (a
+    renamed key column keeps its records' keys); values are compared in the columns
+    both sides have, and columns added or removed are listed."""
+    def index(rows: list[dict], columns: list[str]) -> dict[str, dict]:
+        return {"/".join(r[k] for k in columns): r for r in rows}
+    before, after = index(old, old_key or key), index(new, key)
+    old_columns, new_columns = (list(old[0]) if old else []), (list(new[0]) if new else [])
+    shared = [f for f in new_columns if f in old_columns]
+    changed = [Change(k, f, before[k][f], after[k][f])
+               for k in after if k in before for f in shared if before[k][f] != after[k][f]]
+    both = bool(old and new)
+    return TableDiff(name, [k for k in after if k not in before], [k for k in before if k not in after], changed,
+                     [f for f in new_columns if f not in old_columns] if both else [],
+                     [f for f in old_columns if f not in new_columns] if both else [])
 
 
 def diff_packages(old: dict[str, tuple[list[str], list[dict]]],
                   new: dict[str, tuple[list[str], list[dict]]]) -> list[TableDiff]:
-    return [diff_records(name, key, old.get(name, (key, []))[1], rows)
+    return [diff_records(name, key, old.get(name, (key, []))[1], rows, old.get(name, (key, []))[0])
             for name, (key, rows) in new.items()] + [
         diff_records(name, key, rows, []) for name, (key, rows) in old.items() if name not in new]
 
@@ -302,11 +333,14 @@ def render_diff(diffs: list[TableDiff], previous: str | None, limit: int = 50) -
     lines = [f"## Changes in the data since {previous}" if previous
              else "## Data in this first release (every record is new)", ""]
     for d in diffs:
-        if not (d.added or d.removed or d.changed):
+        if not (d.added or d.removed or d.changed or d.columns_added or d.columns_removed):
             lines.append(f"- `{d.table}`: unchanged")
             continue
         lines.append(f"- `{d.table}`: {len(d.added)} added, {len(d.removed)} removed, "
                      f"{len(d.changed)} field value(s) changed")
+        if d.columns_added or d.columns_removed:
+            lines.append(f"  - columns added: {', '.join(d.columns_added) or 'none'}; removed: "
+                         f"{', '.join(d.columns_removed) or 'none'}")
         if previous:
             for label, keys in (("added", d.added), ("removed", d.removed)):
                 lines += [f"  - {label}: `{k}`" for k in keys[:limit]]
@@ -412,13 +446,36 @@ def _dist_paths(root: Path, meta: dict[str, Any], digest: str) -> Dist:
                 root / "dist" / "RELEASE_NOTES.md", digest)
 
 
+def development_version(root: Path, version: str, changelog: str) -> str | None:
+    """None when the tree is exactly the recorded release `version` (recorded, nothing
+    under [Unreleased], no uncommitted change to a tracked file); else a SemVer
+    development version after it, naming the commit: 1.0.1-dev+g1a2b3c4d5e6f (".dirty"
+    when files are changed), which sorts after the release it follows and before the next."""
+    recorded = recorded_releases(changelog)
+    dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no").strip())
+    if version in recorded and not changelog_sections(changelog).get("Unreleased") and not dirty:
+        return None
+    major, minor, patch = (int(p) for p in version.split(".")[:3])
+    base = f"{major}.{minor}.{patch + 1}" if version in recorded else f"{major}.{minor}.{patch}"
+    commit = _git(root, "rev-parse", "--short=12", "HEAD").strip()
+    return f"{base}-dev+g{commit}" + (".dirty" if dirty else "")
+
+
 def dist(root: Path, on_step: Step = _quiet) -> Dist:
-    """exports/ and dist/ for the current version, without stamping it or testing."""
+    """exports/ and dist/ for the current version, without stamping it or testing. On a
+    tree that is not exactly a recorded release, every version field of the archive,
+    and its name, carry a development version, and nothing in it says "released"."""
     with writing(root, OWNED) as lock:
         changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
         inputs = _timed(on_step, "read inputs", lambda: load_inputs(root))
+        dev = development_version(root, str(inputs.package["version"]), changelog)
+        if dev is not None:
+            inputs = dataclasses.replace(inputs, package={**inputs.package, "version": dev, "released": None})
         tables = _timed(on_step, "build tables", lambda: build_tables(inputs))
         files = _timed(on_step, "render", lambda: render(inputs, tables, previous=previous_files(root)))
+        if dev is not None:  # the archive's own package.yaml says what its descriptor says
+            files["metadata/package.yaml"] = stamp_package_yaml(
+                (root / "metadata/package.yaml").read_text(encoding="utf-8"), dev, None).encode("utf-8")
         staged, digest = assemble(root, inputs, tables, files, changelog, on_step)
         distributed = {k: v for k, v in staged.items() if k.startswith(("exports/", "dist/"))}
         _timed(on_step, "write", lambda: write_outputs(root, distributed, DISTRIBUTED, owned=OWNED, lock=lock))

@@ -129,7 +129,7 @@ def _downloads(spec: Spec, tables: dict[str, list[dict[str, Any]]], downloads: l
 def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, Any]]],
            json_ld: dict[str, Any], downloads: list[Download], sources: dict[str, str] | None = None) -> str:
     version = meta["version"]
-    released = f", released {meta['released']}" if meta.get("released") else ""
+    released = citation.release_status(meta)
     archive = f"{citation.archive_name(meta)}.zip"
     previews = "".join(
         f'<h3 id="table-{t.name}">{html.escape(t.name)} <small>({len(tables[t.name])} rows)</small></h3>'
