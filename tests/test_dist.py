@@ -258,3 +258,40 @@ def test_development_version(tmp_path):
     assert development_version(tmp_path, "2.0.0", unreleased) == f"2.0.0-dev+g{commit}"
     (tmp_path / "f").write_text("changed\n")
     assert development_version(tmp_path, "1.0.0", released) == f"1.0.1-dev+g{commit}.dirty"
+
+
+def test_every_citation_carries_the_swhid_of_the_unzipped_tables(unzipped):
+    """#26 item 1: the identifier swh.model computes from the unzipped archive's data/
+    folder is in CITATION.cff, .zenodo.json's twin dataset.jsonld, Croissant, the BibTeX and
+    APA of docs/citation.md, the archive's README and the page."""
+    import yaml
+    from swh.model.from_disk import Directory
+
+    swhid = str(Directory.from_disk(path=str(unzipped / "data").encode(), max_content_length=None).swhid())
+    cff = yaml.safe_load((unzipped / "CITATION.cff").read_text())
+    assert {"type": "swh", "value": swhid} in [{k: i[k] for k in ("type", "value")} for i in cff["identifiers"]]
+    assert swhid in json.loads((unzipped / "dataset.jsonld").read_text())["identifier"]
+    assert json.loads((unzipped / "croissant.json").read_text())["sameAs"] == swhid
+    citation = (unzipped / "docs" / "citation.md").read_text()
+    assert f"Tables: {swhid}." in citation.split("```")[1] and citation.rstrip().endswith(f"Tables: {swhid}")
+    assert swhid in (unzipped / "README.md").read_text() and swhid in (unzipped / "site" / "index.html").read_text()
+
+
+def test_a_homepage_and_doi_given_appear_in_every_citation(inputs):
+    from ansar_data import citation, croissant
+
+    meta = {**inputs.package, "homepage": "https://example.org/ansar", "doi": "10.5281/zenodo.1234567",
+            "swhid": "swh:1:dir:" + "0" * 40}
+    cff = citation.citation_cff(meta, inputs.sources)
+    assert "url: https://example.org/ansar" in cff and "doi: 10.5281/zenodo.1234567" in cff
+    assert citation.zenodo(meta, inputs.sources)["doi"] == "10.5281/zenodo.1234567"
+    ld = citation.json_ld(meta, inputs.sources, [], {"CC-BY-SA-4.0": "x"})
+    assert ld["url"] == "https://example.org/ansar" and "https://doi.org/10.5281/zenodo.1234567" in ld["identifier"]
+    assert "doi = {10.5281/zenodo.1234567}" in citation.bibtex(meta) and "url = {https://example.org/ansar}" in \
+        citation.bibtex(meta)
+    assert "https://doi.org/10.5281/zenodo.1234567" in citation.apa(meta)
+    resources = json.loads((ROOT / "datapackage.json").read_text())["resources"]
+    assert croissant.render(meta, inputs.spec, resources)["url"] == "https://example.org/ansar"
+    from ansar_data.readme import identity
+    assert "- DOI: https://doi.org/10.5281/zenodo.1234567" in identity(meta)
+    assert "No home page, DOI or repository URL was given" in identity({**inputs.package, "swhid": "s"})

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import curate, extract
+from .citation import data_swhid
 from .descriptor import package_metadata, table_resources
 from .docs import render_docs
 from .errors import InputError
@@ -168,8 +169,9 @@ def render(inputs: Inputs, tables: Tables | None = None, docs: bool = True,
     files = render_package(inputs, tables)
     if docs:
         resources = json.loads(files["datapackage.json"])["resources"]
-        files.update(render_docs(inputs.spec, inputs.package, inputs.sources, tables, resources, previous,
-                                 inputs.guide))
+        # every citation names the tables by their folder's Software Heritage identifier
+        meta = {**inputs.package, "swhid": data_swhid(files)}
+        files.update(render_docs(inputs.spec, meta, inputs.sources, tables, resources, previous, inputs.guide))
     return dict(sorted(files.items()))
 
 

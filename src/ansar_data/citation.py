@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -34,6 +35,24 @@ def abstract(meta: dict[str, Any]) -> str:
     return " ".join(meta["description"].split())
 
 
+def data_swhid(files: dict[str, bytes], folder: str = "data") -> str:
+    """The Software Heritage identifier of the folder of tables (swh:1:dir:..., git's tree
+    hash of it), computed with swh.model from the files the build wrote there. Any file
+    outside the folder can hold it; it resolves at Software Heritage once the repository
+    is archived, and anyone can recompute it from an unzipped release."""
+    import tempfile
+
+    from swh.model.from_disk import Directory
+
+    with tempfile.TemporaryDirectory(prefix="ansar-swhid-") as tmp:
+        for rel, content in files.items():
+            if rel.startswith(folder + "/"):
+                target = Path(tmp) / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+        return str(Directory.from_disk(path=str(Path(tmp) / folder).encode(), max_content_length=None).swhid())
+
+
 def citation_cff(meta: dict[str, Any], sources: list[Source]) -> str:
     cff: dict[str, Any] = {
         "cff-version": "1.2.0",
@@ -47,6 +66,16 @@ def citation_cff(meta: dict[str, Any], sources: list[Source]) -> str:
         cff["date-released"] = str(meta["released"])
     if meta.get("repository"):
         cff["repository-code"] = meta["repository"]
+    if meta.get("homepage"):
+        cff["url"] = meta["homepage"]
+    if meta.get("doi"):
+        cff["doi"] = meta["doi"]
+    cff["identifiers"] = [*([{"type": "doi", "value": meta["doi"]}] if meta.get("doi") else []),
+                          *([{"type": "swh", "value": meta["swhid"],
+                              "description": "The data/ folder, its tables (Software Heritage identifier)"}]
+                            if meta.get("swhid") else [])]
+    if not cff["identifiers"]:
+        del cff["identifiers"]
     cff.update({
         "license": meta["licenses"][0]["name"],
         "abstract": abstract(meta),
@@ -91,6 +120,14 @@ def zenodo(meta: dict[str, Any], sources: list[Source]) -> dict[str, Any]:
         "related_identifiers": [{"identifier": s.url, "relation": "isDerivedFrom",
                                  "resource_type": "publication", "scheme": "url"} for s in sources],
     }
+    if meta.get("swhid"):
+        out["related_identifiers"].append({"identifier": meta["swhid"], "relation": "hasPart", "scheme": "swh",
+                                           "resource_type": "dataset"})
+    if meta.get("homepage"):
+        out["related_identifiers"].append({"identifier": meta["homepage"], "relation": "isDocumentedBy",
+                                           "scheme": "url"})
+    if meta.get("doi"):
+        out["doi"] = meta["doi"]
     if meta.get("repository"):
         out["related_identifiers"].append({"identifier": meta["repository"], "relation": "isSupplementTo",
                                            "scheme": "url"})
@@ -164,25 +201,35 @@ def json_ld(meta: dict[str, Any], sources: list[Source], files: list[Download], 
     }
     if meta.get("released"):
         out["datePublished"] = str(meta["released"])
-    if meta.get("repository"):
-        out["url"] = meta["repository"]
+    if meta.get("homepage") or meta.get("repository"):
+        out["url"] = meta.get("homepage") or meta["repository"]
+    ids = [*([f"https://doi.org/{meta['doi']}"] if meta.get("doi") else []),
+           *([meta["swhid"]] if meta.get("swhid") else [])]
+    if ids:
+        out["identifier"] = ids
     return out
 
 
 def bibtex(meta: dict[str, Any]) -> str:
     year = str(meta["released"])[:4] if meta.get("released") else "n.d."
     key = re.sub(r"[^a-z0-9]", "", meta["name"].lower()) + "_" + meta["version"].replace(".", "_")
+    extra = "".join(f"  {k} = {{{meta[k]}}},\n" for k in ("doi",) if meta.get(k))
+    extra += f"  url = {{{meta['homepage']}}},\n" if meta.get("homepage") else ""
+    swh = f" Tables: {meta['swhid']}." if meta.get("swhid") else ""
     return (f"@misc{{{key},\n  author = {{{{{' and '.join(creators(meta))}}}}},\n"
             f"  title = {{{meta['title']}}},\n  year = {{{year}}},\n"
-            f"  version = {{{meta['version']}}},\n  note = {{Dataset, version {meta['version']}. "
-            f"Licensed {license_label(meta)}}}\n}}")
+            f"  version = {{{meta['version']}}},\n{extra}  note = {{Dataset, version {meta['version']}. "
+            f"Licensed {license_label(meta)}.{swh}}}\n}}")
 
 
 def apa(meta: dict[str, Any], emphasize: Callable[[str], str] = lambda title: f"*{title}*") -> str:
     """The APA reference; emphasize renders the italic title (Markdown by default)."""
     year = str(meta["released"])[:4] if meta.get("released") else "n.d."
+    where = (f" https://doi.org/{meta['doi']}" if meta.get("doi")
+             else f" {meta['homepage']}" if meta.get("homepage") else "")
+    swh = f" Tables: {meta['swhid']}" if meta.get("swhid") else ""
     return (f"{', '.join(creators(meta))}. ({year}). {emphasize(meta['title'])} "
-            f"(Version {meta['version']}) [Data set].")
+            f"(Version {meta['version']}) [Data set].{where}{swh}")
 
 
 def citation_md(meta: dict[str, Any]) -> str:

@@ -102,6 +102,8 @@ def render(meta: dict[str, Any], spec: Spec, resources: list[dict[str, Any]]) ->
     }
     if meta.get("released"):
         out["datePublished"] = str(meta["released"])
-    if meta.get("repository"):
-        out["url"] = meta["repository"]
+    if meta.get("homepage") or meta.get("repository"):
+        out["url"] = meta.get("homepage") or meta["repository"]
+    if meta.get("swhid"):
+        out["sameAs"] = meta["swhid"]
     return out

@@ -94,6 +94,10 @@ SPSS: open `exports/spss/{example}.sav`; in Python, `pandas.read_spss("exports/s
 
 Croissant: `mlcroissant.Dataset("croissant.json").records("{example}")`.
 
+## How to identify it
+
+{identity(meta)}
+
 ## How to check it
 
 - Every file against its checksum, in this folder: `sha256sum -c SHA256SUMS`.
@@ -116,3 +120,22 @@ Cite the exact version you used:
 
 {citation.apa(meta)}
 """
+
+
+def identity(meta: dict[str, Any]) -> str:
+    """Where the release lives, when that was given, and what identifies its bytes."""
+    where = [f"- Home page: {meta['homepage']}" for _ in [0] if meta.get("homepage")]
+    where += [f"- DOI: https://doi.org/{meta['doi']}" for _ in [0] if meta.get("doi")]
+    where += [f"- Source repository: {meta['repository']}" for _ in [0] if meta.get("repository")]
+    if not where:
+        where = ["- No home page, DOI or repository URL was given for this release; it is identified by what "
+                 "follows."]
+    swh = meta.get("swhid")
+    return "\n".join([*where,
+                      *([f"- The tables: the `data/` folder has the Software Heritage identifier `{swh}` (git's tree "
+                         "hash of the folder); it resolves at https://archive.softwareheritage.org/ once the "
+                         "repository is archived. Recompute it from this folder: `python -c \"from "
+                         "swh.model.from_disk import Directory; print(Directory.from_disk(path=b'data', "
+                         "max_content_length=None).swhid())\"`."] if swh else []),
+                      "- The archive: its sha256 is beside it in `SHA256SUMS` and in the release notes (no file "
+                      "can hold its own hash); each file's sha256 is in `SHA256SUMS` in this folder."])

@@ -404,7 +404,7 @@ def assemble(root: Path, inputs: Inputs, tables: dict[str, list[dict[str, Any]]]
     """exports/ and dist/ for the version of inputs.package, added to `files` (what the
     build puts in place); returns them and the archive's sha256. Pure but for reading
     the repository's files, its history for the diff, and a scratch folder."""
-    meta = inputs.package
+    meta = {**inputs.package, "swhid": citation.data_swhid(files)}
     version, name = meta["version"], citation.archive_name(meta)
     sections = changelog_sections(changelog)
     is_release = version in sections and not sections.get("Unreleased")

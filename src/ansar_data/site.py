@@ -130,6 +130,7 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
            json_ld: dict[str, Any], downloads: list[Download], sources: dict[str, str] | None = None) -> str:
     version = meta["version"]
     released = citation.release_status(meta)
+    swh = f" · tables <code>{html.escape(meta['swhid'])}</code>" if meta.get("swhid") else ""
     archive = f"{citation.archive_name(meta)}.zip"
     previews = "".join(
         f'<h3 id="table-{t.name}">{html.escape(t.name)} <small>({len(tables[t.name])} rows)</small></h3>'
@@ -154,7 +155,7 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
 </head>
 <body>
 <h1>{html.escape(meta['title'])}</h1>
-<p class="version">Version {version}{released} · data licensed
+<p class="version">Version {version}{released}{swh} · data licensed
 <a href="{html.escape(citation.license_url(meta))}">{html.escape(citation.license_label(meta))}</a></p>
 <nav><a href="#cite">Cite</a><a href="#downloads">Downloads</a><a href="#figures">Figures</a>
 <a href="#tables">Tables</a><a href="#evidence">Evidence</a><a href="#codebook">Codebook</a></nav>
