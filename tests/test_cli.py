@@ -106,3 +106,31 @@ def test_the_program_names_itself(command, prog):
     result = subprocess.run([*command, "validate", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert result.stdout.startswith(f"usage: {prog} validate ")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["build"], "sources/sources.yaml: whole file: no such file"),
+    (["check"], "sources/sources.yaml: whole file: no such file"),
+    (["validate"], "no datapackage.json in"),
+    (["dist"], "CHANGELOG.md: No such file or directory"),
+    (["release", "9.0.0"], "a release runs in a git checkout of the repository"),
+    (["verify", "."], "no readable datapackage.json to say which release it is"),
+    (["refresh", "al-ansar-iraq", "afile"], "sources/sources.yaml: whole file: no such file"),
+    (["build", "--root", "afile"], "afile is not a folder; run it in the repository's root folder"),
+    (["dist", "--root", "afile"], "afile is not a folder"),
+    (["release", "9.0.0", "--root", "afile"], "afile is not a folder"),
+    (["validate", "afile"], "afile is a file; name the package's folder"),
+    (["verify", "afile"], "afile is not a folder: unzip the release archive"),
+])
+def test_every_command_anywhere_is_one_line_and_exit_2(tmp_path, args, message):
+    """#26 item 6: run from a folder that is not the repository, outside git, or on a file."""
+    (tmp_path / "afile").write_text("x\n")
+    result = subprocess.run([sys.executable, "-m", "ansar_data", *args], cwd=tmp_path, capture_output=True,
+                            text=True)
+    assert result.returncode == 2, (args, result.stderr)
+    assert "Traceback" not in result.stderr and message in result.stderr, result.stderr
+
+
+def test_validate_datapackage_json_means_its_folder(capsys):
+    code, out, _ = run_main(capsys, "validate", ROOT / "datapackage.json")
+    assert code == 0 and out.startswith("VALID")

@@ -186,4 +186,9 @@ def main(argv: list[str] | None = None, prog: str = "ansar-data") -> int:
     args = parser(prog).parse_args(argv)
     run = {"build": _build, "check": _check, "validate": validate.run, "dist": _dist, "release": _release,
            "refresh": _refresh, "verify": _verify}
+    root = getattr(args, "root", None)
+    if root is not None and not root.is_dir():
+        print(f"could not {args.command}: {root} is not a folder; run it in the repository's root folder or name "
+              "that folder with --root", file=sys.stderr)
+        return 2
     return _guarded(args.command, lambda: run[args.command](args))

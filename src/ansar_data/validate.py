@@ -123,8 +123,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    package = args.package
+    if package.name == "datapackage.json" and package.is_file():
+        package = package.parent  # `validate datapackage.json`: its folder is the package
+    elif package.exists() and not package.is_dir():
+        print(f"could not run: {package} is a file; name the package's folder (the one with datapackage.json)",
+              file=sys.stderr)
+        return 2
     try:
-        report = validate_package(args.package, max_errors=args.max_errors)
+        report = validate_package(package, max_errors=args.max_errors)
     except CannotRun as exc:
         print(f"could not run: {exc}", file=sys.stderr)
         return 2
