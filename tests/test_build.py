@@ -103,3 +103,28 @@ def test_rebuild_of_a_copy_is_byte_identical(repo_copy):
     before = snapshot(repo_copy)
     build(repo_copy)
     assert snapshot(repo_copy) == before
+
+
+def test_the_network_shows_every_relation_as_its_own_labelled_edge_with_no_label_over_another(inputs, tables):
+    """#26 item 4: relations between one pair (Al-Ansar and the KDP, the PUK and the KDP)
+    are separate arcs, each with its label; no label covers another label or a node."""
+    from ansar_data import figures
+
+    fig, labels = figures.draw_network(tables["entities"], tables["relations"], figures.relation_kinds(inputs.spec))
+    ax = fig.axes[0]
+    edges = figures.relation_edges(tables["relations"])
+    arrows = [a for a in ax.texts if a.get_text() == "" and getattr(a, "arrow_patch", None) is not None]
+    assert len(arrows) == len(edges)  # one drawn edge per relation
+    shapes = {a.arrow_patch.get_connectionstyle().rad for a in arrows}
+    assert len(shapes) > 1  # parallel ones are curved apart
+    texts = [t.get_text() for t in labels]
+    drawn = sum(1 for r in edges if r["predicate"] != "part_of") + sum(
+        1 for r in edges if r["predicate"] == "part_of" and sum(
+            {r["subject"], r["object"]} == {o["subject"], o["object"]} for o in edges) > 1)
+    assert len(labels) - len({r["subject"] for r in edges} | {r["object"] for r in edges}) == drawn
+    assert texts.count("allied with") == sum(r["predicate"] == "allied_with" for r in edges)
+    renderer = fig.canvas.get_renderer()
+    nodes = [tuple(ax.transData.transform(c.get_offsets()[0])) for c in ax.collections]
+    assert figures.overlaps([t.get_window_extent(renderer) for t in labels], nodes) == []
+    import matplotlib.pyplot as plt
+    plt.close(fig)

@@ -173,10 +173,28 @@ def timeline(events: list[dict[str, Any]], title: str, stamp: str) -> dict[str, 
 
 def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], kinds: dict[str, str],
             stamp: str) -> dict[str, bytes]:
+    """The network figure's files (see draw_network)."""
+    plt = _pyplot()
+    fig, _ = draw_network(entities, relations, kinds)
+    out = _save(fig, stamp)
+    plt.close(fig)
+    return out
+
+
+def _arc(rank: int, count: int) -> float:
+    """The curvature of the rank-th of `count` relations between one pair of entities:
+    one is straight, several fan out so each has its own line and label."""
+    return 0.0 if count == 1 else (rank - (count - 1) / 2) * 0.35
+
+
+def draw_network(entities: list[dict[str, Any]], relations: list[dict[str, Any]],
+                 kinds: dict[str, str]) -> tuple[Any, list[Any]]:
     """Every entity that takes part in a relation to another entity, laid out by force
     (a fixed seed), with horizontal labels. Arrows point from subject to object, labelled
-    with the predicate; "part of" is drawn as a plain line (the whole is the hub), so a
-    dozen arrowheads do not pile up on one node."""
+    with the predicate; relations between the same two entities are drawn as separate
+    arcs, each with its label; "part of" is a plain line (the whole is the hub). Labels
+    are moved apart until none covers another label or a node. Returns the figure and
+    its labels (edge labels first), for the test that no two overlap."""
     import networkx as nx
 
     plt = _pyplot()
@@ -188,17 +206,8 @@ def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], kin
     pos = nx.spring_layout(graph, seed=7, k=2.2 / math.sqrt(max(len(graph), 1)), iterations=500)
     fig = plt.figure(figsize=(15, 11))
     ax = fig.add_axes((0.0, 0.0, 0.72, 0.95))
-    for r in edges:
-        colour = KIND_COLOURS[kinds[r["predicate"]]]
-        (x1, y1), (x2, y2) = pos[r["subject"]], pos[r["object"]]
-        plain = r["predicate"] == "part_of"
-        ax.annotate("", xy=(x2, y2), xytext=(x1, y1), zorder=1,
-                    arrowprops={"arrowstyle": "-" if plain else "-|>", "color": colour, "lw": 1.0,
-                                "shrinkA": 7, "shrinkB": 9, "alpha": 0.85})
-        if not plain:
-            ax.text((x1 + x2) / 2, (y1 + y2) / 2, r["predicate"].replace("_", " "), fontsize=5.5,
-                    color=colour, ha="center", va="center", zorder=2,
-                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    ax.margins(0.06)
+    ax.axis("off")
     types = sorted({by_id[n]["type"] for n in graph})
     if len(types) > len(NODE_SHAPES):  # two kinds of entity would look alike
         raise FigureError(f"{len(types)} entity types to draw, but only {len(NODE_SHAPES)} marker shapes "
@@ -207,8 +216,37 @@ def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], kin
         x, y = pos[n]
         ax.scatter([x], [y], s=70, marker=NODE_SHAPES[types.index(by_id[n]["type"])],
                    facecolor="white", edgecolor="#222222", linewidth=1.0, zorder=3)
-        ax.text(x, y - 0.035, by_id[n]["name"], fontsize=7, ha="center", va="top", zorder=4,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+    pairs: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for r in edges:
+        pairs.setdefault(frozenset((r["subject"], r["object"])), []).append(r)
+    fig.canvas.draw()  # fixes the data-to-pixel transform that arcs and labels are placed by
+    to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
+    edge_labels = []
+    for group in pairs.values():
+        for rank, r in enumerate(group):
+            colour = KIND_COLOURS[kinds[r["predicate"]]]
+            a, b = sorted((r["subject"], r["object"]))  # one orientation per pair, so arcs fan apart
+            rad = _arc(rank, len(group)) * (1 if r["subject"] == a else -1)
+            plain = r["predicate"] == "part_of"
+            ax.annotate("", xy=pos[r["object"]], xytext=pos[r["subject"]], zorder=1,
+                        arrowprops={"arrowstyle": "-" if plain else "-|>", "color": colour, "lw": 1.0,
+                                    "shrinkA": 7, "shrinkB": 9, "alpha": 0.85,
+                                    "connectionstyle": f"arc3,rad={rad}"})
+            if plain and len(group) == 1:
+                continue
+            # the arc's middle, as matplotlib's arc3 draws it in pixels
+            (x1, y1), (x2, y2) = to_px(pos[r["subject"]]), to_px(pos[r["object"]])
+            middle = ((x1 + x2) / 2 + rad * (y2 - y1) / 2, (y1 + y2) / 2 - rad * (x2 - x1) / 2)
+            x, y = to_data(middle)
+            edge_labels.append(ax.text(x, y, r["predicate"].replace("_", " "), fontsize=5.5, color=colour,
+                                       ha="center", va="center", zorder=2,
+                                       bbox={"boxstyle": "round,pad=0.1", "facecolor": "white",
+                                             "edgecolor": "none", "alpha": 0.85}))
+    node_labels = [ax.text(pos[n][0], pos[n][1] - 0.035, by_id[n]["name"], fontsize=7, ha="center", va="top",
+                           zorder=4, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                                           "alpha": 0.75})
+                   for n in graph]
+    _spread(fig, ax, edge_labels + node_labels, [tuple(to_px(pos[n])) for n in graph])
     drawn = sorted({r["predicate"] for r in edges})
     shown = [(kind, [p for p in drawn if kinds[p] == kind]) for kind in KIND_COLOURS]
     shown = [(kind, preds) for kind, preds in shown if preds]
@@ -223,12 +261,48 @@ def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], kin
                bbox_to_anchor=(0.73, 0.93), fontsize=8, title_fontsize=9, frameon=False, alignment="left")
     fig.legend(node_handles, [t.replace("_", " ") for t in types], title="entity type", loc="upper left",
                bbox_to_anchor=(0.73, 0.55), fontsize=8, title_fontsize=9, frameon=False, alignment="left")
-    ax.margins(0.06)
-    ax.axis("off")
     ax.set_title(f"Entities and their relations ({len(graph)} entities, {len(edges)} relations)", fontsize=10)
-    out = _save(fig, stamp)
-    plt.close(fig)
+    return fig, edge_labels + node_labels
+
+
+NODE_RADIUS_PX = 6  # half a marker of size 70 at 110 dpi, about
+
+
+def overlaps(boxes: list[Any], points: list[tuple[float, float]] = ()) -> list[tuple[int, int | str]]:
+    """Pairs of label boxes that overlap, and (label, "node") where a box covers a node."""
+    out: list[tuple[int, int | str]] = []
+    for i, a in enumerate(boxes):
+        out += [(i, j) for j in range(i + 1, len(boxes)) if a.overlaps(boxes[j])]
+        pad = NODE_RADIUS_PX
+        out += [(i, "node") for (x, y) in points if a.x0 - pad < x < a.x1 + pad and a.y0 - pad < y < a.y1 + pad]
     return out
+
+
+def _spread(fig: Any, ax: Any, labels: list[Any], nodes: list[Any], rounds: int = 300) -> None:
+    """Move labels apart, a few pixels at a time, until none overlaps another or a node
+    (deterministic: the same figure every build)."""
+    renderer = fig.canvas.get_renderer()
+    to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
+    for _ in range(rounds):
+        boxes = [label.get_window_extent(renderer) for label in labels]
+        moved = False
+        for i, j in overlaps(boxes, nodes):
+            a = boxes[i]
+            if j == "node":
+                node = min(nodes, key=lambda p: (p[0] - (a.x0 + a.x1) / 2) ** 2 + (p[1] - (a.y0 + a.y1) / 2) ** 2)
+                away = ((a.x0 + a.x1) / 2 - node[0], (a.y0 + a.y1) / 2 - node[1])
+                targets = [(i, away)]
+            else:
+                b = boxes[j]
+                away = ((a.x0 + a.x1 - b.x0 - b.x1) / 2, (a.y0 + a.y1 - b.y0 - b.y1) / 2)
+                targets = [(i, away), (j, (-away[0], -away[1]))]
+            for k, (dx, dy) in targets:
+                norm = math.hypot(dx, dy) or 1.0
+                x, y = to_px(labels[k].get_position())
+                labels[k].set_position(to_data((x + 3 * dx / norm, y + 3 * dy / norm + (0 if dx or dy else 3))))
+                moved = True
+        if not moved:
+            return
 
 
 def render(tables: dict[str, list[dict[str, Any]]], title: str, kinds: dict[str, str],
