@@ -73,7 +73,9 @@ def test_zenodo_and_schema_org():
     zenodo = json.loads((ROOT / ".zenodo.json").read_text())
     assert zenodo["upload_type"] == "dataset"
     assert zenodo["license"] == "cc-by-sa-4.0"
-    assert {r["relation"] for r in zenodo["related_identifiers"]} == {"isDerivedFrom"}
+    # the articles it derives from, and the tables' SWHID
+    assert {r["relation"] for r in zenodo["related_identifiers"]} == {"isDerivedFrom", "hasPart"}
+    assert [r["scheme"] for r in zenodo["related_identifiers"] if r["relation"] == "hasPart"] == ["swh"]
     ld = json.loads((ROOT / "dataset.jsonld").read_text())
     assert ld["@type"] == "Dataset"
     assert 50 <= len(ld["description"]) <= 5000
