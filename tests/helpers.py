@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata", "curation", "docs",
                  "site", "README.md", "CITATION.cff", ".zenodo.json", "dataset.jsonld", "croissant.json",
                  "annotations.jsonld")
+# Beside the package, what dist and release read from a repository.
+REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", "LICENSES", ".gitignore")
 
 
 def copy_repo(dest: Path, parts: tuple[str, ...] = PACKAGE_PARTS, link: bool = False) -> Path:

@@ -271,3 +271,20 @@ def test_a_quote_across_a_line_break_says_why_it_is_not_found(curate):
     err = error_of(curate, edit)
     assert err.message.endswith("the source breaks the line (or spaces it otherwise) where the quote has a space: "
                                 "quote within one paragraph")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (-1, "starts with '-', which a spreadsheet would run as a formula"),  # YAML's integer, as written
+    ("=HYPERLINK(\"x\")", "starts with '=', which a spreadsheet would run as a formula"),
+    ("@mention", "starts with '@', which a spreadsheet would run as a formula"),
+    (" The massacre article says 150.", "leading or trailing white space"),
+    ("", "empty text; leave the key out where the sources do not say"),  # read as "not given" by then
+])
+def test_text_the_validator_would_refuse_is_refused_at_its_record(curate, value, message):
+    """Found by the input fuzz test: `description: -1` built a cell that validate.py
+    refused as csv-injection; the build now refuses it where it was written."""
+    def edit(r):
+        find(r, "disagreements", "massacre-death-toll")["description"] = value
+    err = error_of(curate, edit)
+    assert err.path.endswith("curation/disagreements.yaml")
+    assert (err.where, err.field, err.message) == ("record 'massacre-death-toll'", "description", message)

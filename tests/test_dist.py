@@ -18,10 +18,9 @@ import pandas as pd
 import pytest
 
 from ansar_data.release import ReleaseRefused, changelog_section, dist, recorded_releases, version_key
-from helpers import PACKAGE_PARTS, ROOT, copy_repo
+from helpers import PACKAGE_PARTS, REPO_FILES, ROOT, copy_repo
 
 VERSION = json.loads((ROOT / "datapackage.json").read_text())["version"]
-REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", ".gitignore")
 
 
 def git(repo: Path, *args: str) -> str:
@@ -37,8 +36,8 @@ def unzipped(tmp_path_factory) -> Path:
     git(repo, "commit", "-qm", "init")
     steps: list[str] = []
     out = dist(repo, on_step=lambda label, seconds: steps.append(label))
-    assert steps == ["read inputs", "build tables", "render", "diff against the previous release", "exports",
-                     "archive", "write"]
+    assert steps == ["read inputs", "build tables", "render", "diff against the previous release",
+                     "data changelog", "exports", "archive", "write"]
     assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""  # nothing stamped
     with zipfile.ZipFile(out.archive) as zf:
         zf.extractall(out.archive.parent)
@@ -52,7 +51,7 @@ def tables() -> list[str]:
 
 def test_the_archive_explains_itself(unzipped):
     names = {p.relative_to(unzipped).as_posix() for p in unzipped.rglob("*") if p.is_file()}
-    assert {"README.md", "CHANGELOG.md", "RELEASE_NOTES.md", "SHA256SUMS", "croissant.json",
+    assert {"README.md", "CHANGES.md", "LICENSE-DATA.md", "SHA256SUMS", "croissant.json",
             "exports/stata/events.dta", "exports/spss/events.sav"} <= names
     readme = (unzipped / "README.md").read_text()
     # this copy has unreleased changes: a development version, never a recorded one
@@ -65,12 +64,14 @@ def test_the_archive_explains_itself(unzipped):
                    "sha256sum -c SHA256SUMS", "frictionless validate datapackage.json", "@misc{"):
         assert needle in readme, needle
     assert "| `events` | 30 |" in readme
-    notes = (unzipped / "RELEASE_NOTES.md").read_text()
-    # the tree past a release: its notes say so, and diff against the last recorded release
+    changes = (unzipped / "CHANGES.md").read_text()
+    # the tree past a release: its data changelog says so, and diffs against the last recorded release
     last = max(recorded_releases((ROOT / "CHANGELOG.md").read_text()), key=version_key)
-    assert f"## Changes in the data since {last}" in notes
-    assert ("Unreleased changes, not a release" in notes) == bool(
-        changelog_section((ROOT / "CHANGELOG.md").read_text(), "Unreleased"))
+    assert changes.startswith("# Changes in the data\n") and f"## {version} (a development build, not a release)\n" \
+        in changes and f"### Changes in the data since {last}\n" in changes
+    # the unreleased breaking column changes, with their replacements, are the data user's business
+    breaking = changelog_section((ROOT / "CHANGELOG.md").read_text(), "Unreleased").split("### Breaking\n")[1]
+    assert breaking.split("\n### ")[0].strip() in changes
 
 
 def test_every_file_matches_its_checksum(unzipped):
@@ -152,7 +153,7 @@ def unresolved(unzipped: Path) -> tuple[list[tuple[str, str]], dict[str, int]]:
 def test_every_link_of_the_readme_and_landing_page_resolves(unzipped):
     missing, counts = unresolved(unzipped)
     assert missing == []
-    assert counts == {"readme": 103, "page": 99, "ld": 93}
+    assert counts == {"readme": 101, "page": 99, "ld": 93}
     page = (unzipped / "site" / "index.html").read_text()
     page_ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
     formats = {d["encodingFormat"] for d in page_ld["distribution"]}
@@ -160,6 +161,59 @@ def test_every_link_of_the_readme_and_landing_page_resolves(unzipped):
             "application/vnd.apache.parquet", "application/x-stata-dta", "application/x-spss-sav",
             "application/ld+json"} <= formats
     assert f'href="../../{unzipped.name}.zip"' in page and 'href="../SHA256SUMS"' in page
+
+
+# Words addressed to maintainers, and files of the repository an archive does not hold.
+MAINTAINER_WORDS = ("do not edit", "edit by hand", "pytest", "test suite", ".ci/", "tests/", "curation/",
+                    ".zenodo.json", "CHANGELOG.md", "RELEASE_NOTES.md", "pyproject.toml", "code under", "MIT License")
+FILE_NAME = re.compile(r"`([\w./-]+\.(?:md|ya?ml|json|jsonld|csv|cff|html|svg|png|xlsx|sqlite|parquet|dta|sav)|"
+                       r"[\w.-]+(?:/[\w.-]+)*/)`")
+
+
+def maintainer_words_and_missing_files(unzipped: Path) -> list[tuple[str, str]]:
+    """(file, word or name) for every maintainer word in a text file of the archive, and
+    every Markdown link or backticked file name of its Markdown files that names no file
+    of the archive (or beside it, where the zip and its sums lie)."""
+    found = []
+    for path in sorted(p for p in unzipped.rglob("*") if p.is_file()):
+        rel = path.relative_to(unzipped).as_posix()
+        # metadata/ is what validate.py reads, shipped verbatim from the repository that
+        # built the release (its comments are for curators); the legal code is CC's own text
+        if path.suffix not in {".md", ".html", ".cff", ".json", ".jsonld", ".yaml"} or rel.startswith("metadata/"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        found += [(rel, word) for word in MAINTAINER_WORDS if word.lower() in text.lower()]
+        if path.suffix == ".md":
+            links = local(re.findall(r"\]\(([^)\s]+)\)", text))
+            found += [(rel, link) for link in links if not (path.parent / link).resolve().exists()]
+            found += [(rel, name) for name in FILE_NAME.findall(text)
+                      if not any((base / name).exists() for base in (unzipped, path.parent, unzipped.parent))]
+    return found
+
+
+def test_the_archive_speaks_to_data_users(unzipped):
+    """#26 item 3: no maintainer notes, no code licence, no development CHANGELOG, and no
+    link or file name of a file the archive lacks; the data licence and the sources'
+    attribution are there."""
+    names = {p.relative_to(unzipped).as_posix() for p in unzipped.rglob("*") if p.is_file()}
+    assert not names & {"LICENSE", "CHANGELOG.md", "RELEASE_NOTES.md", "pyproject.toml"}
+    assert maintainer_words_and_missing_files(unzipped) == []
+    assert "Attribution-ShareAlike 4.0" in (unzipped / "LICENSE-DATA.md").read_text()
+    readme = (unzipped / "README.md").read_text()
+    assert "Wikipedia" in readme and "CC BY-SA 4.0" in readme
+
+
+def test_a_maintainer_note_or_a_missing_file_in_the_archive_is_caught(unzipped):
+    readme = unzipped / "README.md"
+    text = readme.read_text()
+    readme.write_text(text + "\nGenerated by the build; do not edit by hand. See `metadata/missing.yaml` and "
+                             "[the CHANGELOG](CHANGELOG.md).\n")
+    try:
+        found = maintainer_words_and_missing_files(unzipped)
+    finally:
+        readme.write_text(text)
+    assert found == [("README.md", "do not edit"), ("README.md", "edit by hand"), ("README.md", "CHANGELOG.md"),
+                     ("README.md", "CHANGELOG.md"), ("README.md", "metadata/missing.yaml")]
 
 
 def test_a_link_to_a_missing_file_is_caught(unzipped):
@@ -237,7 +291,7 @@ def test_a_tree_that_is_not_a_recorded_release_never_claims_one(unzipped):
         text = (unzipped / rel).read_text(encoding="utf-8")
         assert version in text, rel
         assert not any(f"ersion: {v}" in text or f'"version": "{v}"' in text for v in recorded), rel
-    for rel in ("README.md", "site/index.html", "RELEASE_NOTES.md"):
+    for rel in ("README.md", "site/index.html", "CHANGES.md"):
         text = (unzipped / rel).read_text(encoding="utf-8")
         assert "not a release" in text and ", released " not in text, rel
 

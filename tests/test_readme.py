@@ -32,3 +32,15 @@ def test_the_limits_the_readme_states_are_the_code_s():
     assert f"no nesting deeper than {MAX_JSON_DEPTH} levels" in README
     assert f"default {MAX_PER_CHECK})" in README
     assert f"at up to {MAX_PER_CLASS} positions each" in README
+
+
+def test_gitattributes_marks_exactly_what_the_build_writes():
+    """The "do not edit" note lives here, not in the generated files a release ships."""
+    from ansar_data.build import GENERATED
+
+    marked = [line.split()[0].removeprefix("/").removesuffix("/**")
+              for line in (ROOT / ".gitattributes").read_text().splitlines()
+              if line.strip() and not line.startswith("#")]
+    assert marked == list(GENERATED)
+    assert all(line.endswith(" linguist-generated=true") for line in (ROOT / ".gitattributes").read_text().splitlines()
+               if line.strip() and not line.startswith("#"))

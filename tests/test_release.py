@@ -29,12 +29,10 @@ from ansar_data.release import (
     release,
     render_diff,
     stamp_texts,
-    unrecorded,
     version_key,
 )
-from helpers import PACKAGE_PARTS, ROOT, copy_repo, snapshot
+from helpers import PACKAGE_PARTS, REPO_FILES, ROOT, copy_repo, snapshot
 
-REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", ".gitignore")
 TODAY = datetime.date(2026, 11, 21)
 
 
@@ -215,7 +213,6 @@ def test_the_changelog_records_releases():
     recorded = record_release(text, "0.2.0", "p-0.2.0.zip", "c" * 64)
     assert "## [0.2.0] - 2026-12-01\n\nArchive: `p-0.2.0.zip`, sha256\n`" + "c" * 64 + "`.\n\n- y" in recorded
     assert recorded_releases(recorded) == {"0.2.0": "c" * 64}
-    assert unrecorded(recorded, "0.2.0") == text
     assert recorded_releases((ROOT / "CHANGELOG.md").read_text())["0.1.0"].startswith("fa4b71e3")
 
 
@@ -276,7 +273,7 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
     steps = []
     first = release(repo, "9.0.0", TODAY, on_step=lambda label, seconds: steps.append(label))
     assert steps == ["validate", "read inputs", "build tables", "render", "diff against the previous release",
-                     "exports", "archive", "write"]
+                     "data changelog", "exports", "archive", "write"]
     meta = yaml.safe_load((repo / "metadata" / "package.yaml").read_text())
     assert (meta["version"], str(meta["released"])) == ("9.0.0", "2026-11-21")
     assert json.loads((repo / "datapackage.json").read_text())["version"] == "9.0.0"
@@ -289,8 +286,17 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
     last = max(recorded_releases((repo / "CHANGELOG.md").read_text()).keys() - {"9.0.0"}, key=version_key)
     assert f"## Changes in the data since {last}" in notes  # found from the CHANGELOG's record, no tag
     with zipfile.ZipFile(first.archive) as zf:
-        inside = zf.read("al-ansar-iraq-9.0.0/CHANGELOG.md").decode()
-    assert inside == unrecorded((repo / "CHANGELOG.md").read_text(), "9.0.0") != (repo / "CHANGELOG.md").read_text()
+        names, changes = zf.namelist(), zf.read("al-ansar-iraq-9.0.0/CHANGES.md").decode()
+    assert "al-ansar-iraq-9.0.0/CHANGELOG.md" not in names and "al-ansar-iraq-9.0.0/LICENSE" not in names
+    # the data changelog: this release's breaking column changes and record diff, then each earlier
+    # release against the one before it, summarised; none of the development notes
+    assert "## 9.0.0 (2026-11-21)\n\n### Breaking\n" in changes
+    assert "`evidence.table`, `inferences.table`, `disagreements.table` -> `record_table`" in changes
+    assert f"### Changes in the data since {last}\n" in changes
+    history = changes.split(f"\n## {last} (")[1]
+    assert "### Changes in the data since 0.1.0\n" in history and "  - changed `" not in history
+    assert "\n## 0.1.0 (2026-11-21)\n\n### Data in this first release (every record is new)\n" in history
+    assert "### Added" not in changes and "pytest" not in changes
 
     assert (repo / "releases" / "9.0.0.SHA256SUMS").read_bytes() == zipfile.ZipFile(first.archive).read(
         "al-ansar-iraq-9.0.0/SHA256SUMS")  # the per-file sums verify reads

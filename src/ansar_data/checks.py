@@ -19,13 +19,12 @@ import jsonschema_rs
 from .descriptor import PACKAGE_PROFILE, package_metadata, table_resources
 from .package import Loaded, Package, Problem, safe_path
 from .provenance import supports, why_not
-from .rules import HIDDEN_RE, MAX_CELL_CHARS, cell_problem, row_findings, unicode_problem
+from .rules import HIDDEN_RE, INJECTION, MAX_CELL_CHARS, cell_problem, row_findings, unicode_problem
 from .schema import INT_MAX, INT_MIN, TYPES, json_schema, table_schema
 from .tables_io import cell
 from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-INJECTION = ("=", "+", "-", "@")
 
 
 @cache

@@ -85,8 +85,7 @@ def citation_cff(meta: dict[str, Any], sources: list[Source]) -> str:
                         "collection-title": "Wikipedia, The Free Encyclopedia",
                         "license": s.license, **revision_fields(s)} for s in sources],
     })
-    header = "# Generated from metadata/package.yaml by the build; do not edit by hand.\n"
-    return header + yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=88)
+    return yaml.safe_dump(cff, sort_keys=False, allow_unicode=True, width=88)
 
 
 def revision_fields(source: Source) -> dict[str, Any]:
@@ -236,7 +235,5 @@ def citation_md(meta: dict[str, Any]) -> str:
     """docs/citation.md: how to cite this version, as BibTeX and APA."""
     return "\n".join([
         "# How to cite", "",
-        "Generated from `metadata/package.yaml` by the build; do not edit by hand. "
-        "Cite the exact version you used; `CITATION.cff`, `.zenodo.json` and `dataset.jsonld` "
-        "carry the same version.", "",
+        "Cite the exact version you used; `CITATION.cff` and `dataset.jsonld` carry the same version.", "",
         "BibTeX:", "", "```bibtex", bibtex(meta), "```", "", "APA:", "", apa(meta), ""])

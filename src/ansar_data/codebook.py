@@ -12,7 +12,7 @@ from .registry import RULES
 from .schema import CONSTRAINT_KEYS, Spec
 from .tables_io import cell
 
-INTRO = ("Generated from `metadata/tables.yaml` by the build; do not edit by hand. "
+INTRO = ("Generated from `metadata/tables.yaml`. "
          "Empty CSV cells and JSON `null` mean the value is not given.")
 
 

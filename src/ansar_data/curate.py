@@ -42,6 +42,7 @@ from .rules import (
     quoted_sources,
     row_findings,
     row_sources,
+    text_problem,
     unicode_problem,
 )
 from .schema import TYPES, Spec, Table
@@ -125,6 +126,8 @@ def read_inputs(table: Table, rec: Any, loc: Loc, vocab: dict[str, set[str]],
                 raise loc.fail(where + f["name"], f"{problem}: the codebook's Unicode policy refuses it")
             if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
                 raise loc.fail(where + f["name"], NOT_NFC)
+            if f["type"] == "string" and (problem := text_problem(value)):
+                raise loc.fail(where + f["name"], problem)
             if f.get("vocabulary") and value not in vocab[f["vocabulary"]]:
                 raise loc.fail(where + f["name"], f"{value!r} is not a term of the "
                                                   f"{f['vocabulary']!r} vocabulary")

@@ -21,6 +21,7 @@ def _table_rows(spec: Spec, tables: dict[str, list[dict[str, Any]]], downloads: 
 def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, Any]]],
            downloads: list[Download]) -> str:
     name, version = meta["name"], meta["version"]
+    repository = f" ({meta['repository']})" if meta.get("repository") else ""
     released = citation.release_status(meta)
     example = "events" if "events" in tables else spec.tables[0].name
     listed = {d for t in spec.tables for _, d in citation.table_files(t.name, downloads)}
@@ -31,7 +32,7 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
 {' '.join(meta['description'].split())}
 
 Version {version}{released}. Data licensed {citation.license_label(meta)}
-([LICENSE-DATA.md](LICENSE-DATA.md)); code under [LICENSE](LICENSE).
+([LICENSE-DATA.md](LICENSE-DATA.md)).
 {' '.join(meta['attribution'].split())}
 
 This folder is the release archive `{citation.archive_name(meta)}.zip`, unzipped. Open
@@ -53,8 +54,8 @@ The whole package:
 - [`docs/codebook.md`](docs/codebook.md): every field and vocabulary term
 - [`docs/citation.md`](docs/citation.md), [`CITATION.cff`](CITATION.cff) and
   [`dataset.jsonld`](dataset.jsonld): how to cite this version
-- [`CHANGELOG.md`](CHANGELOG.md) and [`RELEASE_NOTES.md`](RELEASE_NOTES.md): what changed,
-  record by record since the previous release
+- [`CHANGES.md`](CHANGES.md): what changed in the data, release by release: columns
+  renamed or re-meant, and records added, removed or changed
 - [`sources/`](sources/sources.yaml): the source articles, byte for byte, with their URLs
 - [`schemas/`](schemas/{example}.tableschema.json): a Table Schema and a JSON Schema per table
 - [`docs/figures/`](docs/figures/timeline.svg): the figures, as SVG and PNG
@@ -103,8 +104,8 @@ Croissant: `mlcroissant.Dataset("croissant.json").records("{example}")`.
 - Every file against its checksum, in this folder: `sha256sum -c SHA256SUMS`.
 - The package against its schemas: `frictionless validate datapackage.json`.
 - Every check, including that each value is what its quoted evidence says: with the
-  source repository at version {version} installed, run `python validate.py FOLDER` on
-  this folder. It answers "is it well-formed and internally consistent?".
+  source repository{repository} at version {version} installed, run `python validate.py FOLDER`
+  on this folder. It answers "is it well-formed and internally consistent?".
 - Whether this folder is exactly the release and not an edited copy, which can be both
   (a relation's kind changed by hand still validates): from the source repository, run
   `ansar-data verify FOLDER`. It answers "is it the release?", comparing every file with

@@ -61,10 +61,11 @@ from .validate import MAX_PER_CHECK, validate_package
 from .yamlfile import check_shape, parse_yaml
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-# What a user downloads, beside the generated README, CHANGELOG, release notes and
-# SHA256SUMS: the data with everything needed to read, cite and re-validate it.
+# What a user downloads, beside the generated README, data changelog (CHANGES.md) and
+# SHA256SUMS: the data with everything needed to read, cite and re-validate it, and
+# nothing addressed to maintainers (no code licence, no development CHANGELOG).
 # metadata/package.yaml too: validate.py checks the descriptor's metadata against it.
-ARCHIVE_FILES = ("LICENSE", "LICENSE-DATA.md", "CITATION.cff", "datapackage.json", "croissant.json",
+ARCHIVE_FILES = ("LICENSE-DATA.md", "LICENSES/CC-BY-SA-4.0.txt", "CITATION.cff", "datapackage.json", "croissant.json",
                  "annotations.jsonld",
                  "dataset.jsonld", "docs/codebook.md", "docs/citation.md", "metadata/package.yaml",
                  "metadata/tables.yaml", "metadata/infobox_keys.yaml")
@@ -161,17 +162,6 @@ def record_release(changelog: str, version: str, archive: str, digest: str) -> s
     if heading is None:
         raise ReleaseRefused(f"CHANGELOG.md has no section '## [{version}]'")
     return changelog[:heading.end()] + f"Archive: `{archive}`, sha256\n`{digest}`.\n\n" + changelog[heading.end():]
-
-
-def unrecorded(changelog: str, version: str) -> str:
-    """The CHANGELOG as it was before the release of version recorded its sha256: what
-    the archive holds, so that rebuilding after the record gives the same bytes."""
-    heading = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n\n?", changelog, re.M)
-    if heading is None:
-        return changelog
-    rest = changelog[heading.end():]
-    found = RECORD.match(rest)
-    return changelog[:heading.end()] + rest[found.end():] if found else changelog
 
 
 def _round_trip() -> Any:
@@ -280,7 +270,7 @@ def archive_entries(root: Path, staged: dict[str, bytes]) -> list[tuple[str, byt
             entries[rel] = read_regular(root / rel, MAX_ARCHIVED_BYTES, inside=root)
         except FileRefused as exc:
             raise ReleaseRefused(f"{rel} cannot go into the archive: {exc.reason}") from exc
-    entries.update({rel: staged[rel] for rel in ("README.md", "CHANGELOG.md", "RELEASE_NOTES.md") if rel in staged})
+    entries.update({rel: staged[rel] for rel in ("README.md", "CHANGES.md") if rel in staged})
     entries.update({rel: data for rel, data in staged.items() if rel.startswith(tuple(f + "/" for f in ARCHIVE_DIRS))})
     entries["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {rel}\n"
                                     for rel, data in sorted(entries.items())).encode()
@@ -341,7 +331,7 @@ def render_diff(diffs: list[TableDiff], previous: str | None, limit: int = 50) -
         if d.columns_added or d.columns_removed:
             lines.append(f"  - columns added: {', '.join(d.columns_added) or 'none'}; removed: "
                          f"{', '.join(d.columns_removed) or 'none'}")
-        if previous:
+        if previous and limit:
             for label, keys in (("added", d.added), ("removed", d.removed)):
                 lines += [f"  - {label}: `{k}`" for k in keys[:limit]]
             lines += [f"  - changed `{c.key}` {c.field}: {c.old!r} -> {c.new!r}" for c in d.changed[:limit]]
@@ -349,6 +339,34 @@ def render_diff(diffs: list[TableDiff], previous: str | None, limit: int = 50) -
             if hidden:
                 lines.append(f"  - ... and {hidden} more")
     return "\n".join(lines) + "\n"
+
+
+def breaking(section: str) -> str:
+    """The '### Breaking' part of a CHANGELOG section: the columns renamed or re-meant,
+    with their replacements, that a data user must act on."""
+    found = re.search(r"^### Breaking[ \t]*\n(.*?)(?=^### |\Z)", section, re.M | re.S)
+    return found[1].strip() if found else ""
+
+
+def release_date(changelog: str, version: str) -> str | None:
+    found = re.search(rf"^## \[{re.escape(version)}\](?:\[[^\]\n]*\])? - (\d{{4}}-\d{{2}}-\d{{2}})", changelog, re.M)
+    return found[1] if found else None
+
+
+def data_changes(entries: list[tuple[str, str, str]]) -> str:
+    """CHANGES.md, the archive's changelog of the data, from (title, CHANGELOG section,
+    rendered diff) per release, newest first: each release's breaking column changes and
+    its record-level diff, without the development notes on code, tests and CI."""
+    lines = ["# Changes in the data", "",
+             "What changed in the tables, newest release first: columns renamed or re-meant (under",
+             "\"Breaking\", with what replaces them), then the records added, removed or changed, each",
+             "named by its table's primary key.", ""]
+    for title, section, diff in entries:
+        lines += [f"## {title}", ""]
+        if text := breaking(section):
+            lines += ["### Breaking", "", text, ""]
+        lines += [re.sub(r"^## ", "### ", diff.strip(), count=1), ""]
+    return "\n".join(lines)
 
 
 def _git(root: Path, *args: str) -> str:
@@ -412,14 +430,37 @@ def assemble(root: Path, inputs: Inputs, tables: dict[str, list[dict[str, Any]]]
         "Unreleased changes, not a release:\n\n" + (sections.get("Unreleased") or "(none)"))
     body = RECORD.sub("", body + "\n\n").strip()
     previous = previous_release(changelog, version, inclusive=not is_release)
+    recorded = recorded_releases(changelog)
+    earlier = sorted((v for v in recorded if previous and version_key(v) <= version_key(previous)),
+                     key=version_key, reverse=True)
+    at_release: dict[str, dict[str, tuple[list[str], list[dict]]]] = {}
+
+    def tables_at(release: str | None) -> dict[str, tuple[list[str], list[dict]]]:
+        if release is None:
+            return {}
+        if release not in at_release:
+            old_files = files_at(root, release_commit(root, recorded[release]))
+            at_release[release] = read_tables(old_files, json.loads(old_files["datapackage.json"]))
+        return at_release[release]
 
     def diff() -> str:
-        old = {}
-        if previous:
-            old_files = files_at(root, release_commit(root, recorded_releases(changelog)[previous]))
-            old = read_tables(old_files, json.loads(old_files["datapackage.json"]))
-        return render_diff(diff_packages(old, read_tables(files, json.loads(files["datapackage.json"]))), previous)
+        current = read_tables(files, json.loads(files["datapackage.json"]))
+        return render_diff(diff_packages(tables_at(previous), current), previous)
+
+    def history() -> list[tuple[str, str, str]]:
+        """Each earlier release against the one before it, summarised per table."""
+        out = []
+        for i, v in enumerate(earlier):
+            before = earlier[i + 1] if i + 1 < len(earlier) else None
+            date = release_date(changelog, v)
+            out.append((f"{v}" + (f" ({date})" if date else ""), sections.get(v, ""),
+                        render_diff(diff_packages(tables_at(before), tables_at(v)), before, limit=0)))
+        return out
     changes = _timed(on_step, "diff against the previous release", diff)
+    title = f"{version} ({meta['released']})" if is_release and meta.get("released") else (
+        version if is_release else f"{version} (a development build, not a release)")
+    data_changelog = data_changes([(title, sections[version] if is_release else sections.get("Unreleased") or "",
+                                    changes), *_timed(on_step, "data changelog", history)])
     with tempfile.TemporaryDirectory(prefix="ansar-dist-") as scratch:  # outside the tree
         exports = Path(scratch) / "exports"
         _timed(on_step, "exports", lambda: write_exports(exports, inputs.spec, tables, meta))
@@ -430,7 +471,7 @@ def assemble(root: Path, inputs: Inputs, tables: dict[str, list[dict[str, Any]]]
     resources = json.loads(files["datapackage.json"])["resources"]
     inside = {"README.md": readme.render(meta, inputs.spec, tables,
                                          citation.downloads(meta, resources, export_files(inputs.spec, meta))),
-              "CHANGELOG.md": unrecorded(changelog, version), "RELEASE_NOTES.md": notes}
+              "CHANGES.md": data_changelog}
     when = datetime.date.fromisoformat(str(meta["released"])) if meta.get("released") else datetime.date(1980, 1, 1)
     archive_bytes = _timed(on_step, "archive", lambda: build_zip(root, {**staged, **{
         k: v.encode("utf-8") for k, v in inside.items()}}, name, when))

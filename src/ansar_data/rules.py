@@ -58,6 +58,24 @@ def cell_problem(value: Any) -> str | None:
     return None
 
 
+# What a spreadsheet reads as the start of a formula in a text cell.
+INJECTION = ("=", "+", "-", "@")
+
+
+def text_problem(value: str) -> str | None:
+    """Why a text value cannot be a string cell (the validator's cell-whitespace and
+    csv-injection), or None: the build refuses at the input what the validator refuses.
+    Empty text is refused too: an empty cell means "not given", which a curator says by
+    leaving the key out."""
+    if value == "":
+        return "empty text; leave the key out where the sources do not say"
+    if value != value.strip():
+        return "leading or trailing white space"
+    if value.startswith(INJECTION):
+        return f"starts with {value[0]!r}, which a spreadsheet would run as a formula"
+    return None
+
+
 def _arabic_letter(char: str) -> bool:
     return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith("ARABIC")
 
