@@ -51,6 +51,14 @@ CASES = [
     ("duplicate-source-id", "sources/sources.yaml",
      lambda s: s.replace("- id: pasht-ashan-massacre", "- id: al-ansar-iraq", 1),
      "sources/sources.yaml: record 1: field 'id': 'al-ansar-iraq' is used twice"),
+    # found by the input fuzz test: a padded title built a cell that validate.py refused
+    ("padded-source-title", "sources/sources.yaml",
+     lambda s: s.replace("title: Pasht Ashan massacre", "title: ' Pasht Ashan massacre'", 1),
+     "sources/sources.yaml: record 1: field 'title': leading or trailing white space"),
+    ("control-in-source-title", "sources/sources.yaml",
+     lambda s: s.replace("title: Pasht Ashan massacre", 'title: "Pasht Ashan\\x1bmassacre"', 1),
+     "sources/sources.yaml: record 1: field 'title': U+001B control character at character 11: the codebook's "
+     "Unicode policy refuses it"),
     ("source-outside-folder", "sources/sources.yaml",
      lambda s: s.replace("file: al-ansar-iraq.txt", "file: ../outside.txt", 1),
      "sources/sources.yaml: record 0: field 'file': '../outside.txt' does not match"),

@@ -35,6 +35,7 @@ from typing import Any
 from .errors import InputError, SpecError
 from .provenance import supports, why_not
 from .rules import (
+    NOT_NFC,
     Finding,
     cell_problem,
     declared_findings,
@@ -43,15 +44,12 @@ from .rules import (
     row_findings,
     row_sources,
     text_problem,
-    unicode_problem,
 )
 from .schema import TYPES, Spec, Table
 from .values import edtf_bounds, edtf_precision, parse_count, parse_duration, time_bounds
 from .yamlfile import read_yaml
 
 Rows = list[dict[str, Any]]
-NOT_NFC = ("not in Unicode NFC form (a letter and its accent written as two characters); write it composed, "
-           "as the package's files are")
 
 
 @dataclass(frozen=True)
@@ -122,11 +120,7 @@ def read_inputs(table: Table, rec: Any, loc: Loc, vocab: dict[str, set[str]],
             if (problem := cell_problem(value)) is not None:
                 raise loc.fail(where + f["name"], problem)
             _check_pattern(loc, where, f, value)
-            if isinstance(value, str) and (problem := unicode_problem(value, f.get("unicode") == "arabic-zwnj")):
-                raise loc.fail(where + f["name"], f"{problem}: the codebook's Unicode policy refuses it")
-            if isinstance(value, str) and not unicodedata.is_normalized("NFC", value):
-                raise loc.fail(where + f["name"], NOT_NFC)
-            if f["type"] == "string" and (problem := text_problem(value)):
+            if isinstance(value, str) and (problem := text_problem(value, f.get("unicode") == "arabic-zwnj")):
                 raise loc.fail(where + f["name"], problem)
             if f.get("vocabulary") and value not in vocab[f["vocabulary"]]:
                 raise loc.fail(where + f["name"], f"{value!r} is not a term of the "

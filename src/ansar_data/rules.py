@@ -62,13 +62,23 @@ def cell_problem(value: Any) -> str | None:
 INJECTION = ("=", "+", "-", "@")
 
 
-def text_problem(value: str) -> str | None:
-    """Why a text value cannot be a string cell (the validator's cell-whitespace and
-    csv-injection), or None: the build refuses at the input what the validator refuses.
-    Empty text is refused too: an empty cell means "not given", which a curator says by
-    leaving the key out."""
+NOT_NFC = ("not in Unicode NFC form (a letter and its accent written as two characters); write it composed, "
+           "as the package's files are")
+
+
+def text_problem(value: str, allow_zwnj: bool = False) -> str | None:
+    """Why a text value cannot be a string cell (the validator's cell-limit,
+    cell-control, cell-unicode, file-nfc, cell-whitespace and csv-injection), or None:
+    the build refuses at the input what the validator refuses. Empty text is refused
+    too: an empty cell means "not given", which a curator says by leaving the key out."""
     if value == "":
         return "empty text; leave the key out where the sources do not say"
+    if (problem := cell_problem(value)) is not None:
+        return problem
+    if (problem := unicode_problem(value, allow_zwnj)) is not None:
+        return f"{problem}: the codebook's Unicode policy refuses it"
+    if not unicodedata.is_normalized("NFC", value):
+        return NOT_NFC
     if value != value.strip():
         return "leading or trailing white space"
     if value.startswith(INJECTION):

@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import InputError
 from .files import MAX_TEXT_BYTES
+from .rules import text_problem
 from .yamlfile import read_input, read_yaml
 
 REQUIRED = ("id", "file", "title", "url", "language", "license", "sha256")
@@ -44,6 +45,9 @@ def read_index(folder: Path) -> list[dict[str, str]]:
     entries = read_yaml(meta_path, shape="sources")  # `file` is a plain name: no path leaves the folder
     seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
+        for key, value in entry.items():  # each becomes a cell of the sources table
+            if isinstance(value, str) and (problem := text_problem(value)):
+                raise InputError(str(meta_path), f"record {number - 1}", key, problem)
         if entry["id"] in seen:
             raise InputError(str(meta_path), f"record {number - 1}", "id", f"{entry['id']!r} is used twice")
         seen.add(entry["id"])
