@@ -112,7 +112,7 @@ def test_the_program_names_itself(command, prog):
     (["build"], "sources/sources.yaml: whole file: no such file"),
     (["check"], "sources/sources.yaml: whole file: no such file"),
     (["validate"], "no datapackage.json in"),
-    (["dist"], "CHANGELOG.md: No such file or directory"),
+    (["dist"], "CHANGELOG.md: no such file"),
     (["release", "9.0.0"], "a release runs in a git checkout of the repository"),
     (["verify", "."], "no readable datapackage.json to say which release it is"),
     (["refresh", "al-ansar-iraq", "afile"], "sources/sources.yaml: whole file: no such file"),
@@ -134,3 +134,16 @@ def test_every_command_anywhere_is_one_line_and_exit_2(tmp_path, args, message):
 def test_validate_datapackage_json_means_its_folder(capsys):
     code, out, _ = run_main(capsys, "validate", ROOT / "datapackage.json")
     assert code == 0 and out.startswith("VALID")
+
+
+@pytest.mark.parametrize("args", [["dist"], ["verify", "pkg", "--release", "1.0.0"]])
+def test_a_fifo_for_the_changelog_is_refused_not_waited_on(tmp_path, args):
+    """The release commands read the repository's files through files.read_regular too."""
+    import os
+
+    os.mkfifo(tmp_path / "CHANGELOG.md")
+    (tmp_path / "pkg").mkdir()
+    result = subprocess.run([sys.executable, "-m", "ansar_data", *args, "--root", str(tmp_path)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "CHANGELOG.md: is a FIFO, not a regular file" in result.stderr, result.stderr

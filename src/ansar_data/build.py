@@ -23,8 +23,9 @@ from .citation import data_swhid
 from .descriptor import package_metadata, table_resources
 from .docs import render_docs
 from .errors import InputError
-from .files import MAX_TEXT_BYTES
+from .files import MAX_TEXT_BYTES, FileRefused, read_regular
 from .outputs import write_outputs, writing
+from .package import MAX_RESOURCE_BYTES
 from .parse import Article, parse_article
 from .rules import cell_problem
 from .schema import Spec, json_schema, load_spec, table_schema
@@ -178,16 +179,18 @@ def render(inputs: Inputs, tables: Tables | None = None, docs: bool = True,
 def previous_files(root: Path) -> Callable[[str], bytes | None]:
     """What a generated path holds now, for reusing figures whose inputs did not change."""
     def read(rel: str) -> bytes | None:
-        path = root / rel
-        return path.read_bytes() if path.is_file() else None
+        try:
+            return read_regular(root / rel, MAX_RESOURCE_BYTES, inside=root)
+        except FileRefused:  # absent, a link out, a FIFO, too large: made anew
+            return None
     return read
 
 
 def stale_files(root: Path, files: dict[str, bytes]) -> list[str]:
     """Generated paths whose committed bytes differ from a fresh build, or that the
     build would not produce."""
-    stale = [p for p, content in files.items()
-             if not (root / p).is_file() or (root / p).read_bytes() != content]
+    now = previous_files(root)
+    stale = [p for p, content in files.items() if now(p) != content]
     for top in GENERATED:
         if (root / top).is_dir():
             for path in sorted((root / top).rglob("*")):

@@ -199,7 +199,7 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
         res.data = read_regular(path, MAX_RESOURCE_BYTES, inside=package_dir)
         res.size, res.sha256 = len(res.data), hashlib.sha256(res.data).hexdigest()
     except FileRefused as exc:
-        if not path.is_file() or path.stat().st_size <= MAX_RESOURCE_BYTES:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size <= MAX_RESOURCE_BYTES:
             res.refused = exc.reason
             return res
         # too large to read: hashed as it streams by, nothing else checked

@@ -237,7 +237,7 @@ def refresh(root: Path, source_id: str, new_file: Path, revision: int | None = N
 
     from .build import build, build_tables, load_inputs
     from .errors import InputError
-    from .files import MAX_TEXT_BYTES
+    from .files import MAX_TEXT_BYTES, MAX_YAML_BYTES
     from .sources import INDEX, read_index, source_path
     from .yamlfile import read_input
 
@@ -257,7 +257,8 @@ def refresh(root: Path, source_id: str, new_file: Path, revision: int | None = N
     if not review.takes:
         return review
     index_path = root / "sources" / INDEX
-    index_text = stamped_index(index_path.read_text(encoding="utf-8"), source_id, data, revision, retrieved)
+    old_index = read_input(index_path, MAX_YAML_BYTES)
+    index_text = stamped_index(old_index.decode("utf-8"), source_id, data, revision, retrieved)
     target = source_path(root / "sources", entries[source_id])
     # try it on a copy first: the real inputs change only if the new revision builds
     with tempfile.TemporaryDirectory(prefix="ansar-refresh-") as scratch:
@@ -267,7 +268,7 @@ def refresh(root: Path, source_id: str, new_file: Path, revision: int | None = N
         (trial / "sources" / target.name).write_bytes(data)
         (trial / "sources" / INDEX).write_text(index_text, encoding="utf-8")
         build_tables(load_inputs(trial))
-    old_bytes, old_index = target.read_bytes(), index_path.read_bytes()
+    old_bytes = read_input(target, MAX_TEXT_BYTES)
     target.write_bytes(data)
     index_path.write_text(index_text, encoding="utf-8")
     try:

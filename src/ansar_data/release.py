@@ -54,7 +54,7 @@ from .build import (
 )
 from .errors import InputError
 from .exports import export_files, write_exports
-from .files import FileRefused, read_regular
+from .files import MAX_YAML_BYTES, FileRefused, read_regular, read_text
 from .outputs import write_outputs, writing
 from .tables_io import deterministic_zip, read_csv_records
 from .validate import MAX_PER_CHECK, validate_package
@@ -111,6 +111,12 @@ class Dist:
     sums: Path
     notes: Path
     sha256: str
+
+
+def repo_text(root: Path, rel: str) -> str:
+    """A text file of the repository that a release reads (CHANGELOG.md, package.yaml,
+    pyproject.toml, a SHA256SUMS): a regular file inside it, of bounded size."""
+    return read_text(root / rel, MAX_YAML_BYTES, inside=root)
 
 
 def sums_path(version: str) -> str:
@@ -507,7 +513,7 @@ def dist(root: Path, on_step: Step = _quiet) -> Dist:
     tree that is not exactly a recorded release, every version field of the archive,
     and its name, carry a development version, and nothing in it says "released"."""
     with writing(root, OWNED) as lock:
-        changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+        changelog = repo_text(root, "CHANGELOG.md")
         inputs = _timed(on_step, "read inputs", lambda: load_inputs(root))
         dev = development_version(root, str(inputs.package["version"]), changelog)
         if dev is not None:
@@ -516,7 +522,7 @@ def dist(root: Path, on_step: Step = _quiet) -> Dist:
         files = _timed(on_step, "render", lambda: render(inputs, tables, previous=previous_files(root)))
         if dev is not None:  # the archive's own package.yaml says what its descriptor says
             files["metadata/package.yaml"] = stamp_package_yaml(
-                (root / "metadata/package.yaml").read_text(encoding="utf-8"), dev, None).encode("utf-8")
+                repo_text(root, "metadata/package.yaml"), dev, None).encode("utf-8")
         staged, digest = assemble(root, inputs, tables, files, changelog, on_step)
         distributed = {k: v for k, v in staged.items() if k.startswith(("exports/", "dist/"))}
         _timed(on_step, "write", lambda: write_outputs(root, distributed, DISTRIBUTED, owned=OWNED, lock=lock))
@@ -546,10 +552,10 @@ def prepare_release(root: Path, version: str, today: datetime.date,
     check_release_date(today.isoformat(), "today's date")
     if _git(root, "status", "--porcelain"):
         raise ReleaseRefused("the git tree has uncommitted changes; commit or stash them first")
-    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    changelog = repo_text(root, "CHANGELOG.md")
     check_changelog(changelog)
     # the version and date as they will be stamped, before anything slow or written
-    stamp_texts({rel: (root / rel).read_text(encoding="utf-8") for rel in STAMPED}, version, today)
+    stamp_texts({rel: repo_text(root, rel) for rel in STAMPED}, version, today)
     sections, recorded = changelog_sections(changelog), recorded_releases(changelog)
     if version not in sections:
         raise ReleaseRefused(f"CHANGELOG.md has no section '## [{version}]'")
@@ -561,7 +567,7 @@ def prepare_release(root: Path, version: str, today: datetime.date,
         raise ReleaseRefused(f"{version} is not above the last release, {last}, that CHANGELOG.md records")
     if last and version not in recorded and version_key(version) == version_key(last):
         raise ReleaseRefused(f"{version} is already released")
-    current = str(parse_yaml((root / "metadata/package.yaml").read_text(encoding="utf-8"),
+    current = str(parse_yaml(repo_text(root, "metadata/package.yaml"),
                              "metadata/package.yaml").get("version"))
     if version in recorded and current != version:
         # a recorded release is rebuilt only from its own stamped tree; any other tree
@@ -573,7 +579,7 @@ def prepare_release(root: Path, version: str, today: datetime.date,
         raise ReleaseRefused("the package does not validate:\n" + report.human())
 
     # Everything that can fail, without touching the tree.
-    stamped = stamp_texts({rel: (root / rel).read_text(encoding="utf-8") for rel in STAMPED}, version, today)
+    stamped = stamp_texts({rel: repo_text(root, rel) for rel in STAMPED}, version, today)
     meta = parse_yaml(stamped["metadata/package.yaml"], "metadata/package.yaml")
     inputs = _timed(on_step, "read inputs", lambda: load_inputs(root, package=meta))
     tables = _timed(on_step, "build tables", lambda: build_tables(inputs))

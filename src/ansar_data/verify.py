@@ -22,6 +22,7 @@ from .release import (
     read_tables,
     recorded_releases,
     release_commit,
+    repo_text,
     sums_path,
 )
 from .tables_io import load_json
@@ -96,7 +97,7 @@ def verify(folder: Path, root: Path, version: str | None = None) -> Verdict:
     if not folder.is_dir():
         raise ReleaseCannotRun(f"{folder} is not a folder: unzip the release archive and name its folder")
     version = version or release_of(folder)
-    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    changelog = repo_text(root, "CHANGELOG.md")
     recorded = recorded_releases(changelog)
     if version not in recorded:
         raise ReleaseCannotRun(f"CHANGELOG.md records no release {version} (recorded: "
@@ -104,7 +105,7 @@ def verify(folder: Path, root: Path, version: str | None = None) -> Verdict:
     sums_file = root / sums_path(version)
     if not sums_file.is_file():
         raise ReleaseCannotRun(f"{sums_file} is missing: the per-file sums of {version} are not in this repository")
-    sums_text = sums_file.read_text(encoding="utf-8")
+    sums_text = repo_text(root, sums_path(version))
     sums = {**parse_sums(sums_text), "SHA256SUMS": hashlib.sha256(sums_text.encode()).hexdigest()}
     found = _folder_files(folder)
     verdict = Verdict(version, len(sums))
