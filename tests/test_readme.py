@@ -44,3 +44,17 @@ def test_gitattributes_marks_exactly_what_the_build_writes():
     assert marked == list(GENERATED)
     assert all(line.endswith(" linguist-generated=true") for line in (ROOT / ".gitattributes").read_text().splitlines()
                if line.strip() and not line.startswith("#"))
+
+
+def test_the_readme_timing_table_is_the_one_timing_py_wrote():
+    import csv
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from timing import markdown_table
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    with (ROOT / "benchmarks" / "results" / "timing.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert markdown_table(rows) in README
