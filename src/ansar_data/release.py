@@ -132,7 +132,7 @@ def version_key(version: str) -> tuple[int, ...]:
 # A version heading of Keep a Changelog 1.1.0: "## [Unreleased]", "## [1.0.0] - 2017-06-20",
 # optionally " [YANKED]"; a link reference may follow the name ("## [1.0.0][1.0.0]").
 HEADING = re.compile(r"^## \[(?P<name>Unreleased|\d+\.\d+\.\d+)\](?:\[[^\]\n]*\])?"
-                     r"(?: - \d{4}-\d{2}-\d{2})?(?: \[YANKED\])?[ \t]*$", re.M)
+                     r"(?: - (?P<date>\d{4}-\d{2}-\d{2}))?(?: \[YANKED\])?[ \t]*$", re.M)
 
 
 def check_changelog(changelog: str) -> None:
@@ -355,8 +355,8 @@ def breaking(section: str) -> str:
 
 
 def release_date(changelog: str, version: str) -> str | None:
-    found = re.search(rf"^## \[{re.escape(version)}\](?:\[[^\]\n]*\])? - (\d{{4}}-\d{{2}}-\d{{2}})", changelog, re.M)
-    return found[1] if found else None
+    """The date a CHANGELOG heading gives a version, if any."""
+    return next((m["date"] for m in HEADING.finditer(changelog) if m["name"] == version), None)
 
 
 def data_changes(entries: list[tuple[str, str, str]]) -> str:
