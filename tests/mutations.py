@@ -59,7 +59,7 @@ def write_csv(path: Path, rows: list[list[str]]) -> None:
 
 
 def edit_cell(rel: str, row: int, column: str, change: Callable[[str], str]) -> Callable[[Path], None]:
-    """row is a frictionless row number: 2 is the first record."""
+    """row counts the header as row 1: 2 is the first record."""
     def apply(pkg: Path) -> None:
         rows = read_csv(pkg / rel)
         col = rows[0].index(column)
@@ -241,7 +241,7 @@ def add_keys_and_terms(root: Path, descriptor: dict, tables: dict[str, Table], a
                     rows[i - 1][header.index(k)] = prev[k]
                 return rows
             items.append(Mutant("duplicate-primary-key", f"{t.name} row {i}", edit_rows(_csv(t.name), dup),
-                                "frictionless/primary-key", t.name, i))
+                                "primary-key", t.name, i, ",".join(pk)))
     add("duplicate-primary-key", items)
 
     # 2. dangling foreign key
@@ -290,7 +290,7 @@ def add_values(root: Path, descriptor: dict, tables: dict[str, Table], add: Add)
     # 5. impossible calendar date
     items = [Mutant("impossible-date", f"events row {i}",
                     edit_cell("data/events.csv", i, "date_end", lambda v: v[:5] + "02-30"),
-                    "frictionless/type-error", "events", i, "date_end")
+                    "cell-type", "events", i, "date_end")
              for i, r in tables["events"].records() if r["date_end"]]
     add("impossible-date", items)
 
@@ -401,8 +401,20 @@ def add_layout(root: Path, descriptor: dict, tables: dict[str, Table], add: Add)
             row = 2 + (len(t.rows) - 2) // 2
             items.append(Mutant("blank-required-cell", f"{t.name}.{f['name']} row {row}",
                                 edit_cell(_csv(t.name), row, f["name"], lambda v: ""),
-                                "frictionless/constraint-error", t.name, row, f["name"]))
+                                "cell-constraint", t.name, row, f["name"]))
     add("blank-required-cell", items)
+
+    # a row one cell short or one cell long, the header as it was
+    items = []
+    for t in tables.values():
+        row = 2 + (len(t.rows) - 2) // 2
+
+        def ragged(rows, row=row, longer=len(items) % 2 == 1):
+            rows[row - 1] = rows[row - 1] + ["x"] if longer else rows[row - 1][:-1]
+            return rows
+        items.append(Mutant("row-width", f"{t.name} row {row}", edit_rows(_csv(t.name), ragged),
+                            "row-width", t.name, row))
+    add("row-width", items)
 
     # 17-19, 24. byte-level damage of whole files
     add("byte-order-mark", [
@@ -524,7 +536,7 @@ def add_limits(tables: dict[str, Table], add: Add) -> None:
     add("integer-not-ascii", [
         Mutant("integer-not-ascii", f"sections {r['source']} {r['ordinal']} {value!r}",
                edit_records("sections", set_where({"source": r["source"], "ordinal": r["ordinal"]}, level=value)),
-               "integer-invalid", "sections", i, "level", ("json-schema", "frictionless/type-error"))
+               "integer-invalid", "sections", i, "level", ("json-schema", "cell-type"))
         for (i, r), value in zip(list(tables["sections"].records())[:3], ["\u0662", "0_2", "9223372036854775808"])])
     add("cell-over-limit", [
         Mutant("cell-over-limit", f"entities {r['id']}",
@@ -534,8 +546,8 @@ def add_limits(tables: dict[str, Table], add: Add) -> None:
     add("cell-past-csv-limit", [
         Mutant("cell-past-csv-limit", f"entities {r['id']}",
                edit_records("entities", set_where({"id": r["id"]}, description="word " * 30000 + "end")),
-               # past the csv module's own field limit where frictionless has not raised it
-               "csv-unreadable", "entities", None, None, ("cell-limit", "frictionless/source-error"))
+               # past the csv module's own field limit
+               "csv-unreadable", "entities", None, None, ("cell-limit",))
         for _, r in list(tables["entities"].records())[:2]])
 
 
@@ -902,7 +914,7 @@ def add_sources_and_dates(root: Path, tables: dict[str, Table], add: Add) -> Non
         d["resources"][n]["bytes"] += 1
     add("wrong-bytes", [
         Mutant("wrong-bytes", r["name"], edit_json("datapackage.json", lambda d, n=n: more_bytes(d, n)),
-               "resource-bytes", r["name"], None, "bytes", ("frictionless/byte-count",)) for n, r in counted])
+               "resource-bytes", r["name"], None, "bytes", ()) for n, r in counted])
     add("json-schema-not-a-schema", [
         Mutant("json-schema-not-a-schema", f"schemas/{t.name}.schema.json",
                edit_json(f"schemas/{t.name}.schema.json", lambda d: d.update(type="nonsense")),
@@ -982,7 +994,7 @@ def add_whole_files(root: Path, descriptor: dict, tables: dict[str, Table], add:
     add("resource-listed-twice", [
         Mutant("resource-listed-twice", f"{r['name']} twice",
                edit_json("datapackage.json", lambda d, n=n: d["resources"].append(dict(d["resources"][n]))),
-               "resource-duplicate", r["name"], None, "name", ("frictionless/*",))
+               "resource-duplicate", r["name"], None, "name", ())
         for n, r in enumerate(resources[:3])])
     edits = {"licenses": lambda d: d.update(licenses=[{"name": "CC0-1.0", "path": "https://creativecommons.org/"
                                                        "publicdomain/zero/1.0/"}]),
@@ -995,7 +1007,7 @@ def add_whole_files(root: Path, descriptor: dict, tables: dict[str, Table], add:
                None, None, key, ()) for key, change in edits.items()])
     add("not-a-regular-file", [
         Mutant("not-a-regular-file", f"{r['path']} as a {kind}", make(r["path"]), "file-refused", r["name"], None,
-               "path", ("frictionless/*",))
+               "path", ())
         for r, (kind, make) in zip(resources[::5], [("FIFO", _fifo), ("folder", _folder)] * 6)])
 
 

@@ -1,10 +1,8 @@
 """The mutation suite: every corruption of the valid package makes the validator report
 the expected error code and location.
 
-Speed: a mutant's copy of the package hard-links the files it does not change, and
-frictionless (about 0.5 s a package) runs only where it is the check a mutant targets,
-plus once for the first mutant of every class, so that each class is also shown to
-be caught by the whole validator, as `validate.py` runs it.
+Speed: a mutant's copy of the package hard-links the files it does not change. Every
+mutant is checked by the whole validator, as `validate.py` runs it.
 """
 
 from __future__ import annotations
@@ -26,28 +24,23 @@ from ansar_data.validate import validate_package
 from helpers import ROOT, copy_repo
 from mutations import MAX_PER_CLASS, PARTS, Mutant, generate
 
-FRICTIONLESS = "check_frictionless"
-
-
 @cache
 def mutants() -> list[Mutant]:
     """Generated once per process (each worker makes its own: mutants hold closures)."""
     return generate(ROOT)
 
 
-def run_mutant(mutant: Mutant, full: bool) -> tuple[int, list[dict]]:
+def run_mutant(mutant: Mutant) -> tuple[int, list[dict]]:
     """Exit code validate.py would give, and the problems, for one corrupted copy."""
-    skip = () if full or mutant.code.startswith("frictionless/") else (FRICTIONLESS,)
     with tempfile.TemporaryDirectory(dir=ROOT / "build" if (ROOT / "build").is_dir() else None) as tmp:
         pkg = copy_repo(Path(tmp) / "pkg", PARTS, link=True)
         mutant.apply(pkg)
-        report = validate_package(pkg, skip=skip)
+        report = validate_package(pkg)
     return (0 if report.valid else 1), [asdict(p) for p in report.problems]
 
 
-def _run(job: tuple[int, bool]) -> tuple[int, int, list[dict]]:
-    index, full = job
-    return (index, *run_mutant(mutants()[index], full))
+def _run(index: int) -> tuple[int, int, list[dict]]:
+    return (index, *run_mutant(mutants()[index]))
 
 
 def _caught(mutant, errors: list[dict]) -> bool:
@@ -68,11 +61,9 @@ def test_every_mutant_is_caught_with_code_and_location(request):
     classes = Counter(m.cls for m in all_mutants)
     assert len(all_mutants) >= 300
     assert len(classes) >= 20
-    first_of_class = {m.cls: i for i, m in reversed(list(enumerate(all_mutants)))}
-    jobs = [(i, i == first_of_class[m.cls]) for i, m in enumerate(all_mutants)]
     (ROOT / "build").mkdir(exist_ok=True)
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = list(pool.map(_run, jobs, chunksize=4))
+        results = list(pool.map(_run, range(len(all_mutants)), chunksize=4))
     missed = []
     for index, code, errors in results:
         mutant = all_mutants[index]
@@ -81,22 +72,21 @@ def test_every_mutant_is_caught_with_code_and_location(request):
             missed.append(f"{mutant.cls} [{mutant.label}]: exit {code}, expected "
                           f"{(mutant.code, mutant.resource, mutant.row, mutant.field)}, got {found}")
     caught = len(all_mutants) - len(missed)
-    full = sum(1 for i, f in jobs if f or all_mutants[i].code.startswith("frictionless/"))
     request.node.user_properties.append(("summary",
         f"mutation suite: {caught}/{len(all_mutants)} mutants caught over {len(classes)} classes "
-        f"({full} by the whole validator, the rest without frictionless): "
+        f"by the whole validator: "
         + ", ".join(f"{c} {n}" for c, n in sorted(classes.items()))))
     assert missed == []
 
 
 def test_unmutated_copy_is_valid():
-    assert run_mutant(Mutant("none", "unchanged", lambda pkg: None, "none"), full=True) == (0, [])
+    assert run_mutant(Mutant("none", "unchanged", lambda pkg: None, "none")) == (0, [])
 
 
 def test_hard_linked_copy_leaves_the_original_alone():
     before = {p: p.read_bytes() for p in (ROOT / "data").glob("*.csv")}
     mutant = next(m for m in mutants() if m.cls == "altered-quote")
-    code, errors = run_mutant(mutant, full=False)
+    code, errors = run_mutant(mutant)
     assert code == 1 and _caught(mutant, errors)
     assert {p: p.read_bytes() for p in (ROOT / "data").glob("*.csv")} == before
 

@@ -64,7 +64,7 @@ def test_human_report_groups_by_resource(repo_copy):
     code, out, _ = run(repo_copy)
     assert code == 1
     assert "\nsections\n" in out
-    assert "[frictionless/primary-key] row 3" in out
+    assert "[primary-key] row 3, field source,ordinal:" in out
 
 
 def test_missing_descriptor_cannot_run(tmp_path):
@@ -111,7 +111,7 @@ def test_malformed_foreign_keys_are_reported_not_raised(repo_copy):
                              {"fields": ["place"], "reference": {"resource": ["entities"], "fields": ["id"]}},
                              {"fields": ["parent"], "reference": {"fields": ["id"]}}]
     path.write_text(json.dumps(schema))
-    report = validate_package(repo_copy, skip=("check_frictionless",))
+    report = validate_package(repo_copy)
     codes = {(p.code, p.resource) for p in report.problems}
     assert ("schema-strict", "events") in codes
     assert not any(code == "foreign-key" for code, _ in codes)  # parent -> events.id holds: "" is the table itself

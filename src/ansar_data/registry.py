@@ -85,12 +85,18 @@ RULES: dict[str, Rule] = _rules(
      "An integer cell is not ASCII digits within the signed 64-bit range."),
     ("cell-unicode", "cells", "validator",
      "A cell holds a character the Unicode policy refuses (bidi controls, zero-width characters, separators)."),
-    ("frictionless/*", "cells", "validator",
-     "frictionless found a type, constraint or primary-key error in a CSV table (the code names its type)."),
+    ("cell-type", "cells", "validator",
+     "A CSV cell is not of its field's type: not a whole number, not true or false, not a date that exists."),
+    ("cell-constraint", "cells", "validator",
+     "A CSV cell breaks its field's constraint: empty where required, not matching its pattern, below its "
+     "minimum or above its maximum."),
+    ("row-width", "cells", "validator", "A CSV row has more or fewer cells than the header."),
     ("json-schema", "cells", "validator", "A JSON twin's record does not pass its JSON Schema."),
     ("twin-mismatch", "cells", "validator", "A JSON twin differs from its CSV."),
 
-    ("unique-key", "rows", "validator", "Two rows share the values of a uniqueKeys entry."),
+    ("primary-key", "rows", "validator", "Two rows share the values of the primary key."),
+    ("unique-key", "rows", "validator",
+     "Two rows share the values of a uniqueKeys entry, or the value of a field that is unique."),
     ("vocabulary", "rows", "validator", "A cell holds a term outside its field's vocabulary."),
     ("range-order", "rows", "validator", "Bounds out of order, e.g. low above high."),
     ("edtf-invalid", "rows", "validator", "An EDTF value cannot be read."),
@@ -146,5 +152,5 @@ RULES: dict[str, Rule] = _rules(
 
 
 def rule_of(code: str) -> Rule | None:
-    """The rule a reported code belongs to (frictionless/<type> to frictionless/*)."""
-    return RULES.get("frictionless/*" if code.startswith("frictionless/") else code)
+    """The rule a reported code belongs to."""
+    return RULES.get(code)
