@@ -25,7 +25,7 @@ from .docs import render_docs
 from .errors import InputError
 from .files import MAX_TEXT_BYTES, FileRefused, read_regular
 from .outputs import write_outputs, writing
-from .package import MAX_RESOURCE_BYTES
+from .package import MAX_RESOURCE_BYTES, gc_paused
 from .parse import Article, parse_article
 from .rules import cell_problem
 from .schema import Spec, json_schema, load_spec, table_schema
@@ -219,8 +219,6 @@ def validated(inputs_dir: Path, reports: list[Report] | None = None,
 
 @dataclass(frozen=True)
 class Built:
-    inputs: Inputs
-    tables: Tables
     files: dict[str, bytes]
     report: Report | None  # the validation of the new package, before it was swapped in
 
@@ -228,10 +226,13 @@ class Built:
 def build(root: Path, validate: bool = True, docs: bool = True) -> Built:
     """Read, build and write as the one writer in root: a build or release killed
     mid-swap is rolled back before anything is read (its stamped inputs too)."""
-    with writing(root, OWNED) as lock:
-        inputs = load_inputs(root)
-        tables = build_tables(inputs)
-        files = render(inputs, tables, docs, previous_files(root))
+    with writing(root, OWNED) as lock, gc_paused():
+        files = _render_from(root, docs)  # what only the build needs is freed before validation reads
         reports: list[Report] = []
         write_outputs(root, files, GENERATED, validated(root, reports) if validate else None, owned=OWNED, lock=lock)
-    return Built(inputs, tables, files, reports[0] if reports else None)
+    return Built(files, reports[0] if reports else None)
+
+
+def _render_from(root: Path, docs: bool) -> dict[str, bytes]:
+    inputs = load_inputs(root)
+    return render(inputs, build_tables(inputs), docs, previous_files(root))

@@ -5,11 +5,12 @@ The rules on rows that the build shares are in rules.py, run here by check_rows.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import operator
 import re
-import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 from importlib import resources as package_files
 from typing import Any
@@ -233,10 +234,6 @@ def check_digests(pkg: Package) -> Iterator[Problem]:
                               f"{res.descriptor.get('path')} has {value!r}", res.name, None, key)
 
 
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
 def check_files(pkg: Package) -> Iterator[Problem]:
     """Encoding and layout of every resource file: the things spreadsheets break."""
     for res in pkg.resources.values():
@@ -247,32 +244,66 @@ def check_files(pkg: Package) -> Iterator[Problem]:
             continue  # file-refused
         if res.not_records:
             yield Problem("json-not-records", res.not_records, res.name, None, "path")
-        data = res.data
-        if data.startswith(b"\xef\xbb\xbf"):
-            yield Problem("file-bom", "the file starts with a byte-order mark", res.name, 1)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield Problem("file-utf8", f"not valid UTF-8 at byte {exc.start}", res.name,
-                          _line_of(data, exc.start))
+        layout = res.layout
+        if layout is None:
             continue
-        if "\r" in text:
-            yield Problem("file-crlf", "carriage return found; lines must end with LF only",
-                          res.name, _line_of(data, data.index(b"\r")))
-        if text and not text.endswith("\n"):
+        if layout.bom:
+            yield Problem("file-bom", "the file starts with a byte-order mark", res.name, 1)
+        if layout.utf8_error:
+            yield Problem("file-utf8", f"not valid UTF-8 at byte {layout.utf8_error[0]}", res.name,
+                          layout.utf8_error[1])
+            continue
+        if layout.crlf:
+            yield Problem("file-crlf", "carriage return found; lines must end with LF only", res.name, layout.crlf)
+        if layout.no_final_newline:
             yield Problem("file-final-newline", "the file does not end with a newline", res.name,
-                          text.count("\n") + 1)
-        if not unicodedata.is_normalized("NFC", text):
-            line = next(n for n, t in enumerate(text.split("\n"), start=1)
-                        if not unicodedata.is_normalized("NFC", t))
-            yield Problem("file-nfc", "text is not in Unicode NFC form", res.name, line)
+                          layout.no_final_newline)
+        if layout.not_nfc:
+            yield Problem("file-nfc", "text is not in Unicode NFC form", res.name, layout.not_nfc)
 
 
 def _string_fields(res: Loaded) -> set[str]:
     return {f["name"] for f in res.table.fields if f["type"] == "string"} if res.table else set()
 
 
+# Column screens: a column's strings joined by a character no screen matches, so that
+# one search in C stands for a test per cell (there are millions). A hit only sends the
+# column to the per-cell rules, which decide.
+_JOIN = "\ue000"
+# Each starts with the separator, which the regular expression engine finds fast: white
+# space after or before it, a formula sign after it. The first and last cell are tested apart.
+_PADDED = re.compile(rf"{_JOIN}(?:\s|(?<=\s{_JOIN}))")
+_FORMULA = re.compile(rf"{_JOIN}[{re.escape(''.join(INJECTION))}]")
+
+
+def _needs_rules(value: Any, integer: bool) -> bool:
+    """Whether one cell needs the per-cell rules: the cheap test."""
+    if type(value) is str:
+        return bool(len(value) > MAX_CELL_CHARS or HIDDEN_RE.search(value) or value != value.strip()
+                    or value.startswith(INJECTION) or integer)
+    return not (value is None or type(value) is bool or (type(value) is int and INT_MIN <= value <= INT_MAX))
+
+
+def _column_needs_rules(values: list[Any], integer: bool) -> bool:
+    """_needs_rules of any cell of a column, tested a column at a time."""
+    kinds = set(map(type, values)) - {type(None)}
+    if not kinds or kinds == {bool}:
+        return False
+    if len(kinds) > 1 or kinds - {str, int}:
+        return True  # mixed or other kinds: one cell at a time
+    present = list(filter(None, values))  # "" and 0 pass every rule
+    if not present:
+        return False
+    if kinds == {int}:
+        return min(present) < INT_MIN or max(present) > INT_MAX
+    joined = _JOIN.join(present)
+    return bool(integer or max(map(len, present)) > MAX_CELL_CHARS or HIDDEN_RE.search(joined)
+                or _PADDED.search(joined) or _FORMULA.search(joined)
+                or _needs_rules(present[0] + present[-1], False))
+
+
 def check_cells(pkg: Package) -> Iterator[Problem]:
+    shared: dict[Any, list[Problem]] = {}
     for res in pkg.resources.values():
         if res.read_error is not None:
             yield Problem("csv-unreadable", f"cannot be read as CSV: {res.read_error}", res.name)
@@ -288,19 +319,36 @@ def check_cells(pkg: Package) -> Iterator[Problem]:
         elif res.header != expected:
             yield Problem("header-mismatch", f"header {res.header} differs from the schema's field "
                           f"order {expected}", res.name, 1)
-        strings = _string_fields(res)
-        integers = {f["name"] for f in res.table.fields if f["type"] == "integer"}
-        zwnj = {f["name"] for f in res.table.fields if f.get("unicode") == "arabic-zwnj"}
-        for i, record in enumerate(res.records):
-            for name, value in record.items():
-                # One cheap test per cell (there are millions); the rules below only
-                # when it fails.
-                if type(value) is str:
-                    if not (len(value) > MAX_CELL_CHARS or HIDDEN_RE.search(value) or value != value.strip()
-                            or value.startswith(INJECTION) or name in integers):
-                        continue
-                elif value is None or type(value) is bool or (type(value) is int and INT_MIN <= value <= INT_MAX):
-                    continue
+        yield from _once_per_records(res, _cell_findings, shared)
+
+
+def _once_per_records(res: Loaded, find: Callable[[Loaded], Iterator[Problem]],
+                      shared: dict[Any, list[Problem]]) -> Iterator[Problem]:
+    """find(res), except for a JSON twin that holds its CSV's very records (package.py
+    shares them when they are identical) under the same schema: it gets the CSV's
+    problems under its own name, since every one would be found again."""
+    key = (id(res.records), json.dumps(res.schema, sort_keys=True))
+    if key not in shared:
+        shared[key] = list(find(res))
+        yield from shared[key]
+    else:
+        yield from (dataclasses.replace(p, resource=res.name) for p in shared[key])
+
+
+def _cell_findings(res: Loaded) -> Iterator[Problem]:
+    strings = _string_fields(res)
+    integers = {f["name"] for f in res.table.fields if f["type"] == "integer"}
+    zwnj = {f["name"] for f in res.table.fields if f.get("unicode") == "arabic-zwnj"}
+    names = tuple(res.table.field_names)
+    if all(map(names.__eq__, map(tuple, res.records))):
+        suspect = [n for n in names if _column_needs_rules(list(map(operator.itemgetter(n), res.records)),
+                                                           n in integers)]
+        rows = (((n, record[n]) for n in suspect) for record in res.records) if suspect else ()
+    else:  # keys that differ from row to row: one record at a time
+        rows = (record.items() for record in res.records)
+    for i, cells in enumerate(rows):
+        for name, value in cells:
+            if _needs_rules(value, name in integers):
                 yield from _cell_problems(res.name, i + 2, name, value, name in strings, name in integers,
                                           name in zwnj)
 
@@ -447,28 +495,58 @@ def _keys(schema: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
 def check_keys_and_vocabularies(pkg: Package) -> Iterator[Problem]:
     """Primary keys, uniqueKeys, unique fields and categories from the package's own
     Table Schemas (frictionless 5.21 does not enforce uniqueKeys or categories)."""
+    shared: dict[Any, list[Problem]] = {}
     for res in pkg.resources.values():
-        if not res.readable or not isinstance(res.schema, dict):
+        if res.readable and isinstance(res.schema, dict):
+            yield from _once_per_records(res, _key_and_term_findings, shared)
+
+
+def _column(records: list[dict[str, Any]], *names: str) -> list[Any] | None:
+    """The values of these fields, one per record (tuples for several), in C; None when
+    a record lacks one of them."""
+    try:
+        return list(map(operator.itemgetter(*names), records))
+    except (KeyError, TypeError):
+        return None
+
+
+def _all_distinct(values: list[Any]) -> bool:
+    try:
+        return len(set(values)) == len(values)
+    except TypeError:  # a value that cannot be hashed (in a JSON twin): one at a time
+        return False
+
+
+def _key_and_term_findings(res: Loaded) -> Iterator[Problem]:
+    for code, key in _keys(res.schema):
+        values = _column(res.records, *key) if key and all(isinstance(k, str) for k in key) else None
+        if values is not None and _all_distinct(values) and not (
+                None in values if len(key) == 1 else any(None in v for v in values)):
+            continue  # no two alike and none empty: the common case, in C
+        seen: dict[tuple, int] = {}
+        for i, record in enumerate(res.records):
+            value = tuple(record.get(k) for k in key)
+            if None in value:
+                continue  # cell-constraint, where the field is required
+            if value in seen:
+                yield Problem(code, f"{dict(zip(key, value))} repeats row {seen[value]}",
+                              res.name, i + 2, ",".join(key))
+            seen.setdefault(value, i + 2)
+    for f in res.schema.get("fields", []):
+        terms = f.get("categories")
+        if not terms:
             continue
-        for code, key in _keys(res.schema):
-            seen: dict[tuple, int] = {}
-            for i, record in enumerate(res.records):
-                value = tuple(record.get(k) for k in key)
-                if None in value:
-                    continue  # cell-constraint, where the field is required
-                if value in seen:
-                    yield Problem(code, f"{dict(zip(key, value))} repeats row {seen[value]}",
-                                  res.name, i + 2, ",".join(key))
-                seen.setdefault(value, i + 2)
-        for f in res.schema.get("fields", []):
-            terms = f.get("categories")
-            if not terms:
+        values = _column(res.records, f.get("name")) if isinstance(f.get("name"), str) else None
+        try:
+            if values is not None and not set(values) - set(terms) - {None}:
                 continue
-            for i, record in enumerate(res.records):
-                value = record.get(f.get("name"))
-                if value is not None and value not in terms:
-                    yield Problem("vocabulary", f"{value!r} is not one of the field's categories",
-                                  res.name, i + 2, f.get("name"))
+        except TypeError:  # a value or term that cannot be hashed: one at a time
+            pass
+        for i, record in enumerate(res.records):
+            value = record.get(f.get("name"))
+            if value is not None and value not in terms:
+                yield Problem("vocabulary", f"{value!r} is not one of the field's categories",
+                              res.name, i + 2, f.get("name"))
 
 
 def check_sources(pkg: Package) -> Iterator[Problem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -51,8 +52,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _flat_records(data: Any) -> bool:
     """A list of objects whose values are scalars: a JSON twin's shape."""
-    return isinstance(data, list) and all(
-        type(r) is dict and not any(type(v) in (dict, list) for v in r.values()) for r in data)
+    if not isinstance(data, list) or set(map(type, data)) - {dict}:
+        return False
+    # the type of every value, in C: a loop per record took 1 s at 10,000 articles
+    return not set(map(type, itertools.chain.from_iterable(map(dict.values, data)))) & {dict, list}
 
 
 def _depth(data: Any) -> int:

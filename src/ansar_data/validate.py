@@ -19,7 +19,7 @@ from typing import Any
 
 from .checks import CHECKS
 from .outputs import interrupted, swap_marker
-from .package import CannotRun, Problem, load_package
+from .package import CannotRun, Problem, gc_paused, load_package
 
 MAX_PER_CHECK = 10
 __all__ = ["CannotRun", "Problem", "Report", "validate_package", "main"]
@@ -92,12 +92,13 @@ def validate_package(package_dir: Path, inputs_dir: Path | None = None,
     metadata/package.yaml (a release validates the package it stamps)."""
     report = Report(max_errors)
     before = swap_marker(package_dir)
-    pkg = load_package(package_dir, inputs_dir, meta)
-    report.checked = {name: len(res.records) for name, res in pkg.resources.items()}
-    for check in CHECKS:
-        if check.__name__ not in skip:
-            for problem in check(pkg):
-                report.add(problem)
+    with gc_paused():
+        pkg = load_package(package_dir, inputs_dir, meta)
+        report.checked = {name: len(res.records) for name, res in pkg.resources.items()}
+        for check in CHECKS:
+            if check.__name__ not in skip:
+                for problem in check(pkg):
+                    report.add(problem)
     if swap_marker(package_dir) != before or interrupted(package_dir):
         # what was read may mix old and new files: no verdict is better than a false one
         raise CannotRun(f"a build or release put new outputs in place in {package_dir} while they were "

@@ -430,6 +430,11 @@ def typed_value(text: str, datatype: str, inferred: bool = False) -> dict[str, A
     as that type is read as an unmapped one ("Active: 138,000" is a head count, not the
     years a group was active). It stays text when it reads as no type, or when it holds
     markup residue."""
+    return dict(_typed_value(text, datatype, inferred))  # the caller's own copy
+
+
+@lru_cache(maxsize=65_536)  # values repeat across rows and articles; the build and validate.py read each
+def _typed_value(text: str, datatype: str, inferred: bool) -> dict[str, Any]:
     out = _typed(text, datatype, inferred)
     if out["datatype"] == "text" and not inferred and datatype != "text" and not out["markup_residue"]:
         other = _typed(text, datatype, True)
