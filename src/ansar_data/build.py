@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,9 +130,28 @@ def _digest(content: bytes) -> dict[str, Any]:
     return {"bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest()}
 
 
+def _column_fits(values: list[Any]) -> bool:
+    """Whether cell_problem finds nothing in a column of one kind of value (False: look closer)."""
+    types = set(map(type, values))
+    kinds = types - {type(None), bool}
+    present = list(filter(None, values))
+    if not present or not kinds:
+        return True
+    if kinds == {str} and bool not in types:
+        return cell_problem(max(present, key=len)) is None
+    if kinds == {int}:
+        return cell_problem(min(present)) is None and cell_problem(max(present)) is None
+    return False
+
+
 def _storable(name: str, rows: list[dict[str, Any]]) -> None:
     """Every value fits a cell (see rules.MAX_CELL_CHARS); curated inputs are checked
     as they are read, this catches what the sources or a derivation produce."""
+    try:
+        if rows and all(_column_fits(list(map(operator.itemgetter(f), rows))) for f in rows[0]):
+            return  # every column at once, in C; one row at a time only to name what does not fit
+    except KeyError:
+        pass  # rows of different fields
     for n, row in enumerate(rows, start=1):
         for field_name, value in row.items():
             if (problem := cell_problem(value)) is not None:
@@ -219,7 +239,7 @@ def validated(inputs_dir: Path, reports: list[Report] | None = None,
 
 @dataclass(frozen=True)
 class Built:
-    files: dict[str, bytes]
+    files: list[str]  # written, relative to the root
     report: Report | None  # the validation of the new package, before it was swapped in
 
 
@@ -228,9 +248,11 @@ def build(root: Path, validate: bool = True, docs: bool = True) -> Built:
     mid-swap is rolled back before anything is read (its stamped inputs too)."""
     with writing(root, OWNED) as lock, gc_paused():
         files = _render_from(root, docs)  # what only the build needs is freed before validation reads
+        written = sorted(files)
         reports: list[Report] = []
-        write_outputs(root, files, GENERATED, validated(root, reports) if validate else None, owned=OWNED, lock=lock)
-    return Built(files, reports[0] if reports else None)
+        write_outputs(root, files, GENERATED, validated(root, reports) if validate else None, owned=OWNED, lock=lock,
+                      consume=True)
+    return Built(written, reports[0] if reports else None)
 
 
 def _render_from(root: Path, docs: bool) -> dict[str, bytes]:

@@ -225,30 +225,32 @@ def writing(root: Path, owned: tuple[str, ...], on_step: Step = _no_step) -> Ite
 
 def write_outputs(root: Path, files: dict[str, bytes], tops: tuple[str, ...],
                   check: Callable[[Path], None] | None = None, on_step: Step = _no_step,
-                  owned: tuple[str, ...] | None = None, lock: int | None = None) -> None:
+                  owned: tuple[str, ...] | None = None, lock: int | None = None, consume: bool = False) -> None:
     """Replace each entry of `tops` (a file or folder under root) that `files` (bytes by
     path relative to root) produces, after `check` passed on the staged files. Nothing
     under root changes unless all of it succeeded. `owned`: every path a writer in
     this folder may replace (default `tops`), which a journal left by a killed run
     may name. `lock`: held by the caller since before it read its inputs (`writing`);
-    without it, the lock is taken here."""
+    without it, the lock is taken here. `consume`: empty `files` as it is staged, so
+    that a large package is not held in memory twice while `check` reads it back."""
     owned = tuple(owned or tops)
     if lock is None:
         with writing(root, owned, on_step) as held:
-            _write(root, files, tops, check, on_step, owned, held)
+            _write(root, files if consume else dict(files), tops, check, on_step, owned, held)
     else:
-        _write(root, files, tops, check, on_step, owned, lock)
+        _write(root, files if consume else dict(files), tops, check, on_step, owned, lock)
 
 
 def _write(root: Path, files: dict[str, bytes], tops: tuple[str, ...], check: Callable[[Path], None] | None,
            on_step: Step, owned: tuple[str, ...], lock: int) -> None:
-    """The transaction itself, under the lock: stage, check, swap."""
+    """The transaction itself, under the lock: stage (emptying `files`), check, swap."""
     for stale in root.glob(STAGING_PREFIX + "*"):  # left by a run killed before its journal
         if stale.is_dir() and STAGING_NAME.match(stale.name):
             shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
     try:
-        for rel, content in files.items():
+        while files:
+            rel, content = files.popitem()
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
