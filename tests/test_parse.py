@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ansar_data.parse import ParseError, parse_article
 from helpers import all_spans
@@ -150,3 +152,18 @@ def test_an_infobox_list_line_is_one_more_value_of_the_field_above():
 def test_a_keyless_line_first_in_the_infobox_is_still_refused():
     with pytest.raises(ParseError, match="stray line in the infobox"):
         parse_article("= T =\n\nT\n- no key here\n- Key: v\n\nText.\n", "t")
+
+
+@given(st.text(alphabet=" ,;ab1-", max_size=40),
+       st.lists(st.sampled_from([" , ", ", ", "; ", ",", ";", " - "]), min_size=1, max_size=3, unique=True))
+def test_the_fast_split_finds_the_pieces_the_character_loop_finds(text, separators):
+    from ansar_data.extract import _split_flat, _split_nested
+
+    assert _split_flat(text, tuple(separators)) == _split_nested(text, tuple(separators))
+
+
+def test_a_value_splits_outside_parentheses_only():
+    from ansar_data.extract import split_value
+
+    assert split_value("Aden (South Yemen, PDRY), Kirkuk", (", ",)) == [(0, "Aden (South Yemen, PDRY)"), (26, "Kirkuk")]
+    assert split_value("KDP, PUK ;ICP", (", ", ";")) == [(0, "KDP"), (5, "PUK "), (10, "ICP")]

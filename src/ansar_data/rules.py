@@ -12,6 +12,7 @@ Every code is declared with its meaning in registry.py.
 from __future__ import annotations
 
 import graphlib
+import operator
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -334,6 +335,15 @@ def singular(table: str) -> str:
     return table[:-3] + "y" if table.endswith("ies") else table.removesuffix("s")
 
 
+def _key_values(rows: Rows, fields: list[str]) -> list[tuple[Any, ...]]:
+    """Each row's values of these fields, as a tuple (None for a field it lacks)."""
+    try:
+        getter = operator.itemgetter(*fields)
+        return list(map(getter, rows)) if len(fields) > 1 else [(v,) for v in map(getter, rows)]
+    except (KeyError, TypeError):
+        return [tuple(map(row.get, fields)) for row in rows]
+
+
 def foreign_key_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
     """Every foreign key tables.yaml declares, on the rows: a key with an empty part is
     not checked (as in frictionless); a table that is not given is not checked."""
@@ -343,9 +353,14 @@ def foreign_key_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Fin
             target, fields = fk["reference"]["resource"], fk["fields"]
             if target not in tables:
                 continue
-            keys = {tuple(r.get(f) for f in fk["reference"]["fields"]) for r in tables[target]}
-            for i, row in enumerate(rows):
-                value = tuple(row.get(f) for f in fields)
+            keys = set(_key_values(tables[target], fk["reference"]["fields"]))
+            values = _key_values(rows, fields)
+            try:
+                if all(None in v for v in set(values) - keys):
+                    continue  # every key found (or empty): the common case, in C
+            except TypeError:  # a value that cannot be hashed: one row at a time
+                pass
+            for i, value in enumerate(values):
                 if None not in value and value not in keys:
                     shown = repr(value[0]) if len(value) == 1 else repr(value)
                     yield Finding(table.name, i, fields[-1], "foreign-key", f"unknown {singular(target)} {shown}")
