@@ -10,6 +10,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ansar_data.validate import main, validate_package
 from helpers import ROOT
@@ -289,3 +291,18 @@ def test_is_json_of_is_to_json_compared_a_line_at_a_time():
     assert not is_json_of(rows[:1], ["a", "b"], data)
     assert not is_json_of([{"a": True, "b": "x"}, rows[1]], ["a", "b"], data)
     assert is_json_of([], ["a"], b"[]\n")
+
+
+@given(st.lists(st.tuples(st.sampled_from(["", "0", "-0", "12", "01", "1_0", "\u0661", "9" * 19, "true", "false",
+                                           "True", "x", " 1", "1\n2"]),
+                          st.sampled_from(["", "true", "false", "1", "yes"]),
+                          st.text(max_size=4)), max_size=6))
+def test_records_typed_a_column_at_a_time_are_those_typed_a_cell_at_a_time(rows):
+    from ansar_data.package import typed_cell, typed_records
+
+    header, types = ["n", "b", "s"], {"n": "integer", "b": "boolean", "s": "string"}
+    rows = [list(r) for r in rows]
+    fast = typed_records(header, rows, types)
+    slow = [{h: typed_cell(v, types[h]) for h, v in zip(header, row)} for row in rows]
+    assert fast == slow
+    assert [[type(v) for v in r.values()] for r in fast] == [[type(v) for v in r.values()] for r in slow]

@@ -561,7 +561,7 @@ def check_sources(pkg: Package) -> Iterator[Problem]:
                           else f"no file {source.path}", "sources", i + 2, "id")
             continue
         actual = {"sha256": hashlib.sha256(source.data).hexdigest(), "bytes": len(source.data),
-                  "length": len(source.data.decode("utf-8", "replace"))}
+                  "length": len(source.text if source.text is not None else source.data.decode("utf-8", "replace"))}
         for key, value in actual.items():
             if record.get(key) != value:
                 yield Problem("source-" + key, f"table says {record.get(key)!r}, file {source.path.name} "

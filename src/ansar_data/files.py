@@ -63,11 +63,13 @@ def read_regular(path: Path, limit: int, inside: Path | None = None) -> bytes:
             raise FileRefused(path, f"{info.st_size:,} bytes, over the {limit:,} it may have")
         chunks, size = [], 0
         while size <= limit:
-            chunk = os.read(fd, min(limit + 1 - size, 4 * MiB))
-            if not chunk:
-                break
+            # the size fstat gave, and one byte more to see the end (past it, if the file grew)
+            want = min(limit + 1 - size, 4 * MiB, info.st_size + 1 - size if size <= info.st_size else 4 * MiB)
+            chunk = os.read(fd, want)
             chunks.append(chunk)
             size += len(chunk)
+            if len(chunk) < want:  # a regular file reads short only at its end: no second call
+                break
         if size > limit:  # it grew while we read
             raise FileRefused(path, f"over the {limit:,} bytes it may have")
         return b"".join(chunks)

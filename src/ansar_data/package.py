@@ -205,6 +205,9 @@ def typed_cell(value: str, ftype: str) -> Any:
 _INTEGERS = re.compile(r"(?:-?(?:0|[1-9][0-9]{0,17}))?(?:\n(?:-?(?:0|[1-9][0-9]{0,17}))?)*")
 
 
+_BOOLEANS = {"true": True, "false": False, "": None}
+
+
 def _plain_integers(values: tuple[str, ...]) -> bool:
     """Whether every cell is empty or ASCII digits of at most 18 (so within 64 bits), as
     _cell_integer would read them: one regular expression over the column."""
@@ -228,6 +231,8 @@ def typed_records(header: list[str], rows: list[list[str]], types: dict[str, str
             first = dict(zip(values, values))
             first[""] = None
             columns.append(list(map(first.__getitem__, values)))
+        elif ftype == "boolean":  # "true", "false", "" as _cell_boolean reads them; other text stays text
+            columns.append(list(map(_BOOLEANS.get, values, values)))
         elif ftype == "integer" and _plain_integers(values):
             columns.append([int(v) if v else None for v in values] if "" in values else list(map(int, values)))
         else:
