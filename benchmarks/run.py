@@ -74,7 +74,8 @@ def check_targets(results: list[dict]) -> list[tuple[str, bool]]:
                        r["build_plus_validate_s"] < TARGETS["build_plus_validate_s"]))
         for step in ("build", "validate"):
             peak = r[f"{step}_peak_mib"]
-            checks.append((f"{n}: {step} peak memory {peak} MiB < {TARGETS['peak_mib']} MiB", peak < TARGETS["peak_mib"]))
+            checks.append((f"{n}: {step} peak memory {peak} MiB < {TARGETS['peak_mib']} MiB",
+                           peak < TARGETS["peak_mib"]))
         ratio = r["validate_over_frictionless"]
         checks.append((f"{n}: validate.py / frictionless = {ratio} <= {TARGETS['validate_over_frictionless']}",
                        ratio <= TARGETS["validate_over_frictionless"]))

@@ -406,10 +406,10 @@ def add_layout(root: Path, descriptor: dict, tables: dict[str, Table], add: Add)
 
     # a row one cell short or one cell long, the header as it was
     items = []
-    for t in tables.values():
+    for n, t in enumerate(tables.values()):
         row = 2 + (len(t.rows) - 2) // 2
 
-        def ragged(rows, row=row, longer=len(items) % 2 == 1):
+        def ragged(rows, row=row, longer=n % 2 == 1):
             rows[row - 1] = rows[row - 1] + ["x"] if longer else rows[row - 1][:-1]
             return rows
         items.append(Mutant("row-width", f"{t.name} row {row}", edit_rows(_csv(t.name), ragged),

@@ -24,6 +24,7 @@ from ansar_data.validate import validate_package
 from helpers import ROOT, copy_repo
 from mutations import MAX_PER_CLASS, PARTS, Mutant, generate
 
+
 @cache
 def mutants() -> list[Mutant]:
     """Generated once per process (each worker makes its own: mutants hold closures)."""

@@ -276,7 +276,8 @@ def test_a_json_twin_that_renders_its_csv_shares_its_records_and_one_that_does_n
     pkg = load_package(repo_copy)
     assert pkg.resources["sections_json"].records is not pkg.resources["sections"].records
     report = validate_package(repo_copy)
-    assert ("integer-invalid", "sections_json", 2, "level") in {(p.code, p.resource, p.row, p.field) for p in report.problems}
+    found = {(p.code, p.resource, p.row, p.field) for p in report.problems}
+    assert ("integer-invalid", "sections_json", 2, "level") in found
 
 
 def test_is_json_of_is_to_json_compared_a_line_at_a_time():

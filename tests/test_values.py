@@ -86,8 +86,9 @@ def test_edtf_bounds_rejects_invalid():
 
 
 
-plain = st.builds(lambda y, m, d, kind: [f"{y:04d}", f"{y:04d}-{m:02d}", f"{y:04d}-{m:02d}-{d:02d}"][kind],
-                  st.integers(1, 2999), st.integers(0, 14), st.integers(0, 32), st.integers(0, 2))
+plain = st.builds(lambda y, m, d, kind, q: [f"{y:04d}", f"{y:04d}-{m:02d}", f"{y:04d}-{m:02d}-{d:02d}"][kind] + q,
+                  st.integers(1, 2999), st.integers(0, 14), st.integers(0, 32), st.integers(0, 2),
+                  st.sampled_from(["", "", "~", "?", "%"]))
 edtf_like = st.one_of(plain, st.builds(lambda a, b: f"{a}/{b}", st.one_of(plain, st.just("..")),
                                        st.one_of(plain, st.just(".."))))
 

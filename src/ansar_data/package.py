@@ -11,6 +11,7 @@ import io
 import itertools
 import json
 import operator
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .files import MAX_JSON_BYTES, MAX_TEXT_BYTES, FileRefused, read_regular, read_text
+from .files import MAX_JSON_BYTES, MAX_TEXT_BYTES, FileRefused, read_regular, read_text, within
 from .outputs import JOURNAL, interrupted
 from .registry import rule_of
 from .schema import TYPES, Spec, Table, load_spec
@@ -187,8 +188,8 @@ def safe_path(package_dir: Path, value: Any) -> Path | None:
         return None
     if value.startswith("/") or ".." in value.split("/"):
         return None
-    path = (package_dir / value).resolve()
-    return path if path.is_relative_to(package_dir) else None
+    path = os.path.realpath(os.path.join(package_dir, value))
+    return Path(path) if within(path, package_dir) else None
 
 
 def typed_cell(value: str, ftype: str) -> Any:

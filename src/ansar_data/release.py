@@ -407,9 +407,18 @@ def release_commit(root: Path, digest: str) -> str:
 
 
 def files_at(root: Path, ref: str) -> dict[str, bytes]:
+    """The package's files as they were at ref, read by one `git cat-file --batch` (a
+    `git show` for each of 120 files took a second)."""
     names = _git(root, "ls-tree", "-r", "--name-only", ref, "data", "schemas", "datapackage.json").split()
-    return {n: subprocess.run(["git", "show", f"{ref}:{n}"], cwd=root, capture_output=True, check=True).stdout
-            for n in names}
+    out = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True, check=True,
+                         input="".join(f"{ref}:{n}\n" for n in names).encode("utf-8")).stdout
+    files, pos = {}, 0
+    for name in names:  # each: "<object> blob <size>\n<content>\n"
+        end = out.index(b"\n", pos)
+        size = int(out[pos:end].split()[2])
+        files[name] = out[end + 1:end + 1 + size]
+        pos = end + 1 + size + 1
+    return files
 
 
 def _timed(on_step: Step, label: str, action: Callable[[], Any]) -> Any:

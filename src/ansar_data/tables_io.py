@@ -10,6 +10,7 @@ import operator
 import re
 import zipfile
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 
@@ -104,17 +105,27 @@ def load_json(text: str) -> Any:
         data = json.loads(text)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
-    if _flat_records(data):
-        # Fast path for the tables (millions of objects): the number of keys written
-        # in each object (the C parser counting them) against the keys it kept.
-        if json.loads(text, object_pairs_hook=len) == [len(r) for r in data]:
-            _whole_characters(text, data)
-            return data
-    elif _depth(data) > MAX_JSON_DEPTH:
+    # Fast path for the tables (millions of objects): the number of keys written in each
+    # object (the C parser counting them) against the keys it kept.
+    if _flat_records(data) and json.loads(text, object_pairs_hook=len) == [len(r) for r in data]:
+        _whole_characters(text, data)
+        return data
+    # a schema or descriptor: the same few are read by every validation in one process
+    # (the mutation suite), so a small one is checked once
+    (_readable_alike_once if len(text) <= 1024 * 1024 else _readable_alike)(text)
+    return data
+
+
+def _readable_alike(text: str) -> None:
+    """No key written twice, no nesting past the limit, no lone surrogate."""
+    data = json.loads(text)
+    if _depth(data) > MAX_JSON_DEPTH:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
     data = json.loads(text, object_pairs_hook=_unique_keys)  # names the key written twice
     _whole_characters(text, data)
-    return data
+
+
+_readable_alike_once = lru_cache(maxsize=256)(_readable_alike)
 
 
 def _whole_characters(text: str, data: Any) -> None:

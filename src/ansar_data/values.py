@@ -145,11 +145,13 @@ COUNT_FIELDS = ("number", "number_min", "number_min_exclusive", "number_max", "n
                 "number_certainty")
 
 
-SIMPLE_EDTF = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+# A trailing ~ (approximate), ? (uncertain) or % (both) does not move EDTF's strict bounds
+SIMPLE_EDTF = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?[~?%]?")
 
 
 def _simple_bounds(value: str) -> tuple[datetime.date, datetime.date] | None:
-    """Bounds of a plain EDTF date (YYYY, YYYY-MM, YYYY-MM-DD), None for any other form;
+    """Bounds of a plain EDTF date (YYYY, YYYY-MM, YYYY-MM-DD, each maybe qualified by a
+    final ~, ? or %), None for any other form;
     ValueError for an impossible one such as 1983-13 or 1983-02-30."""
     match = SIMPLE_EDTF.fullmatch(value)
     if match is None or int(match[1]) == 0:
