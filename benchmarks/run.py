@@ -88,6 +88,19 @@ def check_targets(results: list[dict]) -> list[tuple[str, bool]]:
     return checks
 
 
+def markdown_table(results: list[dict]) -> str:
+    """The README's table, from results.csv's rows (a test keeps the two equal)."""
+    lines = ["| articles | rows (CSV) | build | build peak | validate.py | validate.py peak | frictionless alone | "
+             "validate.py / frictionless | build + validate.py |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        lines.append(f"| {int(r['articles']):,} | {int(r['rows_total']):,} | {float(r['build_s']):.2f} s | "
+                     f"{int(r['build_peak_mib']):,} MiB | {float(r['validate_s']):.2f} s | "
+                     f"{int(r['validate_peak_mib']):,} MiB | {float(r['frictionless_s']):.2f} s | "
+                     f"{float(r['validate_over_frictionless']):.2f} | {float(r['build_plus_validate_s']):.2f} s |")
+    return "\n".join(lines) + "\n"
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                 if line.startswith("model name")), platform.processor())
@@ -142,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         writer.writerows(results)
     (args.out / "machine.txt").write_text(machine(), encoding="utf-8")
     plot(results, args.out / "results.png")
+    print(markdown_table(results))
     checks = check_targets(results)
     for text, ok in checks:
         print(("PASS " if ok else "MISS ") + text)

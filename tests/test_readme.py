@@ -58,3 +58,17 @@ def test_the_readme_timing_table_is_the_one_timing_py_wrote():
     with (ROOT / "benchmarks" / "results" / "timing.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert markdown_table(rows) in README
+
+
+def test_the_readme_benchmark_table_is_the_one_run_py_wrote():
+    import csv
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from run import markdown_table
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    with (ROOT / "benchmarks" / "results" / "results.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert markdown_table(rows) in README
