@@ -131,7 +131,7 @@ def plot(results: list[dict], path: Path) -> None:
     ax.set_xlabel("articles")
     ax.set_ylabel("wall time (s)")
     ax.set_title("Build and validation time by corpus size (2-core machine)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)  # below: over no line
     ax.grid(True, which="both", linewidth=0.3)
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
