@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from ansar_data.package import MAX_RESOURCE_BYTES, MAX_RESOURCE_RECORDS
 from ansar_data.rules import MAX_CELL_CHARS
 from ansar_data.tables_io import MAX_JSON_DEPTH
@@ -46,29 +48,17 @@ def test_gitattributes_marks_exactly_what_the_build_writes():
                if line.strip() and not line.startswith("#"))
 
 
-def test_the_readme_timing_table_is_the_one_timing_py_wrote():
+@pytest.mark.parametrize("script,results", [("timing", "timing.csv"), ("run", "results.csv")])
+def test_the_readme_tables_are_the_ones_the_benchmark_scripts_wrote(script, results):
     import csv
+    import importlib
     import sys
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        from timing import markdown_table
+        markdown_table = importlib.import_module(script).markdown_table
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    with (ROOT / "benchmarks" / "results" / "timing.csv").open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    assert markdown_table(rows) in README
-
-
-def test_the_readme_benchmark_table_is_the_one_run_py_wrote():
-    import csv
-    import sys
-
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from run import markdown_table
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    with (ROOT / "benchmarks" / "results" / "results.csv").open(encoding="utf-8") as f:
+    with (ROOT / "benchmarks" / "results" / results).open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert markdown_table(rows) in README
