@@ -24,7 +24,7 @@ from .errors import InputError
 from .files import MAX_JSON_BYTES, MAX_TEXT_BYTES, FileRefused, read_regular, read_text, within
 from .outputs import JOURNAL, interrupted
 from .registry import rule_of
-from .schema import TYPES, Spec, Table, load_spec
+from .schema import BOOLEAN_CELLS, TYPES, Spec, Table, load_spec
 from .sources import read_index, source_path
 from .tables_io import is_json_of, load_json
 from .yamlfile import read_yaml
@@ -206,7 +206,12 @@ def typed_cell(value: str, ftype: str) -> Any:
 _INTEGERS = re.compile(r"(?:-?(?:0|[1-9][0-9]{0,17}))?(?:\n(?:-?(?:0|[1-9][0-9]{0,17}))?)*")
 
 
-_BOOLEANS = {"true": True, "false": False, "": None}
+_BOOLEANS = {**BOOLEAN_CELLS, "": None}
+
+
+def _is_text(ftype: str) -> bool:
+    """Whether a field type's cells are read as the text they hold (string, date)."""
+    return TYPES.get(ftype, TYPES["string"]).from_cell is TYPES["string"].from_cell
 
 
 def _plain_integers(values: tuple[str, ...]) -> bool:
@@ -226,7 +231,7 @@ def typed_records(header: list[str], rows: list[list[str]], types: dict[str, str
     columns = []
     for h, values in zip(header, zip(*rows)):
         ftype = types.get(h, "string")
-        if TYPES.get(ftype, TYPES["string"]).from_cell is TYPES["string"].from_cell:  # text as it is
+        if _is_text(ftype):  # text as it is
             # one string object per distinct value (ids, terms, keys repeat: a third of
             # the memory at 10,000 articles), "" read as None
             first = dict(zip(values, values))
@@ -354,7 +359,7 @@ def _identical(csv_table: Loaded, twin: Loaded) -> bool:
             or csv_table.records != twin.records or not all(list(r) == names for r in twin.records)):
         return False
     for f in csv_table.table.fields:
-        if TYPES.get(f["type"], TYPES["string"]).from_cell is not TYPES["string"].from_cell:
+        if not _is_text(f["type"]):
             get = operator.itemgetter(f["name"])
             # equal values of one type in each column are of that type in both
             found = set(map(type, map(get, csv_table.records)))

@@ -41,8 +41,11 @@ def _cell_integer(value: str) -> int:
     return int(value)
 
 
+BOOLEAN_CELLS = {"true": True, "false": False}  # how a boolean is written in a CSV cell
+
+
 def _cell_boolean(value: str) -> bool:
-    return {"true": True, "false": False}[value]
+    return BOOLEAN_CELLS[value]
 
 
 def _same(value: Any) -> Any:
