@@ -135,7 +135,7 @@ def check_schema_files(pkg: Package) -> Iterator[Problem]:
         key = res.descriptor.get("schema")
         if res.schema is not None and key not in seen:
             seen.add(key)
-            for message, path, unknown in _schema_errors(json.dumps(res.schema, sort_keys=True)):
+            for message, path, unknown in _schema_errors(res.schema_text):
                 yield Problem("schema-strict", f"{key}: " + (
                     f"unknown key {unknown!r} at {_where(list(path))}" if unknown
                     else f"{_where(list(path))}: {message}"),
@@ -337,7 +337,7 @@ def _once_per_records(res: Loaded, find: Callable[[Loaded], Iterator[Problem]],
     """find(res), except for a JSON twin that holds its CSV's very records (package.py
     shares them when they are identical) under the same schema: it gets the CSV's
     problems under its own name, since every one would be found again."""
-    key = (id(res.records), json.dumps(res.schema, sort_keys=True))
+    key = (id(res.records), res.schema_text)
     if key not in shared:
         shared[key] = list(find(res))
         yield from shared[key]

@@ -17,11 +17,12 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .files import MAX_JSON_BYTES, MAX_TEXT_BYTES, FileRefused, read_regular, read_text, within
+from .files import MAX_JSON_BYTES, MAX_TEXT_BYTES, FileRefused, read_regular, read_text, resolve, within
 from .outputs import JOURNAL, interrupted
 from .registry import rule_of
 from .schema import BOOLEAN_CELLS, TYPES, Spec, Table, load_spec
@@ -145,6 +146,12 @@ class Loaded:
     def is_json(self) -> bool:
         return self.descriptor.get("format") == "json"
 
+    @cached_property
+    def schema_text(self) -> str:
+        """The Table Schema as canonical JSON text (read once the resource is loaded): the
+        checks compare and key by it, a dozen times a resource."""
+        return json.dumps(self.schema, sort_keys=True)
+
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -188,7 +195,7 @@ def safe_path(package_dir: Path, value: Any) -> Path | None:
         return None
     if value.startswith("/") or ".." in value.split("/"):
         return None
-    path = os.path.realpath(os.path.join(package_dir, value))
+    path = resolve(os.path.join(package_dir, value), package_dir)
     return Path(path) if within(path, package_dir) else None
 
 
