@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import json
 import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from ansar_data.build import build_tables, load_inputs, render
+from ansar_data.build import build_tables, load_inputs, previous_files, render
 from ansar_data.parse import parse_article
-from helpers import ROOT, copy_repo, read_csv
+from helpers import ROOT, Reproduced, copy_repo, read_csv, reproduce_release
 
 # Hypothesis: fewer examples on a developer's machine, the full count in CI.
 settings.register_profile("ci", max_examples=1000, deadline=None)
@@ -28,7 +32,10 @@ def tables(inputs):
 
 @pytest.fixture(scope="session")
 def rendered(inputs, tables):
-    return render(inputs, tables)
+    """Every generated file, as the build renders it: figures whose inputs are unchanged
+    are the committed ones (drawing them takes seconds per worker; `check` draws them
+    afresh in test_render_is_deterministic_across_processes)."""
+    return render(inputs, tables, previous=previous_files(ROOT))
 
 
 @pytest.fixture(scope="session")
@@ -78,3 +85,24 @@ def db():
         con.execute(f'CREATE TABLE "{path.stem}" ({columns})')
         con.executemany(f'INSERT INTO "{path.stem}" VALUES ({", ".join("?" * len(header))})', rows)
     return con
+
+
+@pytest.fixture(scope="session")
+def reproduced(tmp_path_factory, worker_id):
+    """reproduced(version): the recorded release rebuilt from its commit (helpers.
+    reproduce_release), once per test run: xdist's workers share one rebuild, the first
+    to ask makes it while the other waits on a lock (each takes seconds)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base if worker_id == "master" else base.parent) / "reproduced"
+    shared.mkdir(exist_ok=True)
+
+    def get(version: str) -> Reproduced:
+        record = shared / f"{version}.json"
+        with open(shared / f"{version}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not record.exists():
+                made = reproduce_release(version, shared)
+                record.write_text(json.dumps({**dataclasses.asdict(made), "archive": str(made.archive)}))
+        found = json.loads(record.read_text())
+        return Reproduced(**{**found, "archive": Path(found["archive"])})
+    return get

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from ansar_data.outputs import LOCK
@@ -96,3 +99,41 @@ def killed_at(step, function, *args):
             os._exit(0)
     _, status = os.waitpid(pid, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, step
+
+
+@dataclass(frozen=True)
+class Reproduced:
+    """A recorded release rebuilt from the commit that recorded its sha256, with that
+    commit's code: the archive, the SHA256SUMS it wrote, what `git status` said after
+    (nothing, when the record was there), and the file `ansar_data` was imported from."""
+    archive: Path
+    sums: str
+    status: str
+    module_in_worktree: bool
+
+
+def reproduce_release(version: str, work: Path) -> Reproduced:
+    """Rebuild `version` in a worktree under `work`; the archive is kept in `work`."""
+    from ansar_data.release import recorded_releases
+
+    def git(*args: str, cwd: Path = ROOT) -> str:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+    digest = recorded_releases((ROOT / "CHANGELOG.md").read_text())[version]
+    found = git("log", "--format=%H", "--reverse", "-S", digest, "--", "CHANGELOG.md").split()
+    assert found, f"no commit records {version}'s sha256: is this a shallow clone?"
+    worktree = work / f"worktree-{version}"
+    git("worktree", "add", "--detach", str(worktree), found[0])
+    try:
+        env = {**os.environ, "PYTHONPATH": str(worktree / "src")}  # its src/ before the installed package
+        module = subprocess.run([sys.executable, "-c", "import ansar_data; print(ansar_data.__file__)"],
+                                capture_output=True, text=True, env=env).stdout
+        run = subprocess.run([sys.executable, "-m", "ansar_data", "release", version, "--root", str(worktree)],
+                             capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr
+        archive = work / f"al-ansar-iraq-{version}.zip"
+        shutil.copyfile(worktree / "dist" / archive.name, archive)
+        return Reproduced(archive, (worktree / "dist" / "SHA256SUMS").read_text(),
+                          git("status", "--porcelain", cwd=worktree), module.startswith(str(worktree / "src")))
+    finally:
+        git("worktree", "remove", "--force", str(worktree))

@@ -83,7 +83,7 @@ def test_killed_build_leaves_outputs_intact(repo_copy):
 
 def test_failure_while_swapping_restores_previous_outputs(repo_copy, monkeypatch):
     before = snapshot(repo_copy)
-    files = build_module.render(build_module.load_inputs(repo_copy))
+    files = build_module.render(build_module.load_inputs(repo_copy), previous=build_module.previous_files(repo_copy))
     files["data/see_also.csv"] = b"changed\n"
     real = os.replace
     calls = []

@@ -3,18 +3,15 @@ still not be the release; verify finds each edit of #22 item 2 and names the rec
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from ansar_data import cli
-from ansar_data.release import recorded_releases, sums_path
+from ansar_data.release import sums_path
 from ansar_data.validate import validate_package
 from helpers import ROOT
 from mutations import edit_records, set_where
@@ -22,28 +19,13 @@ from mutations import edit_records, set_where
 VERSION = "1.0.0"
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
-
-
 @pytest.fixture(scope="module")
-def unzipped(tmp_path_factory) -> Path:
+def unzipped(reproduced, tmp_path_factory) -> Path:
     """The 1.0.0 archive rebuilt from the commit that recorded it, with that commit's
-    code (as test_every_recorded_release_reproduces does), unzipped."""
-    digest = recorded_releases((ROOT / "CHANGELOG.md").read_text())[VERSION]
-    commit = git(ROOT, "log", "--format=%H", "--reverse", "-S", digest, "--", "CHANGELOG.md").split()[0]
+    code (the rebuild test_every_recorded_release_reproduces checks), unzipped."""
     work = tmp_path_factory.mktemp("verify")
-    tree = work / "tree"
-    git(ROOT, "worktree", "add", "--detach", str(tree), commit)
-    try:
-        env = {**os.environ, "PYTHONPATH": str(tree / "src")}
-        run = subprocess.run([sys.executable, "-m", "ansar_data", "release", VERSION, "--root", str(tree)],
-                             capture_output=True, text=True, env=env)
-        assert run.returncode == 0, run.stderr
-        with zipfile.ZipFile(tree / "dist" / f"al-ansar-iraq-{VERSION}.zip") as zf:
-            zf.extractall(work)
-    finally:
-        git(ROOT, "worktree", "remove", "--force", str(tree))
+    with zipfile.ZipFile(reproduced(VERSION).archive) as zf:
+        zf.extractall(work)
     return work / f"al-ansar-iraq-{VERSION}"
 
 
