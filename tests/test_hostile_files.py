@@ -252,3 +252,20 @@ def test_a_file_size_limit_is_one_line(tmp_path):
     assert result.stderr.startswith("could not build, nothing changed: ")
     assert result.stderr.strip().endswith("File too large") and "Traceback" not in result.stderr
     assert {k: v for k, v in snapshot(repo).items() if not k.startswith(".build")} == before
+
+
+@pytest.mark.parametrize("rel", ["data/a.csv", "data/./a.csv", "data//a.csv", "missing/a.csv", "up/a.csv",
+                                 "inner/a.csv", "data/../data/a.csv", "out/a.csv", "out/../pkg/data/a.csv"])
+def test_resolving_below_the_folder_gives_what_realpath_gives(tmp_path, rel):
+    """files.resolve looks only below the package folder; with links there (to a folder
+    inside, to one outside) and '..', it must still agree with os.path.realpath."""
+    pkg = tmp_path / "pkg"
+    (pkg / "data").mkdir(parents=True)
+    (pkg / "data" / "a.csv").write_text("a\n")
+    (tmp_path / "elsewhere").mkdir()
+    (pkg / "inner").symlink_to(pkg / "data")
+    (pkg / "out").symlink_to(tmp_path / "elsewhere")
+    (pkg / "up").symlink_to("..")
+    path = os.path.join(pkg, rel)
+    assert files.resolve(path, pkg) == os.path.realpath(path)
+    assert files.resolve(str(tmp_path / "elsewhere" / "b"), pkg) == str(tmp_path / "elsewhere" / "b")
