@@ -70,7 +70,10 @@ def counts():
 
 
 def test_exports_are_deterministic(inputs, tables, exports, tmp_path):
-    time.sleep(1.1)  # so that a clock time leaking into a file would show
+    # a second after the first writing at least, so that a clock time leaking into a file
+    # would show (the session's exports were usually written long before)
+    written = max(p.stat().st_mtime for p in exports.rglob("*"))
+    time.sleep(max(0.0, written + 1.1 - time.time()))
     write_exports(tmp_path, inputs.spec, tables, inputs.package)
     def digest(folder):
         return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
