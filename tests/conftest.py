@@ -5,6 +5,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,13 @@ from hypothesis import settings
 from ansar_data.build import build_tables, load_inputs, previous_files, render
 from ansar_data.parse import parse_article
 from helpers import ROOT, Reproduced, copy_repo, read_csv, reproduce_release
+
+# Python's bytecode caches (__pycache__, which git ignores), even where the environment
+# turns them off (PYTHONDONTWRITEBYTECODE): the suite starts a hundred Python processes
+# (xdist's workers, the commands as users run them, the mutation suite's pool), and each
+# would compile the same modules again. Set before xdist starts its workers.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 # Hypothesis: fewer examples on a developer's machine, the full count in CI.
 settings.register_profile("ci", max_examples=1000, deadline=None)
