@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import gc
 import json
 import os
 import sqlite3
@@ -80,6 +81,16 @@ class SummaryLines:
 
 def pytest_configure(config):
     config.pluginmanager.register(SummaryLines(), "summary-lines")
+
+
+def pytest_collection_finish(session):
+    """The collected tests, modules and fixtures frozen out of the garbage collector's
+    sight, and a collection every 20,000 allocations instead of 700: the workers spent
+    6.6 s of CPU in 6,500 collections walking objects that live all session (2.5 s in
+    800 after). Cycles are still collected, only less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 50)
 
 
 @pytest.fixture(scope="session")

@@ -156,7 +156,8 @@ def test_a_keyless_line_first_in_the_infobox_is_still_refused():
 
 @given(st.text(alphabet=" ,;ab1-", max_size=40),
        # one to three distinct separators, drawn without rejecting repeats
-       st.tuples(st.permutations([" , ", ", ", "; ", ",", ";", " - "]), st.integers(1, 3)).map(lambda pn: pn[0][:pn[1]]))
+       st.tuples(st.permutations([" , ", ", ", "; ", ",", ";", " - "]), st.integers(1, 3))
+       .map(lambda order_n: order_n[0][:order_n[1]]))
 def test_the_fast_split_finds_the_pieces_the_character_loop_finds(text, separators):
     from ansar_data.extract import _split_flat, _split_nested
 

@@ -7,10 +7,12 @@ import datetime
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
 import zipfile
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -131,9 +133,10 @@ def git(repo, *args):
     return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
 
 
-@pytest.fixture
-def repo(tmp_path):
-    dest = copy_repo(tmp_path / "repo", PACKAGE_PARTS + REPO_FILES)
+@pytest.fixture(scope="module")
+def committed_repo(tmp_path_factory):
+    """A git checkout of the repository with a 9.0.0 section in its CHANGELOG, made once."""
+    dest = copy_repo(tmp_path_factory.mktemp("committed") / "repo", PACKAGE_PARTS + REPO_FILES)
     changelog = dest / "CHANGELOG.md"
     changelog.write_text(re.sub(r"## \[Unreleased\]", "## [Unreleased]\n\n## [9.0.0] - 2026-11-21",
                                 changelog.read_text(), count=1))
@@ -141,6 +144,12 @@ def repo(tmp_path):
     git(dest, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
     git(dest, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
     return dest
+
+
+@pytest.fixture
+def repo(committed_repo, tmp_path):
+    """Each test's own copy of it (copying is faster than committing again)."""
+    return Path(shutil.copytree(committed_repo, tmp_path / "repo", symlinks=True))
 
 
 def tree(repo):
