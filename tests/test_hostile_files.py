@@ -269,3 +269,21 @@ def test_resolving_below_the_folder_gives_what_realpath_gives(tmp_path, rel):
     path = os.path.join(pkg, rel)
     assert files.resolve(path, pkg) == os.path.realpath(path)
     assert files.resolve(str(tmp_path / "elsewhere" / "b"), pkg) == str(tmp_path / "elsewhere" / "b")
+
+
+def test_each_descriptor_path_is_resolved_once_per_validation(monkeypatch):
+    """The loader and check_paths share one resolution of each path (package.locate)."""
+    from collections import Counter
+
+    from ansar_data import checks, package
+
+    calls: Counter = Counter()
+    real = package.safe_path
+    monkeypatch.setattr(package, "safe_path", lambda folder, value: calls.update([value]) or real(folder, value))
+    pkg = package.load_package(ROOT)
+    assert list(checks.check_paths(pkg)) == []
+    assert calls["data/events.csv"] == 1 and calls["schemas/events.schema.json"] == 1
+    assert max(calls.values()) == 1
+    monkeypatch.undo()
+    assert pkg.path("data/events.csv") == ROOT.resolve() / "data" / "events.csv"
+    assert pkg.path("../README.md") is None and pkg.path(["data/events.csv"]) is None

@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema_rs
 
 from .descriptor import PACKAGE_PROFILE, package_metadata, table_resources
-from .package import Loaded, Package, Problem, safe_path
+from .package import Loaded, Package, Problem
 from .provenance import supports, why_not
 from .rules import HIDDEN_RE, INJECTION, MAX_CELL_CHARS, cell_problem, row_findings, unicode_problem
 from .schema import INT_MAX, INT_MIN, TYPES, json_schema, table_schema
@@ -218,7 +218,7 @@ def check_paths(pkg: Package) -> Iterator[Problem]:
         for key in ("path", "schema", "jsonSchema"):
             if key not in resource:
                 continue
-            path = safe_path(pkg.dir, resource[key])
+            path = pkg.path(resource[key])
             if key == "path":
                 loaded = pkg.resources.get(name)
                 refused = loaded.refused if loaded is not None and loaded.descriptor is resource else None

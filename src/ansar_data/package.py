@@ -179,6 +179,11 @@ class Package:
     refused: dict[str, str] = field(default_factory=dict)  # descriptor path of a schema -> why it was not read
     source_index: list[dict[str, Any]] = field(default_factory=list)  # the entries of sources.yaml
     meta: dict[str, Any] | None = None  # metadata/package.yaml beside the package, when there
+    located: dict[str, Path | None] = field(default_factory=dict)  # descriptor path -> safe_path of it
+
+    def path(self, value: Any) -> Path | None:
+        """safe_path of a descriptor's path in this package (see locate)."""
+        return locate(self.dir, value, self.located)
 
     def csv_tables(self) -> list[Loaded]:
         return [r for r in self.resources.values() if not r.is_json and r.readable and r.table]
@@ -197,6 +202,17 @@ def safe_path(package_dir: Path, value: Any) -> Path | None:
         return None
     path = resolve(os.path.join(package_dir, value), package_dir)
     return Path(path) if within(path, package_dir) else None
+
+
+def locate(package_dir: Path, value: Any, located: dict[str, Path | None]) -> Path | None:
+    """safe_path, each path resolved once in one validation (in `located`): the loader
+    and check_paths ask for the same hundred paths, and resolving them again was a tenth
+    of validating the package."""
+    if not isinstance(value, str):
+        return safe_path(package_dir, value)
+    if value not in located:
+        located[value] = safe_path(package_dir, value)
+    return located[value]
 
 
 def typed_cell(value: str, ftype: str) -> Any:
@@ -274,13 +290,13 @@ def _file_digest(path: Path) -> tuple[int, str]:
 
 
 def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[str, str],
-          refused: dict[str, str], twin: Loaded | None = None) -> Loaded | None:
+          refused: dict[str, str], located: dict[str, Path | None], twin: Loaded | None = None) -> Loaded | None:
     """One resource; `twin`, for a JSON twin, is its CSV as loaded."""
-    path = safe_path(package_dir, resource.get("path"))
+    path = locate(package_dir, resource.get("path"), located)
     if path is None or not path.exists():
         return None
     res = Loaded(str(resource.get("name", "?")), resource, path)
-    res.schema = _read_json(safe_path(package_dir, resource.get("schema")), errors, resource.get("schema"),
+    res.schema = _read_json(locate(package_dir, resource.get("schema"), located), errors, resource.get("schema"),
                             refused, package_dir)
     try:
         data = read_regular(path, MAX_RESOURCE_BYTES, inside=package_dir)
@@ -448,14 +464,14 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
             meta = read_yaml(meta_path, shape="package")
     except InputError as exc:
         raise CannotRun(str(exc)) from exc
-    resources, json_schemas, errors, refused = {}, {}, {}, {}
+    resources, json_schemas, errors, refused, located = {}, {}, {}, {}, {}
     listed = descriptor.get("resources")
     for resource in listed if isinstance(listed, list) else []:
         if not isinstance(resource, dict):
             continue
         name = str(resource.get("name", "?"))
         twin = resources.get(name.removesuffix("_json")) if name.endswith("_json") else None
-        if name not in resources and (loaded := _load(package_dir, resource, spec, errors, refused, twin)):
+        if name not in resources and (loaded := _load(package_dir, resource, spec, errors, refused, located, twin)):
             resources[name] = loaded  # a second resource of one name is resource-duplicate
             csv_table = resources.get(name.removesuffix("_json"))
             if (loaded.is_json and csv_table is not None and loaded.records is not csv_table.records
@@ -463,6 +479,6 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
                 loaded.records = csv_table.records
         key = resource.get("jsonSchema")
         if isinstance(key, str) and key not in json_schemas:
-            json_schemas[key] = _read_json(safe_path(package_dir, key), errors, key, refused, package_dir)
+            json_schemas[key] = _read_json(locate(package_dir, key, located), errors, key, refused, package_dir)
     return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, errors, sources, key_map,
-                   refused, index, meta)
+                   refused, index, meta, located)
