@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ansar_data.values import (
@@ -95,6 +95,7 @@ edtf_like = st.one_of(plain, st.builds(lambda a, b: f"{a}/{b}", st.one_of(plain,
 
 @settings(max_examples=400, deadline=None)  # the edtf package takes ~20 ms a value here
 @given(edtf_like)
+@example("0001-02-29~")  # a qualified 29 February (found by a CI run)
 def test_fast_edtf_path_agrees_with_the_edtf_package(value):
     try:
         fast = _fast_bounds(value)
@@ -108,7 +109,7 @@ def test_fast_edtf_path_agrees_with_the_edtf_package(value):
         expected = "invalid"
     if fast == "invalid" and expected != "invalid":
         # the one known difference: the edtf package accepts 29 February of any year
-        year = int(next(p for p in value.split("/") if p.endswith("-02-29"))[:4])
+        year = int(next(p for p in value.split("/") if p.rstrip("~?%").endswith("-02-29"))[:4])
         assert not calendar.isleap(year)
         return
     assert fast == expected
