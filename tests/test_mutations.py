@@ -112,8 +112,9 @@ def test_every_mutant_is_caught_with_code_and_location(request):
     assert len(classes) >= 20
     (ROOT / "build").mkdir(exist_ok=True)
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        # In this process: the other xdist worker has the other core, and a pool of its
-        # own here made three busy processes on two cores, which cost a third more CPU.
+        # In this process: the other xdist worker has the other core. A pool of its own
+        # made three busy processes on two cores, and contention costs CPU (the whole
+        # suite on three workers took 1.28 times the CPU it takes on two).
         results = [_run(index) for index in range(len(all_mutants))]
     else:
         try:
