@@ -81,14 +81,15 @@ class SummaryLines:
 
 def pytest_configure(config):
     config.pluginmanager.register(SummaryLines(), "summary-lines")
+    if missing := [name for name in LONGEST_FIRST if not (ROOT / name).is_file()]:
+        raise pytest.UsageError(f"tests/conftest.py: LONGEST_FIRST names no test file: {', '.join(missing)}")
 
 
-# The files that take longest, longest first, each in seconds of one core on a 2-core
-# machine (`pytest --durations=0`, summed by file): mutations 21, release 14, validate 8,
-# load 6, dist 5.5, values 5, cli 4.5, inputs 4, build 4, parser_fuzz 3, safety 3; the
-# short ones follow and fill in. xdist hands files out in the order collected
-# (pyproject.toml: --no-loadscope-reorder): a long file started last runs on one core
-# while the other idles. Only speed depends on this list.
+# The files that take longest, longest first, by seconds of CPU per file (`pytest
+# --durations=0`, summed by file, on the 2-core machine, 2026-12-03); the short ones
+# follow and fill in. xdist hands files out in the order collected (pyproject.toml:
+# --no-loadscope-reorder): a long file started last runs on one core while the other
+# idles. Only speed depends on the order; a name that is no test file stops the run.
 LONGEST_FIRST = tuple(f"tests/test_{name}.py" for name in (
     "mutations", "release", "validate", "load", "dist", "values", "cli", "inputs", "build", "parser_fuzz",
     "safety"))
