@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
@@ -30,7 +29,7 @@ from mutations import MAX_PER_CLASS, PARTS, Mutant, generate
 
 @cache
 def mutants() -> list[Mutant]:
-    """Generated once per process (each worker makes its own: mutants hold closures)."""
+    """Generated once per process (each xdist worker that asks makes its own)."""
     return generate(ROOT)
 
 
@@ -88,10 +87,6 @@ def run_mutant(mutant: Mutant) -> tuple[int, list[dict]]:
     return (0 if report.valid else 1), [asdict(p) for p in report.problems]
 
 
-def _run(index: int) -> tuple[int, int, list[dict]]:
-    return (index, *run_mutant(mutants()[index]))
-
-
 def _caught(mutant, errors: list[dict]) -> bool:
     """The expected code at the expected place; for a value-level mutant, no code but
     the ones it allows (its JSON twin and hashes were updated)."""
@@ -110,23 +105,12 @@ def test_every_mutant_is_caught_with_code_and_location(request):
     classes = Counter(m.cls for m in all_mutants)
     assert len(all_mutants) >= 300
     assert len(classes) >= 20
-    (ROOT / "build").mkdir(exist_ok=True)
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        # In this process: the other xdist worker has the other core. A pool of its own
-        # made three busy processes on two cores, and contention costs CPU (the whole
-        # suite on three workers took 1.28 times the CPU it takes on two).
-        results = [_run(index) for index in range(len(all_mutants))]
-    else:
-        try:
-            with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                results = list(pool.map(_run, range(len(all_mutants)), chunksize=4))
-        finally:  # the workers' copies (a worker does not run atexit)
-            for copy in WORK.glob("*"):
-                if copy.name != str(os.getpid()):
-                    shutil.rmtree(copy, ignore_errors=True)
+    # In this process: under xdist the other worker has the other core. A pool of its own
+    # made three busy processes on two cores, and contention costs CPU (the whole suite on
+    # three workers took 1.28 times the CPU it takes on two).
     missed = []
-    for index, code, errors in results:
-        mutant = all_mutants[index]
+    for mutant in all_mutants:
+        code, errors = run_mutant(mutant)
         if code != 1 or not _caught(mutant, errors):
             found = sorted({(e["code"], e["resource"], e["row"], e["field"]) for e in errors})[:6]
             missed.append(f"{mutant.cls} [{mutant.label}]: exit {code}, expected "
