@@ -3,6 +3,7 @@ options refused, exit codes 0/1/2 as the README states, and the right program na
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -103,9 +104,14 @@ def test_stale_files_exit_1(capsys, repo_copy):
 def test_the_program_names_itself(command, prog):
     if not Path(command[0]).exists():
         pytest.fail(f"{command[0]} is missing: pip install -e . installs it")
-    result = subprocess.run([*command, "validate", "--help"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*command, "validate", "--help"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"})
     assert result.returncode == 0
     assert result.stdout.startswith(f"usage: {prog} validate ")
+    # the jsonschema package only explains an invalid input: imported at start-up, it was
+    # a quarter of every command's start (jsonschema-rs does the checking)
+    imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "ansar_data.checks" in imported and "jsonschema" not in imported
 
 
 @pytest.mark.parametrize("args, message", [
@@ -122,13 +128,24 @@ def test_the_program_names_itself(command, prog):
     (["validate", "afile"], "afile is a file; name the package's folder"),
     (["verify", "afile"], "afile is not a folder: unzip the release archive"),
 ])
-def test_every_command_anywhere_is_one_line_and_exit_2(tmp_path, args, message):
-    """#26 item 6: run from a folder that is not the repository, outside git, or on a file."""
+def test_every_command_anywhere_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, args, message):
+    """#26 item 6: run from a folder that is not the repository, outside git, or on a file.
+    In this process, as `python -m ansar_data` runs cli.main: an exception it lets out
+    fails the test as it would print a traceback (test_a_command_s_error_in_a_process
+    runs one in a process of its own)."""
     (tmp_path / "afile").write_text("x\n")
-    result = subprocess.run([sys.executable, "-m", "ansar_data", *args], cwd=tmp_path, capture_output=True,
-                            text=True)
-    assert result.returncode == 2, (args, result.stderr)
-    assert "Traceback" not in result.stderr and message in result.stderr, result.stderr
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_main(capsys, *args)
+    assert code == 2, (args, err)
+    assert "Traceback" not in err and message in err, err
+
+
+def test_a_command_s_error_in_a_process(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "ansar_data", "verify", "afile"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == ("could not verify, nothing changed: afile is not a folder: "
+                             "unzip the release archive and name its folder\n")
 
 
 def test_validate_datapackage_json_means_its_folder(capsys):

@@ -10,7 +10,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import jsonschema_rs
 import yaml
 
@@ -70,7 +69,10 @@ def _schema(shape: str) -> dict[str, Any]:
 
 
 @cache
-def _validator(shape: str) -> jsonschema.Draft202012Validator:
+def _validator(shape: str) -> Any:
+    # imported only to explain an invalid input: it is a quarter of a command's start-up
+    import jsonschema
+
     return jsonschema.Draft202012Validator(_schema(shape),
                                            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
@@ -85,6 +87,8 @@ def check_shape(data: Any, shape: str, origin: str) -> None:
     # where, with the message users read (4 s there).
     if _fast_validator(shape).is_valid(data):
         return
+    import jsonschema
+
     error = jsonschema.exceptions.best_match(_validator(shape).iter_errors(data))
     if error is None:
         return
