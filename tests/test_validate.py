@@ -283,6 +283,32 @@ def test_a_json_twin_that_renders_its_csv_shares_its_records_and_one_that_does_n
     assert ("integer-invalid", "sections_json", 2, "level") in found
 
 
+def test_an_earlier_load_is_reused_only_for_the_same_inputs(repo_copy):
+    """load_package(earlier=...): what is unchanged shares the earlier records; a file
+    with other bytes, another Table Schema, or a JSON twin whose CSV changed is parsed
+    again, and so is everything when tables.yaml says otherwise."""
+    from ansar_data.package import load_package
+
+    earlier = load_package(repo_copy)
+    same = load_package(repo_copy, earlier=earlier)
+    assert all(same.resources[n].records is earlier.resources[n].records for n in earlier.resources)
+    sections = repo_copy / "data" / "sections.csv"
+    sections.write_bytes(sections.read_bytes().replace(b"Early phase", b"Early phases", 1))
+    schema = repo_copy / "schemas" / "events.tableschema.json"
+    schema.write_text(json.dumps(json.loads(schema.read_text()), indent=1))  # the same JSON, other bytes
+    claims = repo_copy / "schemas" / "claims.tableschema.json"
+    claims.write_text(claims.read_text().replace('"primaryKey"', '"primaryKeys"', 1))
+    changed = load_package(repo_copy, earlier=earlier)
+    fresh = {n for n in earlier.resources if changed.resources[n].records is not earlier.resources[n].records}
+    assert fresh == {"sections", "sections_json", "claims", "claims_json"}
+    assert changed.resources["sections"].records[0]["heading"] != earlier.resources["sections"].records[0]["heading"]
+    tables = repo_copy / "metadata" / "tables.yaml"
+    tables.write_text(tables.read_text().replace("type: integer", "type: number", 1))
+    retyped = load_package(repo_copy, earlier=earlier)
+    other = {n for n in earlier.resources if retyped.resources[n].table != earlier.resources[n].table}
+    assert len(other) == 2 and all(retyped.resources[n].records is not earlier.resources[n].records for n in other)
+
+
 def test_is_json_of_is_to_json_compared_a_line_at_a_time():
     from ansar_data.tables_io import is_json_of, to_json
 

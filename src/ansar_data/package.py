@@ -289,9 +289,33 @@ def _file_digest(path: Path) -> tuple[int, str]:
         return path.stat().st_size, hashlib.file_digest(f, "sha256").hexdigest()
 
 
+# What of a resource's descriptor entry its loading reads.
+_LOAD_KEYS = ("name", "path", "schema", "format")
+# What loading a resource's bytes makes of them: the same for the same inputs.
+_PARSED = ("layout", "header", "records", "ragged", "readable", "read_error", "too_large", "not_records")
+
+
+def _same_inputs(res: Loaded, twin: Loaded | None, earlier: Loaded | None, earlier_twin: Loaded | None) -> bool:
+    """Whether loading res would give what loading `earlier` gave: the same bytes, the
+    same entry, Table Schema and table in tables.yaml, and (a JSON twin) its CSV taken
+    from the same earlier load."""
+    if earlier is None or earlier.layout is None or earlier.sha256 != res.sha256 or earlier.table != res.table:
+        return False
+    if any(type(earlier.descriptor.get(k)) is not type(res.descriptor.get(k))
+           or earlier.descriptor.get(k) != res.descriptor.get(k) for k in _LOAD_KEYS):
+        return False
+    if earlier.schema_text != res.schema_text:
+        return False
+    if twin is None or earlier_twin is None:
+        return twin is earlier_twin
+    return twin.records is earlier_twin.records and twin.readable == earlier_twin.readable
+
+
 def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[str, str],
-          refused: dict[str, str], located: dict[str, Path | None], twin: Loaded | None = None) -> Loaded | None:
-    """One resource; `twin`, for a JSON twin, is its CSV as loaded."""
+          refused: dict[str, str], located: dict[str, Path | None], twin: Loaded | None = None,
+          earlier: tuple[Loaded | None, Loaded | None] = (None, None)) -> Loaded | None:
+    """One resource; `twin`, for a JSON twin, is its CSV as loaded; `earlier`, the same
+    resource and twin in an earlier load, whose parse is taken when the inputs are the same."""
     path = locate(package_dir, resource.get("path"), located)
     if path is None or not path.exists():
         return None
@@ -300,7 +324,7 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
                             refused, package_dir)
     try:
         data = read_regular(path, MAX_RESOURCE_BYTES, inside=package_dir)
-        res.size, res.sha256, res.layout = len(data), hashlib.sha256(data).hexdigest(), file_layout(data)
+        res.size, res.sha256 = len(data), hashlib.sha256(data).hexdigest()
     except FileRefused as exc:
         if path.is_symlink() or not path.is_file() or path.stat().st_size <= MAX_RESOURCE_BYTES:
             res.refused = exc.reason
@@ -311,8 +335,18 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
         return res
     try:
         res.table = spec.table(res.name.removesuffix("_json"))
+    except KeyError:
+        pass
+    if _same_inputs(res, twin, *earlier):
+        for name in _PARSED:
+            setattr(res, name, getattr(earlier[0], name))
+        return res
+    res.layout = file_layout(data)
+    try:
         text = data.decode("utf-8")
-    except (KeyError, UnicodeDecodeError):
+    except UnicodeDecodeError:
+        return res
+    if res.table is None:
         return res
     types = {f["name"]: f["type"] for f in res.table.fields}
     if res.is_json and _renders(twin, res.table, data):
@@ -423,11 +457,14 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[str, Any] | None = None) -> Package:
+def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[str, Any] | None = None,
+                 earlier: Package | None = None) -> Package:
     """Read the package in package_dir; sources/ and metadata/ come from inputs_dir
     (default: the package itself). CannotRun when there is nothing to check against:
     no datapackage.json, or one that is not a JSON object (malformed, a key written
-    twice, absurdly nested), or unusable metadata."""
+    twice, absurdly nested), or unusable metadata. `earlier`, a load of the same or
+    another package: a resource whose inputs are the same as there (_same_inputs) takes
+    its records from it instead of parsing its bytes again."""
     package_dir = package_dir.resolve()
     inputs_dir = (inputs_dir or package_dir).resolve()
     descriptor_path = package_dir / "datapackage.json"
@@ -471,7 +508,10 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
             continue
         name = str(resource.get("name", "?"))
         twin = resources.get(name.removesuffix("_json")) if name.endswith("_json") else None
-        if name not in resources and (loaded := _load(package_dir, resource, spec, errors, refused, located, twin)):
+        before = (None, None) if earlier is None else (
+            earlier.resources.get(name), earlier.resources.get(name.removesuffix("_json")) if twin else None)
+        if name not in resources and (loaded := _load(package_dir, resource, spec, errors, refused, located, twin,
+                                                      before)):
             resources[name] = loaded  # a second resource of one name is resource-duplicate
             csv_table = resources.get(name.removesuffix("_json"))
             if (loaded.is_json and csv_table is not None and loaded.records is not csv_table.records

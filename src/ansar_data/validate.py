@@ -19,7 +19,7 @@ from typing import Any
 
 from .checks import CHECKS
 from .outputs import interrupted, swap_marker
-from .package import CannotRun, Problem, gc_paused, load_package
+from .package import CannotRun, Package, Problem, gc_paused, load_package
 
 MAX_PER_CHECK = 10
 __all__ = ["CannotRun", "Problem", "Report", "validate_package", "main"]
@@ -83,17 +83,19 @@ class Report:
 
 def validate_package(package_dir: Path, inputs_dir: Path | None = None,
                      skip: Collection[str] = (), max_errors: int | None = None,
-                     meta: dict[str, Any] | None = None) -> Report:
+                     meta: dict[str, Any] | None = None, earlier: Package | None = None) -> Report:
     """Check the package in package_dir; sources/ and metadata/ are read from
     inputs_dir (default: the package itself). `skip` names checks (function names in
     checks.CHECKS) not to run, for tests that target one check; `max_errors` caps the
     problems kept per resource and code. CannotRun when the package cannot be checked
     at all (no or a malformed datapackage.json, unusable metadata). `meta` stands for
-    metadata/package.yaml (a release validates the package it stamps)."""
+    metadata/package.yaml (a release validates the package it stamps). `earlier`, a
+    load of a package this one may share unchanged files with (load_package): every
+    check still runs on every resource."""
     report = Report(max_errors)
     before = swap_marker(package_dir)
     with gc_paused():
-        pkg = load_package(package_dir, inputs_dir, meta)
+        pkg = load_package(package_dir, inputs_dir, meta, earlier)
         report.checked = {name: len(res.records) for name, res in pkg.resources.items()}
         for check in CHECKS:
             if check.__name__ not in skip:
