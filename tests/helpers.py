@@ -21,6 +21,22 @@ PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata", "
 REPO_FILES = ("CHANGELOG.md", "pyproject.toml", "LICENSE", "LICENSE-DATA.md", "LICENSES", ".gitignore")
 
 
+def memory_temp_root(mounts: str, free: int, folder: str = "/dev/shm") -> str | None:
+    """`folder` when the mount table (`mounts`, as /proc/self/mounts has it) says it is a
+    tmpfs with room for the suite's files (about 1 GB at once; `free`: its free bytes)."""
+    kinds = {fields[1]: fields[2] for fields in map(str.split, mounts.splitlines()) if len(fields) > 2}
+    return folder if kinds.get(folder) == "tmpfs" and free >= 4 * 1024**3 else None
+
+
+def free_bytes(folder: str) -> int:
+    """Bytes this process may write in folder (0 when it cannot write there)."""
+    try:
+        found = os.statvfs(folder)
+    except OSError:
+        return 0
+    return found.f_bavail * found.f_frsize if os.access(folder, os.W_OK | os.X_OK) else 0
+
+
 def copy_repo(dest: Path, parts: tuple[str, ...] = PACKAGE_PARTS, link: bool = False) -> Path:
     """A copy of the package and its inputs, to corrupt or rebuild without touching ROOT.
     link=True hard-links the files (fast); a test must then replace a file, never write
