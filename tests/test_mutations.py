@@ -1,11 +1,12 @@
 """The mutation suite: every corruption of the valid package makes the validator report
 the expected error code and location.
 
-Speed: each process keeps one copy of the package, hard-linked, and after each mutant
-puts back only what the mutant replaced, added or removed (a fresh copy and its removal
-for each mutant were a fifth of the suite's time), and the records of the files a mutant
-left as they were come from the pristine copy's load (see run_mutant). Every mutant is
-checked by every check of the validator, as `validate.py` runs them.
+Speed: each process keeps one copy of the package, hard-linked to another in the
+temporary root, and after each mutant puts back only what the mutant replaced, added or
+removed (a fresh copy and its removal for each mutant were a fifth of the suite's time);
+the records of the files a mutant left as they were come from the pristine copy's load
+(see run_mutant). Every mutant is checked by every check of the validator, as
+`validate.py` runs them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import atexit
 import os
 import re
 import shutil
+import tempfile
 from collections import Counter
 from dataclasses import asdict
 from functools import cache
@@ -34,17 +36,29 @@ def mutants() -> list[Mutant]:
     return generate(ROOT)
 
 
-WORK = ROOT / "build" / "mutants"
+@cache
+def work() -> Path:
+    """This process's folder for its copies of the package, in the temporary root (in
+    memory where conftest.py found a tmpfs: a mutant's files are made and removed there
+    hundreds of times), removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="ansar-mutants-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+@cache
+def original() -> Path:
+    """A copy of the package to link from, on the copies' file system."""
+    return copy_repo(work() / "original", PARTS)
 
 
 @cache
 def pristine() -> Path:
-    """This process's hard-linked copy of the package (removed with WORK, or at exit)."""
-    tmp = WORK / str(os.getpid())
-    shutil.rmtree(tmp, ignore_errors=True)  # left by a killed run
-    tmp.mkdir(parents=True)
-    atexit.register(shutil.rmtree, tmp, True)
-    return copy_repo(tmp / "pkg", PARTS, link=True)
+    """The copy the mutants damage: hard links to original(), put back after each."""
+    pkg = work() / "pkg"
+    pkg.mkdir()
+    put_back(original(), pkg, PARTS)
+    return pkg
 
 
 def _remove(entry: os.DirEntry) -> None:
@@ -92,7 +106,7 @@ def run_mutant(mutant: Mutant, reuse: bool = True) -> tuple[int, list[dict]]:
         mutant.apply(pkg)
         report = validate_package(pkg, earlier=pristine_load() if reuse else None)
     finally:
-        put_back(ROOT, pkg, PARTS)
+        put_back(original(), pkg, PARTS)
     return (0 if report.valid else 1), [asdict(p) for p in report.problems]
 
 
@@ -146,11 +160,13 @@ def test_a_mutant_s_report_is_the_same_with_and_without_reuse():
 
 
 def test_hard_linked_copy_leaves_the_original_alone():
-    before = {p: p.read_bytes() for p in (ROOT / "data").glob("*.csv")}
+    def data(top: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in (top / "data").glob("*.csv")}
+    before = data(ROOT)
     mutant = next(m for m in mutants() if m.cls == "altered-quote")
     code, errors = run_mutant(mutant)
     assert code == 1 and _caught(mutant, errors)
-    assert {p: p.read_bytes() for p in (ROOT / "data").glob("*.csv")} == before
+    assert data(ROOT) == before and data(original()) == before
 
 
 def test_harness_rejects_a_wrong_expectation():
@@ -199,9 +215,9 @@ def test_a_mutant_s_damage_is_put_back_exactly():
     for kind in kinds:
         mutant = next(m for m in mutants() if m.cls == kind)
         mutant.apply(pkg)
-        put_back(ROOT, pkg, PARTS)
+        put_back(original(), pkg, PARTS)
     def listing(top: Path) -> dict[str, int]:
         return {str(p.relative_to(top)): p.stat().st_ino for part in PARTS for p in
                 ([top / part] if (top / part).is_file() else (top / part).rglob("*")) if p.is_file()}
-    assert listing(pkg) == listing(ROOT)
+    assert listing(pkg) == listing(original())
     assert sorted(p.name for p in pkg.iterdir()) == sorted(PARTS)
