@@ -15,7 +15,7 @@ from hypothesis import settings
 
 from ansar_data.build import build_tables, load_inputs, previous_files, render
 from ansar_data.parse import parse_article
-from helpers import ROOT, Reproduced, copy_repo, free_bytes, memory_temp_root, read_csv, reproduce_release
+from helpers import ROOT, Reproduced, copy_repo, machine_temp_root, read_csv, reproduce_release
 
 # Python's bytecode caches (__pycache__, which git ignores), even where the environment
 # turns them off (PYTHONDONTWRITEBYTECODE): the suite starts dozens of Python processes
@@ -30,11 +30,9 @@ sys.dont_write_bytecode = False
 # disk file system (this machine's ext4, mounted with discard) that cost a tenth of the
 # suite's time. For pytest's tmp_path, the product's scratch folders and the commands
 # the tests start; set before xdist starts its workers.
-if "TMPDIR" not in os.environ and os.path.exists("/proc/self/mounts"):
-    with open("/proc/self/mounts", encoding="utf-8") as _mounts:
-        if _root := memory_temp_root(_mounts.read(), free_bytes("/dev/shm")):
-            os.environ["TMPDIR"] = _root
-            tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+if "TMPDIR" not in os.environ and (_root := machine_temp_root()):
+    os.environ["TMPDIR"] = _root
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
 
 # Hypothesis: fewer examples on a developer's machine, the full count in CI.
 settings.register_profile("ci", max_examples=1000, deadline=None)

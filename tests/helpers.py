@@ -37,26 +37,27 @@ def free_bytes(folder: str) -> int:
     return found.f_bavail * found.f_frsize if os.access(folder, os.W_OK | os.X_OK) else 0
 
 
-def copy_repo(dest: Path, parts: tuple[str, ...] = PACKAGE_PARTS, link: bool = False) -> Path:
-    """A copy of the package and its inputs, to corrupt or rebuild without touching ROOT.
-    link=True hard-links the files (fast); a test must then replace a file, never write
-    into it (see mutations.replace_file)."""
+def machine_temp_root() -> str | None:
+    """memory_temp_root on this machine: its mount table (a few kB; read up to 1 MiB)
+    and the free bytes of /dev/shm."""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8") as f:
+            mounts = f.read(1024 * 1024)
+    except OSError:
+        return None
+    return memory_temp_root(mounts, free_bytes("/dev/shm"))
+
+
+def copy_repo(dest: Path, parts: tuple[str, ...] = PACKAGE_PARTS) -> Path:
+    """A copy of the package and its inputs, to corrupt or rebuild without touching ROOT."""
     dest.mkdir(parents=True)
-    copy = _link if link else shutil.copy2
     for part in parts:
         src = ROOT / part
         if src.is_dir():
-            shutil.copytree(src, dest / part, copy_function=copy)
+            shutil.copytree(src, dest / part)
         elif src.is_file():
-            copy(src, dest / part)
+            shutil.copy2(src, dest / part)
     return dest
-
-
-def _link(src: str, dst: str) -> None:
-    try:
-        Path(dst).hardlink_to(src)
-    except OSError:  # another filesystem
-        shutil.copy2(src, dst)
 
 
 def corrupt_render(monkeypatch) -> None:
