@@ -209,6 +209,24 @@ def test_a_schema_file_edited_by_hand_is_named(repo_copy):
          "is missing")]
 
 
+def test_a_schema_equal_but_for_a_number_s_type_is_named(repo_copy):
+    """The derived schemas are compared as canonical text first: 0.0 for 0 is not equal
+    there, and the comparison that says where names it."""
+    from ansar_data.package import load_package
+    from ansar_data.schema import table_schema
+
+    spec = load_package(repo_copy).spec
+    counts = spec.table("counts")
+    assert spec.derived_text("schema", counts) == json.dumps(table_schema(counts, spec), sort_keys=True)
+    assert spec.derived_text("schema", counts) is spec.derived_text("schema", counts)  # made once
+    path = repo_copy / "schemas" / "counts.tableschema.json"
+    path.write_text(path.read_text().replace('"minimum": 0', '"minimum": 0.0', 1))
+    found = [(p.code, p.resource, p.field, p.message) for p in validate_package(repo_copy).problems
+             if p.code == "schema-derived"]
+    assert len(found) == 1 and found[0][:3] == ("schema-derived", "counts", "schema")
+    assert found[0][3].endswith("/constraints/minimum is 0.0, the inputs give 0")
+
+
 def test_typed_infobox_values_are_checked_against_the_key_map(repo_copy):
     """Change the key map without rebuilding: the size is no longer a count by the map."""
     path = repo_copy / "metadata" / "infobox_keys.yaml"
@@ -292,6 +310,11 @@ def test_an_earlier_load_is_reused_only_for_the_same_inputs(repo_copy):
     earlier = load_package(repo_copy)
     same = load_package(repo_copy, earlier=earlier)
     assert all(same.resources[n].records is earlier.resources[n].records for n in earlier.resources)
+    # the registry and the schema files too, each with the canonical text made once
+    assert same.spec is earlier.spec
+    assert same.resources["events"].schema_file is earlier.resources["events"].schema_file
+    assert same.json_files.keys() == earlier.json_files.keys() and len(same.json_files) > 0
+    assert all(same.json_files[k] is earlier.json_files[k] for k in same.json_files)
     sections = repo_copy / "data" / "sections.csv"
     sections.write_bytes(sections.read_bytes().replace(b"Early phase", b"Early phases", 1))
     schema = repo_copy / "schemas" / "events.tableschema.json"
@@ -302,9 +325,14 @@ def test_an_earlier_load_is_reused_only_for_the_same_inputs(repo_copy):
     fresh = {n for n in earlier.resources if changed.resources[n].records is not earlier.resources[n].records}
     assert fresh == {"sections", "sections_json", "claims", "claims_json"}
     assert changed.resources["sections"].records[0]["heading"] != earlier.resources["sections"].records[0]["heading"]
+    assert changed.resources["events"].schema_file is not earlier.resources["events"].schema_file
+    assert changed.resources["events"].schema == earlier.resources["events"].schema
+    assert changed.resources["events"].schema_text == earlier.resources["events"].schema_text
+    assert "primaryKeys" in changed.resources["claims"].schema_text
     tables = repo_copy / "metadata" / "tables.yaml"
     tables.write_text(tables.read_text().replace("type: integer", "type: number", 1))
     retyped = load_package(repo_copy, earlier=earlier)
+    assert retyped.spec is not earlier.spec and retyped.spec.digest != earlier.spec.digest
     other = {n for n in earlier.resources if retyped.resources[n].table != earlier.resources[n].table}
     assert len({n.removesuffix("_json") for n in other}) == 1  # one table's CSV and twin
     assert all(retyped.resources[n].records is not earlier.resources[n].records for n in other)

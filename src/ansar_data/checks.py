@@ -143,7 +143,7 @@ def check_schema_files(pkg: Package) -> Iterator[Problem]:
         key = res.descriptor.get("jsonSchema")
         if key in pkg.json_schemas and key not in pkg.json_errors:
             schema = pkg.json_schemas[key]
-            error = "not valid JSON" if schema is None else _json_schema_error(json.dumps(schema, sort_keys=True))
+            error = "not valid JSON" if schema is None else _json_schema_error(pkg.json_schema_text(key))
             if error:
                 yield Problem("json-schema-invalid", f"{key}: {error}", res.name, None, "jsonSchema")
 
@@ -206,6 +206,9 @@ def check_schemas_derived(pkg: Package) -> Iterator[Problem]:
             if found is None or path in seen:
                 continue  # missing or unreadable (resource-missing, json-invalid), or done
             seen.add(path)
+            text = res.schema_text if key == "schema" else pkg.json_schema_text(json_schema_path)
+            if text == pkg.spec.derived_text(key, res.table):
+                continue  # the common case: equal as canonical text (1, 1.0 and true told apart)
             if (diff := _difference(found, derive(res.table, pkg.spec))) is not None:
                 yield Problem("schema-derived", f"{path}: {diff}", res.name, None, key)
 
@@ -414,7 +417,7 @@ def check_types(pkg: Package) -> Iterator[Problem]:
             yield Problem("row-width", f"{cells} cells, but the header has {len(res.header)}", res.name, row)
         if res.header != res.table.field_names:
             continue  # header-mismatch: the cells are not where the schema says
-        whole, validator = _table_validators(json.dumps(json_schema(res.table, pkg.spec), sort_keys=True))
+        whole, validator = _table_validators(pkg.spec.derived_text("jsonSchema", res.table))
         if whole.is_valid(res.records):
             continue  # the common case, in one call
         types = {f["name"]: f["type"] for f in res.table.fields}
@@ -446,7 +449,7 @@ def check_json_tables(pkg: Package) -> Iterator[Problem]:
         if not res.is_json or not res.readable or schema is None:
             continue
         try:
-            validator = _validator(json.dumps(schema, sort_keys=True))
+            validator = _validator(pkg.json_schema_text(res.descriptor.get("jsonSchema")))
         except (ValueError, jsonschema_rs.ValidationError):
             continue  # reported by check_schema_files
         if validator.is_valid(res.records):

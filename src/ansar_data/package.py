@@ -122,6 +122,18 @@ def file_layout(data: bytes) -> Layout:
             n for n, t in enumerate(text.split("\n"), start=1) if not unicodedata.is_normalized("NFC", t)))
 
 
+@dataclass(frozen=True)
+class JsonFile:
+    """A schema file as read: its text and what it parses to."""
+    text: str
+    value: Any
+
+    @cached_property
+    def canonical(self) -> str:
+        """Keys sorted: what the checks compare and key their caches by."""
+        return json.dumps(self.value, sort_keys=True)
+
+
 @dataclass
 class Loaded:
     """One resource as read from disk: raw bytes, and if readable, its typed records."""
@@ -131,6 +143,7 @@ class Loaded:
     layout: Layout | None = None        # None: the file was not read
     table: Table | None = None
     schema: dict[str, Any] | None = None
+    schema_file: JsonFile | None = None  # the Table Schema's file, when readable
     header: list[str] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     size: int = 0                       # bytes on disk
@@ -150,6 +163,8 @@ class Loaded:
     def schema_text(self) -> str:
         """The Table Schema as canonical JSON text (read once the resource is loaded): the
         checks compare and key by it, a dozen times a resource."""
+        if self.schema_file is not None and self.schema_file.value is self.schema:
+            return self.schema_file.canonical
         return json.dumps(self.schema, sort_keys=True)
 
 
@@ -180,6 +195,14 @@ class Package:
     source_index: list[dict[str, Any]] = field(default_factory=list)  # the entries of sources.yaml
     meta: dict[str, Any] | None = None  # metadata/package.yaml beside the package, when there
     located: dict[str, Path | None] = field(default_factory=dict)  # descriptor path -> safe_path of it
+    json_files: dict[str, JsonFile] = field(default_factory=dict)  # descriptor path -> readable JSON Schema
+
+    def json_schema_text(self, key: str) -> str:
+        """The JSON Schema at descriptor path `key` as canonical text."""
+        found = self.json_files.get(key)
+        if found is not None and found.value is self.json_schemas.get(key):
+            return found.canonical
+        return json.dumps(self.json_schemas.get(key), sort_keys=True)
 
     def path(self, value: Any) -> Path | None:
         """safe_path of a descriptor's path in this package (see locate)."""
@@ -270,13 +293,16 @@ def typed_records(header: list[str], rows: list[list[str]], types: dict[str, str
 
 
 def _read_json(path: Path | None, errors: dict[str, str], rel: Any, refused: dict[str, str],
-               package_dir: Path) -> Any:
-    """The parsed file, or None when it is missing or unreadable (why, in errors[rel],
-    or in refused[rel] when it is not a regular file inside the package)."""
+               package_dir: Path, earlier: JsonFile | None = None) -> JsonFile | None:
+    """The file and what it parses to, or None when it is missing or unreadable (why,
+    in errors[rel], or in refused[rel] when it is not a regular file inside the
+    package). `earlier`, the file as an earlier load read it: taken when the text is
+    the same."""
     if path is None or (not path.exists() and not path.is_symlink()):
         return None
     try:
-        return load_json(read_text(path, MAX_JSON_BYTES, inside=package_dir))
+        text = read_text(path, MAX_JSON_BYTES, inside=package_dir)
+        return earlier if earlier is not None and earlier.text == text else JsonFile(text, load_json(text))
     except FileRefused as exc:
         refused[str(rel)] = exc.reason
     except (ValueError, UnicodeDecodeError) as exc:
@@ -320,8 +346,10 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
     if path is None or not path.exists():
         return None
     res = Loaded(str(resource.get("name", "?")), resource, path)
-    res.schema = _read_json(locate(package_dir, resource.get("schema"), located), errors, resource.get("schema"),
-                            refused, package_dir)
+    res.schema_file = _read_json(locate(package_dir, resource.get("schema"), located), errors,
+                                 resource.get("schema"), refused, package_dir,
+                                 earlier[0].schema_file if earlier[0] is not None else None)
+    res.schema = None if res.schema_file is None else res.schema_file.value
     try:
         data = read_regular(path, MAX_RESOURCE_BYTES, inside=package_dir)
         res.size, res.sha256 = len(data), hashlib.sha256(data).hexdigest()
@@ -474,7 +502,7 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
         raise CannotRun(f"{package_dir / JOURNAL}: a build was interrupted while swapping its outputs in; "
                         "run the build command, which rolls it back first")
     try:
-        spec = load_spec(inputs_dir / "metadata" / "tables.yaml")
+        spec = load_spec(inputs_dir / "metadata" / "tables.yaml", earlier.spec if earlier is not None else None)
     except (OSError, ValueError) as exc:
         raise CannotRun(str(exc)) from exc
     try:
@@ -501,7 +529,7 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
             meta = read_yaml(meta_path, shape="package")
     except InputError as exc:
         raise CannotRun(str(exc)) from exc
-    resources, json_schemas, errors, refused, located = {}, {}, {}, {}, {}
+    resources, json_schemas, json_files, errors, refused, located = {}, {}, {}, {}, {}, {}
     listed = descriptor.get("resources")
     for resource in listed if isinstance(listed, list) else []:
         if not isinstance(resource, dict):
@@ -519,6 +547,10 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
                 loaded.records = csv_table.records
         key = resource.get("jsonSchema")
         if isinstance(key, str) and key not in json_schemas:
-            json_schemas[key] = _read_json(locate(package_dir, key, located), errors, key, refused, package_dir)
+            found = _read_json(locate(package_dir, key, located), errors, key, refused, package_dir,
+                               earlier.json_files.get(key) if earlier is not None else None)
+            json_schemas[key] = None if found is None else found.value
+            if found is not None:
+                json_files[key] = found
     return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, errors, sources, key_map,
-                   refused, index, meta, located)
+                   refused, index, meta, located, json_files)

@@ -9,7 +9,10 @@ curated tables are all computed here, so they cannot drift.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -156,6 +159,10 @@ class Spec:
     tables: list[Table]
     vocabularies: dict[str, Vocabulary]
     origin: str = "metadata/tables.yaml"
+    digest: str = ""                    # sha256 of the file read, when read from one
+    # canonical text of each derived schema, made once per Spec: the checks compare every
+    # copy's schemas with them, and a Spec is shared by the loads of one tables.yaml
+    _derived: dict[tuple[str, str], str] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def table(self, name: str) -> Table:
         for table in self.tables:
@@ -171,14 +178,29 @@ class Spec:
     def curation_files(self) -> list[str]:
         return [t.curation.file for t in self.curated if t.curation.file]
 
+    def derived_text(self, kind: str, table: Table) -> str:
+        """The Table Schema ("schema") or JSON Schema ("jsonSchema") this registry gives
+        a table, as canonical JSON text (keys sorted)."""
+        key = (kind, table.name)
+        if key not in self._derived:
+            derive = table_schema if kind == "schema" else json_schema
+            self._derived[key] = json.dumps(derive(table, self), sort_keys=True)
+        return self._derived[key]
 
-def load_spec(path: Path) -> Spec:
+
+def load_spec(path: Path, earlier: Spec | None = None) -> Spec:
+    """tables.yaml at path; `earlier`, a Spec read before, is returned as it is when it
+    was read from the same path and bytes (the mutation suite loads one file hundreds of
+    times)."""
     content = read_input(path)
+    digest = hashlib.sha256(content).hexdigest()
+    if earlier is not None and earlier.digest == digest and earlier.origin == str(path):
+        return earlier
     try:
         raw = _cached_yaml(content)
     except ValueError:
         raw = _yaml_of(content, str(path))  # raises again, naming the file
-    return parse_spec(raw, str(path))
+    return dataclasses.replace(parse_spec(raw, str(path)), digest=digest)
 
 
 @lru_cache(maxsize=8)
