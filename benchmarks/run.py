@@ -2,8 +2,8 @@
 
     python benchmarks/run.py [--sizes 10 100 1000 10000] [--runs 3] [--out benchmarks/results]
 
-For each size, --runs rounds, each on a fresh copy of the inputs and each step in a
-fresh process: `python -m ansar_data build --tables-only` (which validates before it
+--runs rounds (each round every size in turn, on a fresh copy of the inputs, each step
+in a fresh process): `python -m ansar_data build --tables-only` (which validates before it
 swaps the files in), `python validate.py`, and `frictionless validate` alone on the
 same output. Times are the median over the rounds (sums and ratios taken within a
 round first), peaks the highest; and rows per table. One round is not enough on a
@@ -60,17 +60,26 @@ def run_round(folder: Path) -> dict[str, float]:
             "build_plus_validate_s": build_s + validate_s, "validate_over_frictionless": validate_s / fl_s}
 
 
-def run_size(n: int, seed: int, work: Path, runs: int = 1) -> dict[str, float]:
-    articles = corpus(n, seed)
-    rounds = []
+def run_sizes(sizes: list[int], seed: int, work: Path, runs: int = 1) -> list[dict[str, float]]:
+    """Every size once a round, so that each size's median and the growth from one size
+    to the next are measured over the same stretch of the machine's time."""
+    corpora = {n: corpus(n, seed) for n in sizes}
+    rounds: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
     for i in range(runs):
-        folder = write_package_inputs(work / f"corpus-{n}-{i}", articles, REPO)
-        rounds.append(run_round(folder))
-        if i < runs - 1:
-            shutil.rmtree(folder)
-    rows = {f"rows_{t}": sum(1 for _ in open(folder / "data" / f"{t}.csv", encoding="utf-8")) - 1
-            for t in EXTRACTION_TABLES}
-    return {"articles": n, **summary(rounds), **rows, "rows_total": sum(rows.values())}
+        for n in sizes:
+            folder = write_package_inputs(work / f"corpus-{n}-{i}", corpora[n], REPO)
+            rounds[n].append(run_round(folder))
+            print(f"round {i + 1} of {runs}, {n:,} articles: "
+                  + ", ".join(f"{k}={v:.2f}" for k, v in rounds[n][-1].items()), flush=True)
+            if i < runs - 1:
+                shutil.rmtree(folder)
+    results = []
+    for n in sizes:
+        folder = work / f"corpus-{n}-{runs - 1}"
+        rows = {f"rows_{t}": sum(1 for _ in open(folder / "data" / f"{t}.csv", encoding="utf-8")) - 1
+                for t in EXTRACTION_TABLES}
+        results.append({"articles": n, **summary(rounds[n]), **rows, "rows_total": sum(rows.values())})
+    return results
 
 
 def summary(rounds: list[dict[str, float]]) -> dict[str, float]:
@@ -164,11 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sorted(args.sizes):
-            results.append(run_size(n, args.seed, Path(tmp), args.runs))
-            print(", ".join(f"{k}={v}" for k, v in results[-1].items()), flush=True)
+        results = run_sizes(sorted(args.sizes), args.seed, Path(tmp), args.runs)
     with open(args.out / "results.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
         writer.writeheader()

@@ -59,9 +59,9 @@ def test_malformed_articles_are_rejected(kind, message):
 
 
 def test_benchmark_script_at_10_articles(tmp_path):
-    from run import check_targets, run_size
+    from run import check_targets, run_sizes
 
-    row = run_size(10, 1, tmp_path)
+    [row] = run_sizes([10], 1, tmp_path)
     assert row["rows_sources"] == 10
     assert row["rows_total"] == sum(row[f"rows_{t}"] for t in
                                     ("sources", "sections", "infobox_fields", "infobox_values", "see_also"))
