@@ -23,12 +23,12 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from importlib import metadata
 from pathlib import Path
+
+from peak import run_measured  # beside this script
 
 from synth import EXTRACTION_TABLES, corpus, write_package_inputs  # beside this script
 
@@ -41,13 +41,10 @@ COLUMNS = ["articles", "build_s", "build_peak_mib", "validate_s", "validate_peak
 
 def measure(command: list[str]) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MiB) of a command in its own process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {proc.stderr.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    code, _, err, seconds, mib = run_measured(command, cwd=REPO)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {err[-2000:]}")
+    return seconds, mib
 
 
 def run_round(folder: Path) -> dict[str, float]:
@@ -63,11 +60,11 @@ def run_round(folder: Path) -> dict[str, float]:
 def run_sizes(sizes: list[int], seed: int, work: Path, runs: int = 1) -> list[dict[str, float]]:
     """Every size once a round, so that each size's median and the growth from one size
     to the next are measured over the same stretch of the machine's time."""
-    corpora = {n: corpus(n, seed) for n in sizes}
+    inputs = {n: write_package_inputs(work / f"inputs-{n}", corpus(n, seed), REPO) for n in sizes}
     rounds: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
     for i in range(runs):
         for n in sizes:
-            folder = write_package_inputs(work / f"corpus-{n}-{i}", corpora[n], REPO)
+            folder = shutil.copytree(inputs[n], work / f"corpus-{n}-{i}")
             rounds[n].append(run_round(folder))
             print(f"round {i + 1} of {runs}, {n:,} articles: "
                   + ", ".join(f"{k}={v:.2f}" for k, v in rounds[n][-1].items()), flush=True)
