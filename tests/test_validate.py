@@ -333,6 +333,14 @@ def test_an_earlier_load_is_reused_only_for_the_same_inputs(repo_copy):
     assert all(retyped.resources[n].records is not earlier.resources[n].records for n in other)
 
 
+@given(st.dictionaries(st.text(max_size=5), st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(), st.lists(st.integers(), max_size=3)), max_size=6))
+def test_the_record_encoder_writes_what_json_dumps_writes(record):
+    from ansar_data.tables_io import record_encoder
+
+    assert record_encoder()(record) == json.dumps(record, ensure_ascii=False)
+
+
 def test_is_json_of_is_to_json_compared_a_line_at_a_time():
     from ansar_data.tables_io import is_json_of, to_json
 
