@@ -223,3 +223,20 @@ def test_yaml_that_would_be_read_as_something_else_is_refused(capsys, repo_copy,
     assert expected in capsys.readouterr().err
     path.write_text(before[rel].decode("utf-8"), encoding="utf-8")
     assert snapshot(repo_copy) == before
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("a: [1, 2]\nb: {c: d}\n", True),
+    ("a: &x [1]\nb: *x\n", False),             # an alias: measured by _check_nodes
+    ("a: 1\na: 2\n", False),                   # a key twice
+    ("a: &x {b: 1}\nc: {<<: *x}\n", False),    # a merge key
+    ("[" * 101 + "]" * 101 + "\n", False),     # past MAX_DEPTH
+])
+def test_only_a_plain_tree_skips_the_careful_measure(text, plain):
+    from ansar_data.yamlfile import SAFE_LOADER, _plain_tree
+
+    loader = SAFE_LOADER(text)
+    try:
+        assert _plain_tree(loader.get_single_node()) is plain
+    finally:
+        loader.dispose()
