@@ -144,7 +144,6 @@ class Loaded:
     path: Path
     layout: Layout | None = None        # None: the file was not read
     table: Table | None = None
-    schema: dict[str, Any] | None = None
     schema_file: JsonFile | None = None  # the Table Schema's file, when readable
     header: list[str] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
@@ -161,13 +160,16 @@ class Loaded:
     def is_json(self) -> bool:
         return self.descriptor.get("format") == "json"
 
-    @cached_property
+    @property
+    def schema(self) -> Any:
+        """The Table Schema as parsed (None when missing or unreadable)."""
+        return None if self.schema_file is None else self.schema_file.value
+
+    @property
     def schema_text(self) -> str:
-        """The Table Schema as canonical JSON text (read once the resource is loaded): the
-        checks compare and key by it, a dozen times a resource."""
-        if self.schema_file is not None and self.schema_file.value is self.schema:
-            return self.schema_file.canonical
-        return json.dumps(self.schema, sort_keys=True)
+        """The Table Schema as canonical JSON text, made once per file read: the checks
+        compare and key by it, a dozen times a resource."""
+        return "null" if self.schema_file is None else self.schema_file.canonical
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ class Package:
     descriptor: dict[str, Any]
     spec: Spec
     resources: dict[str, Loaded]
-    json_schemas: dict[str, Any]        # descriptor path -> parsed JSON (None if unreadable)
+    json_files: dict[str, JsonFile | None]  # descriptor path of a JSON Schema -> the file (None if unreadable)
     json_errors: dict[str, str]         # path of a JSON file (twin or schema) -> why it is unreadable
     sources: dict[str, SourceFile]
     key_map: dict[str, Any] = field(default_factory=dict)  # metadata/infobox_keys.yaml: written key -> rule
@@ -197,14 +199,16 @@ class Package:
     source_index: list[dict[str, Any]] = field(default_factory=list)  # the entries of sources.yaml
     meta: dict[str, Any] | None = None  # metadata/package.yaml beside the package, when there
     located: dict[str, Path | None] = field(default_factory=dict)  # descriptor path -> safe_path of it
-    json_files: dict[str, JsonFile] = field(default_factory=dict)  # descriptor path -> readable JSON Schema
+
+    @cached_property
+    def json_schemas(self) -> dict[str, Any]:
+        """Descriptor path -> the JSON Schema as parsed (None if unreadable)."""
+        return {key: None if found is None else found.value for key, found in self.json_files.items()}
 
     def json_schema_text(self, key: str) -> str:
         """The JSON Schema at descriptor path `key` as canonical text."""
         found = self.json_files.get(key)
-        if found is not None and found.value is self.json_schemas.get(key):
-            return found.canonical
-        return json.dumps(self.json_schemas.get(key), sort_keys=True)
+        return "null" if found is None else found.canonical
 
     def path(self, value: Any) -> Path | None:
         """safe_path of a descriptor's path in this package (see locate)."""
@@ -351,7 +355,6 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
     res.schema_file = _read_json(locate(package_dir, resource.get("schema"), located), errors,
                                  resource.get("schema"), refused, package_dir,
                                  earlier[0].schema_file if earlier[0] is not None else None)
-    res.schema = None if res.schema_file is None else res.schema_file.value
     try:
         data = read_regular(path, MAX_RESOURCE_BYTES, inside=package_dir)
         res.size, res.sha256 = len(data), hashlib.sha256(data).hexdigest()
@@ -529,7 +532,7 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
             meta = read_yaml(meta_path, shape="package")
     except InputError as exc:
         raise CannotRun(str(exc)) from exc
-    resources, json_schemas, json_files, errors, refused, located = {}, {}, {}, {}, {}, {}
+    resources, json_files, errors, refused, located = {}, {}, {}, {}, {}
     listed = descriptor.get("resources")
     for resource in listed if isinstance(listed, list) else []:
         if not isinstance(resource, dict):
@@ -546,11 +549,8 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
                     and _identical(csv_table, loaded)):
                 loaded.records = csv_table.records
         key = resource.get("jsonSchema")
-        if isinstance(key, str) and key not in json_schemas:
-            found = _read_json(locate(package_dir, key, located), errors, key, refused, package_dir,
-                               earlier.json_files.get(key) if earlier is not None else None)
-            json_schemas[key] = None if found is None else found.value
-            if found is not None:
-                json_files[key] = found
-    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_schemas, errors, sources, key_map,
-                   refused, index, meta, located, json_files)
+        if isinstance(key, str) and key not in json_files:
+            json_files[key] = _read_json(locate(package_dir, key, located), errors, key, refused, package_dir,
+                                         earlier.json_files.get(key) if earlier is not None else None)
+    return Package(package_dir, inputs_dir, descriptor, spec, resources, json_files, errors, sources, key_map,
+                   refused, index, meta, located)
