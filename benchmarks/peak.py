@@ -27,5 +27,8 @@ def run_measured(command: list[str], cwd: Path | None = None) -> tuple[int, str,
     done = subprocess.run([sys.executable, "-c", _LAUNCHER, *map(str, command)], capture_output=True,
                           text=True, cwd=cwd)
     err, _, figures = done.stderr.rstrip("\n").rpartition("\n")
+    if done.returncode != 0 or len(figures.split()) != 3:  # the command could not be started
+        why = (done.stderr.strip().splitlines() or ["no output"])[-1]  # the launcher's error, not its traceback
+        raise RuntimeError(f"{' '.join(map(str, command))} could not be run: {why}")
     seconds, code, kib = figures.split()
     return int(code), done.stdout, err, float(seconds), int(kib) / 1024

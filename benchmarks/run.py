@@ -7,7 +7,7 @@ in a fresh process): `python -m ansar_data build --tables-only` (which validates
 swaps the files in), `python validate.py`, and `frictionless validate` alone on the
 same output. Times are the median over the rounds (sums and ratios taken within a
 round first), peaks the highest; and rows per table. One round is not enough on a
-machine whose speed drifts: a single run of 10,000 articles has taken from 22 to 31 s.
+machine whose speed drifts: a single run of 10,000 articles has taken from 22 to 34 s.
 Writes results.csv, results.png and machine.txt to --out, and prints
 whether the targets (TARGETS below) hold; exit 1 if one does not:
   10,000 articles: build + validate < 30 s; build and validate.py each < 1 GiB at peak;

@@ -3,6 +3,8 @@ not of time."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from ansar_data.build import build
@@ -81,6 +83,14 @@ def test_a_size_s_figures_are_the_median_of_its_rounds_and_its_highest_peak():
                                "validate_over_frictionless": 0.39}
     assert summary(rounds[1:2]) == {"build_s": 21.3, "build_peak_mib": 896, "build_plus_validate_s": 31.3,
                                     "validate_over_frictionless": 0.39}
+
+
+def test_a_command_that_cannot_start_is_named_not_a_traceback(tmp_path):
+    from peak import run_measured
+
+    with pytest.raises(RuntimeError, match="no-such-command could not be run: FileNotFoundError: .*No such file"):
+        run_measured([str(tmp_path / "no-such-command")])
+    assert run_measured([sys.executable, "-c", "import sys; sys.exit(3)"])[0] == 3
 
 
 def test_the_targets_are_the_issue_s_and_each_can_fail():
