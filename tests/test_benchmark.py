@@ -93,6 +93,27 @@ def test_a_command_that_cannot_start_is_named_not_a_traceback(tmp_path):
     assert run_measured([sys.executable, "-c", "import sys; sys.exit(3)"])[0] == 3
 
 
+_FORKS_AND_COPIES = """
+import os, time
+held = bytearray(200 * 2**20)
+held[::4096] = b"\\x01" * len(held[::4096])  # written, so resident
+pid = os.fork()
+if pid == 0:
+    held[::4096] = b"\\x02" * len(held[::4096])  # a byte a page: the child's own copy of every page
+    time.sleep(0.6)
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+def test_a_command_s_forked_child_is_counted_with_it():
+    """Two processes holding 200 MiB each: no one process was ever over about 210 MiB."""
+    from peak import run_measured
+
+    code, _, _, _, mib = run_measured([sys.executable, "-c", _FORKS_AND_COPIES])
+    assert code == 0 and mib > 380, mib
+
+
 def test_the_targets_are_the_issue_s_and_each_can_fail():
     from run import check_targets
 

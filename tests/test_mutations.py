@@ -159,6 +159,27 @@ def test_a_mutant_s_report_is_the_same_with_and_without_reuse():
         assert run_mutant(mutant, reuse=False) == run_mutant(mutant), mutant.cls
 
 
+def test_a_mutant_s_report_is_the_same_when_the_checks_are_shared():
+    """The first mutant of every third class and of each class about JSON twins,
+    validated with the checks shared with a forked child (as validate.py shares them
+    from SHARE_FROM_RECORDS records): the same report, kept problems, counts of the rest
+    and rows checked, with one problem kept per code (what the merge of the two
+    processes' reports must get right)."""
+    firsts = {m.cls: m for m in reversed(mutants())}
+    chosen = sorted({*list(firsts)[::3], *(c for c in firsts if "json" in c or "twin" in c)})
+    assert "json-twin-differs" in chosen and len(chosen) >= 30
+    pkg, capped = pristine(), 0
+    for cls in chosen:
+        try:
+            firsts[cls].apply(pkg)
+            alone = validate_package(pkg, max_errors=1, earlier=pristine_load(), shared=False).as_json()
+            assert validate_package(pkg, max_errors=1, earlier=pristine_load(), shared=True).as_json() == alone, cls
+            capped += bool(alone["omitted"])
+        finally:
+            put_back(original(), pkg, PARTS)
+    assert capped  # some reports kept fewer problems than they counted
+
+
 def test_hard_linked_copy_leaves_the_original_alone():
     def data(top: Path) -> dict[str, bytes]:
         return {p.name: p.read_bytes() for p in (top / "data").glob("*.csv")}

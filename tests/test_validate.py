@@ -368,3 +368,23 @@ def test_records_typed_a_column_at_a_time_are_those_typed_a_cell_at_a_time(rows)
     slow = [{h: typed_cell(v, types[h]) for h, v in zip(header, row)} for row in rows]
     assert fast == slow
     assert [[type(v) for v in r.values()] for r in fast] == [[type(v) for v in r.values()] for r in slow]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["cell-control", "foreign-key"]), st.sampled_from([None, "a", "b"])),
+                max_size=30),
+       st.lists(st.integers(0, 30), max_size=4), st.sampled_from([None, 1, 3]))
+def test_reports_merged_part_by_part_are_the_report_of_the_whole(found, cuts, cap):
+    """What validate_package does with the reports of checks run in two processes."""
+    from ansar_data.validate import Problem, Report
+
+    problems = [Problem(code, f"#{i}", resource, i + 2) for i, (code, resource) in enumerate(found)]
+    whole, merged = Report(cap), Report(cap)
+    for p in problems:
+        whole.add(p)
+    bounds = [0, *sorted(cuts), len(problems)]
+    for start, end in zip(bounds, bounds[1:]):
+        part = Report(cap)
+        for p in problems[start:end]:
+            part.add(p)
+        merged.merge(part)
+    assert merged.as_json() == whole.as_json()

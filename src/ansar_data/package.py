@@ -155,6 +155,7 @@ class Loaded:
     refused: str | None = None          # why the file was not read: not a regular file, unreadable
     not_records: str | None = None      # why a JSON twin is not an array of objects
     ragged: list[tuple[int, int]] = field(default_factory=list)  # (row, cells) of CSV rows not as wide as the header
+    unverified: bool = False            # a JSON twin given its CSV's records before is_json_of said so (verify_twins)
 
     @property
     def is_json(self) -> bool:
@@ -331,7 +332,8 @@ def _same_inputs(res: Loaded, twin: Loaded | None, earlier: Loaded | None, earli
     """Whether loading res would give what loading `earlier` gave: the same bytes, the
     same entry, Table Schema and table in tables.yaml, and (a JSON twin) its CSV taken
     from the same earlier load."""
-    if earlier is None or earlier.layout is None or earlier.sha256 != res.sha256 or earlier.table != res.table:
+    if (earlier is None or earlier.layout is None or earlier.unverified or earlier.sha256 != res.sha256
+            or earlier.table != res.table):
         return False
     if any(type(earlier.descriptor.get(k)) is not type(res.descriptor.get(k))
            or earlier.descriptor.get(k) != res.descriptor.get(k) for k in _LOAD_KEYS):
@@ -345,9 +347,10 @@ def _same_inputs(res: Loaded, twin: Loaded | None, earlier: Loaded | None, earli
 
 def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[str, str],
           refused: dict[str, str], located: dict[str, Path | None], twin: Loaded | None = None,
-          earlier: tuple[Loaded | None, Loaded | None] = (None, None)) -> Loaded | None:
+          earlier: tuple[Loaded | None, Loaded | None] = (None, None), defer: bool = False) -> Loaded | None:
     """One resource; `twin`, for a JSON twin, is its CSV as loaded; `earlier`, the same
-    resource and twin in an earlier load, whose parse is taken when the inputs are the same."""
+    resource and twin in an earlier load, whose parse is taken when the inputs are the same;
+    `defer`, a twin that may be its CSV's rendering is taken as one, unverified."""
     path = locate(package_dir, resource.get("path"), located)
     if path is None or not path.exists():
         return None
@@ -380,6 +383,9 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
     if res.table is None:
         return res
     types = {f["name"]: f["type"] for f in res.table.fields}
+    if res.is_json and defer and _may_render(twin, res.table):
+        res.records, res.header, res.readable, res.unverified = twin.records, res.table.field_names, True, True
+        return res
     if res.is_json and _renders(twin, res.table, data):
         # byte for byte what its CSV's records give: the same records, without parsing
         # 68 MB of JSON and comparing it record by record (a second at 10,000 articles)
@@ -430,11 +436,31 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
     return res
 
 
+def _may_render(twin: Loaded | None, table: Table) -> bool:
+    """Whether a CSV, as loaded, has records a JSON twin can be the rendering of."""
+    return (twin is not None and twin.readable and not twin.is_json and not twin.ragged
+            and twin.header == table.field_names)
+
+
 def _renders(twin: Loaded | None, table: Table, data: bytes) -> bool:
     """Whether data is the JSON twin the build writes (tables_io.to_json) from the records
     of this CSV: then reading it gives those records, key order and types included."""
-    return (twin is not None and twin.readable and not twin.is_json and not twin.ragged
-            and twin.header == table.field_names and is_json_of(twin.records, table.field_names, data))
+    return _may_render(twin, table) and is_json_of(twin.records, table.field_names, data)
+
+
+def verify_twins(pkg: Package) -> bool:
+    """Whether every twin load_package(defer_twins=True) took as its CSV's rendering is
+    one: the same bytes as were loaded, and what tables_io.to_json writes from them."""
+    for res in pkg.resources.values():
+        if res.unverified:
+            try:
+                data = read_regular(res.path, MAX_RESOURCE_BYTES, inside=pkg.dir)
+            except (OSError, FileRefused):
+                return False
+            if hashlib.sha256(data).hexdigest() != res.sha256 or not is_json_of(
+                    res.records, res.table.field_names, data):  # type: ignore[union-attr]
+                return False
+    return True
 
 
 def _identical(csv_table: Loaded, twin: Loaded) -> bool:
@@ -489,13 +515,15 @@ def gc_paused() -> Iterator[None]:
 
 
 def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[str, Any] | None = None,
-                 earlier: Package | None = None) -> Package:
+                 earlier: Package | None = None, defer_twins: bool = False) -> Package:
     """Read the package in package_dir; sources/ and metadata/ come from inputs_dir
     (default: the package itself). CannotRun when there is nothing to check against:
     no datapackage.json, or one that is not a JSON object (malformed, a key written
     twice, absurdly nested), or unusable metadata. `earlier`, a load of the same or
     another package: a resource whose inputs are the same as there (_same_inputs) takes
-    its records from it instead of parsing its bytes again."""
+    its records from it instead of parsing its bytes again. `defer_twins`: a JSON twin
+    that may be its CSV's rendering is taken as one (Loaded.unverified) and left to
+    verify_twins, which can run beside the checks."""
     package_dir = package_dir.resolve()
     inputs_dir = (inputs_dir or package_dir).resolve()
     descriptor_path = package_dir / "datapackage.json"
@@ -542,7 +570,7 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
         before = (None, None) if earlier is None else (
             earlier.resources.get(name), earlier.resources.get(name.removesuffix("_json")) if twin else None)
         if name not in resources and (loaded := _load(package_dir, resource, spec, errors, refused, located, twin,
-                                                      before)):
+                                                      before, defer_twins)):
             resources[name] = loaded  # a second resource of one name is resource-duplicate
             csv_table = resources.get(name.removesuffix("_json"))
             if (loaded.is_json and csv_table is not None and loaded.records is not csv_table.records

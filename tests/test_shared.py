@@ -1,0 +1,94 @@
+"""Jobs shared with a forked child (ansar_data.shared): the same results, in order,
+whichever process ran them, and whatever became of the child."""
+
+from __future__ import annotations
+
+import os
+import time
+from functools import partial
+
+from ansar_data.shared import share
+
+
+def _slow(i: int) -> tuple[int, int]:
+    time.sleep(0.1)
+    return i * i, os.getpid()
+
+
+def test_jobs_come_back_in_order_from_both_processes():
+    results, head = share([partial(_slow, i) for i in range(20)], os.getpid)
+    assert [r for r, _ in results] == [i * i for i in range(20)]
+    assert head != os.getpid()  # `first` ran in the child
+    assert {pid for _, pid in results} == {os.getpid(), head}  # each took jobs from the queue
+
+
+def _dies_in_child(parent: int, i: int) -> int:
+    if os.getpid() != parent:
+        os._exit(9)  # killed mid-job, say
+    time.sleep(0.05)
+    return i + 1
+
+
+def test_a_child_that_dies_costs_time_not_results():
+    parent = os.getpid()
+    results, head = share([partial(_dies_in_child, parent, i) for i in range(10)], os.getpid)
+    assert results == list(range(1, 11))
+    assert head == parent  # what the child had run is run again here
+
+
+def _raises() -> int:
+    raise RuntimeError("boom")
+
+
+def test_a_job_that_fails_in_the_child_fails_here_too():
+    import pytest
+
+    with pytest.raises(RuntimeError, match="boom"):
+        share([_raises] + [partial(_slow, i) for i in range(3)], os.getpid)
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def test_the_child_holds_no_descriptor_it_inherited():
+    """A build's lock must not outlive a killed build in its child."""
+    read, write = os.pipe()
+    try:
+        assert share([], partial(_is_open, write)) == ([], False)
+        assert _is_open(write)
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def test_without_fork_everything_runs_here(monkeypatch):
+    monkeypatch.delattr(os, "fork")
+    results, head = share([partial(_slow, i) for i in range(3)], os.getpid)
+    assert results == [(i * i, os.getpid()) for i in range(3)] and head == os.getpid()
+
+
+def test_a_fork_that_fails_runs_everything_here(monkeypatch):
+    def no_fork():
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    results, head = share([partial(_slow, i) for i in range(3)], os.getpid)
+    assert results == [(i * i, os.getpid()) for i in range(3)] and head == os.getpid()
+
+
+def test_a_job_that_fails_here_leaves_no_child_behind():
+    import pytest
+
+    def children() -> set[str]:
+        with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as f:
+            return set(f.read().split())
+
+    before = children()
+    with pytest.raises(RuntimeError, match="boom"):
+        share([_raises] * 30, partial(time.sleep, 0.5))  # the child sleeps: this process fails first
+    assert children() == before
