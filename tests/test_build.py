@@ -83,26 +83,31 @@ def test_wrong_source_hash_is_refused(repo_copy):
     assert actual in message
 
 
-def test_unknown_datatype_is_refused(repo_copy):
+# apart=True: rendered and staged by a forked child, as a build of 16 MiB of sources is
+@pytest.mark.parametrize("apart", [False, True])
+def test_unknown_datatype_is_refused(repo_copy, apart):
     keys = repo_copy / "metadata" / "infobox_keys.yaml"
     keys.write_text(keys.read_text().replace("Size: {key: size, datatype: count", "Size: {key: size, datatype: weight"))
     with pytest.raises(InputError, match="'weight' is not one of text, date, count"):
-        build(repo_copy)
+        build(repo_copy, apart=apart)
 
 
-def test_build_that_fails_validation_writes_nothing(repo_copy, monkeypatch):
+@pytest.mark.parametrize("apart", [False, True])
+def test_build_that_fails_validation_writes_nothing(repo_copy, monkeypatch, apart):
     before = snapshot(repo_copy)
     corrupt_render(monkeypatch)
     with pytest.raises(BuildFailed, match="span-mismatch"):
-        build(repo_copy)
+        build(repo_copy, apart=apart)
     assert snapshot(repo_copy) == before
     assert not list(repo_copy.glob(".build-*"))
 
 
-def test_rebuild_of_a_copy_is_byte_identical(repo_copy):
+@pytest.mark.parametrize("apart", [False, True])
+def test_rebuild_of_a_copy_is_byte_identical(repo_copy, apart):
     before = snapshot(repo_copy)
-    build(repo_copy)
+    built = build(repo_copy, apart=apart)
     assert snapshot(repo_copy) == before
+    assert "data/entities.csv" in built.files and "site/index.html" in built.files and built.report.valid
 
 
 def test_the_network_shows_every_relation_as_its_own_labelled_edge_with_no_label_over_another(inputs, tables):

@@ -92,3 +92,43 @@ def test_a_job_that_fails_here_leaves_no_child_behind():
     with pytest.raises(RuntimeError, match="boom"):
         share([_raises] * 30, partial(time.sleep, 0.5))  # the child sleeps: this process fails first
     assert children() == before
+
+
+_PARENT_KILLED = """
+import os, sys, time
+from ansar_data.shared import share
+
+def first():
+    with open(sys.argv[1], "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(30)
+
+def job():  # this process's: the child is busy with first
+    while not os.path.getsize(sys.argv[1]):
+        time.sleep(0.01)
+    os.kill(os.getpid(), 9)
+
+share([job], first)
+"""
+
+
+def test_a_child_does_not_outlive_a_killed_parent(tmp_path):
+    import subprocess
+    import sys
+
+    pid_file = tmp_path / "child"
+    pid_file.write_text("")
+    done = subprocess.run([sys.executable, "-c", _PARENT_KILLED, pid_file], timeout=20)
+    assert done.returncode == -9
+    child, deadline = int(pid_file.read_text()), time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
+    except FileNotFoundError:
+        return False

@@ -14,8 +14,10 @@ import datetime
 import hashlib
 import json
 import operator
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,12 @@ from .descriptor import package_metadata, table_resources
 from .docs import render_docs
 from .errors import InputError
 from .files import MAX_TEXT_BYTES, FileRefused, read_regular
-from .outputs import write_outputs, writing
+from .outputs import stage_files, write_outputs, writing
 from .package import MAX_RESOURCE_BYTES, gc_paused
 from .parse import Article, parse_article
 from .rules import cell_problem
 from .schema import Spec, json_schema, load_spec, table_schema
+from .shared import share
 from .sources import Source, load_sources
 from .tables_io import dump_json, to_csv, to_json
 from .validate import MAX_PER_CHECK, Report, validate_package
@@ -46,6 +49,11 @@ DISTRIBUTED = ("exports", "dist")
 # may name (outputs.write_outputs refuses any other path).
 OWNED = (*GENERATED, *STAMPED, "CHANGELOG.md", "releases", *DISTRIBUTED)
 Tables = dict[str, list[dict[str, Any]]]
+# From this many bytes in sources/ the package is rendered and staged by a forked child,
+# which gives all its memory back when it exits: a process that rendered 10,000
+# articles (44 MB of sources) still holds about 550 MiB it freed, and a validation
+# that shares its checks with a child of its own would take the two past 1 GiB.
+APART_FROM_SOURCE_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -225,14 +233,12 @@ class BuildFailed(RuntimeError):
 
 
 def validated(inputs_dir: Path, reports: list[Report] | None = None,
-              meta: dict[str, Any] | None = None) -> Callable[[Path], None]:
+              meta: dict[str, Any] | None = None, shared: bool | None = False) -> Callable[[Path], None]:
     """A `check` for outputs.write_outputs: the new package must validate against inputs_dir
-    (with every check of validate.py); the report is appended to `reports`."""
+    (with every check of validate.py); the report is appended to `reports`. `shared`, as
+    validate_package takes it: only a process that did not render may share its checks."""
     def check(tmp: Path) -> None:
-        # Not shared with a forked child: this process still holds what rendering left
-        # (a 10,000-article build's peak), and the pages a child copies would take the
-        # two past 1 GiB (about 1,000 MiB measured, against 889 MiB alone).
-        report = validate_package(tmp, inputs_dir=inputs_dir, max_errors=MAX_PER_CHECK, meta=meta, shared=False)
+        report = validate_package(tmp, inputs_dir=inputs_dir, max_errors=MAX_PER_CHECK, meta=meta, shared=shared)
         if not report.valid:
             raise BuildFailed(report.human())
         if reports is not None:
@@ -246,16 +252,38 @@ class Built:
     report: Report | None  # the validation of the new package, before it was swapped in
 
 
-def build(root: Path, validate: bool = True, docs: bool = True) -> Built:
+def build(root: Path, validate: bool = True, docs: bool = True, apart: bool | None = None) -> Built:
     """Read, build and write as the one writer in root: a build or release killed
-    mid-swap is rolled back before anything is read (its stamped inputs too)."""
+    mid-swap is rolled back before anything is read (its stamped inputs too). `apart`:
+    whether a forked child renders and stages the files (default: from
+    APART_FROM_SOURCE_BYTES); the files are the same."""
     with writing(root, OWNED) as lock, gc_paused():
-        files = _render_from(root, docs)  # what only the build needs is freed before validation reads
-        written = sorted(files)
+        apart = _source_bytes(root / "sources") >= APART_FROM_SOURCE_BYTES if apart is None else apart
+        written: list[str] = []
+
+        def stage(staging: Path) -> None:
+            render_into = partial(_render_into, root, docs, staging)
+            written.extend(share([], render_into)[1] if apart else render_into())
+
         reports: list[Report] = []
-        write_outputs(root, files, GENERATED, validated(root, reports) if validate else None, owned=OWNED, lock=lock,
-                      consume=True)
+        check = validated(root, reports, shared=None if apart else False) if validate else None
+        write_outputs(root, stage, GENERATED, check, owned=OWNED, lock=lock)
     return Built(written, reports[0] if reports else None)
+
+
+def _source_bytes(folder: Path) -> int:
+    try:
+        return sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
+    except OSError:
+        return 0  # no folder to read: load_inputs says so
+
+
+def _render_into(root: Path, docs: bool, staging: Path) -> list[str]:
+    """Render from root's inputs and write the files into staging; their paths."""
+    files = _render_from(root, docs)
+    names = sorted(files)
+    stage_files(staging, files)
+    return names
 
 
 def _render_from(root: Path, docs: bool) -> dict[str, bytes]:

@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 JOURNAL = ".build-journal.json"
@@ -223,7 +224,7 @@ def writing(root: Path, owned: tuple[str, ...], on_step: Step = _no_step) -> Ite
         yield lock
 
 
-def write_outputs(root: Path, files: dict[str, bytes], tops: tuple[str, ...],
+def write_outputs(root: Path, files: dict[str, bytes] | Callable[[Path], None], tops: tuple[str, ...],
                   check: Callable[[Path], None] | None = None, on_step: Step = _no_step,
                   owned: tuple[str, ...] | None = None, lock: int | None = None, consume: bool = False) -> None:
     """Replace each entry of `tops` (a file or folder under root) that `files` (bytes by
@@ -232,28 +233,36 @@ def write_outputs(root: Path, files: dict[str, bytes], tops: tuple[str, ...],
     this folder may replace (default `tops`), which a journal left by a killed run
     may name. `lock`: held by the caller since before it read its inputs (`writing`);
     without it, the lock is taken here. `consume`: empty `files` as it is staged, so
-    that a large package is not held in memory twice while `check` reads it back."""
+    that a large package is not held in memory twice while `check` reads it back.
+    `files` may instead be a function that writes them into the staging folder it is
+    given (stage_files)."""
     owned = tuple(owned or tops)
+    stage = files if callable(files) else partial(stage_files, files=files if consume else dict(files))
     if lock is None:
         with writing(root, owned, on_step) as held:
-            _write(root, files if consume else dict(files), tops, check, on_step, owned, held)
+            _write(root, stage, tops, check, on_step, owned, held)
     else:
-        _write(root, files if consume else dict(files), tops, check, on_step, owned, lock)
+        _write(root, stage, tops, check, on_step, owned, lock)
 
 
-def _write(root: Path, files: dict[str, bytes], tops: tuple[str, ...], check: Callable[[Path], None] | None,
+def stage_files(staging: Path, files: dict[str, bytes]) -> None:
+    """Write files (bytes by path relative to staging) there, emptying `files` as it goes."""
+    while files:
+        rel, content = files.popitem()
+        target = staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def _write(root: Path, stage: Callable[[Path], None], tops: tuple[str, ...], check: Callable[[Path], None] | None,
            on_step: Step, owned: tuple[str, ...], lock: int) -> None:
-    """The transaction itself, under the lock: stage (emptying `files`), check, swap."""
+    """The transaction itself, under the lock: stage, check, swap."""
     for stale in root.glob(STAGING_PREFIX + "*"):  # left by a run killed before its journal
         if stale.is_dir() and STAGING_NAME.match(stale.name):
             shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
     try:
-        while files:
-            rel, content = files.popitem()
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+        stage(staging)
         if check is not None:
             check(staging)
         _swap(root, staging, [top for top in tops if _exists(staging / top)], on_step, lock, owned)

@@ -7,6 +7,7 @@ job it did not report is run here. Linux and macOS fork; elsewhere all runs here
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import signal
@@ -24,9 +25,20 @@ def _take(queue: int) -> int | None:
     return got[0] if got else None
 
 
-def _child(queue: int, out: int, first: Callable[[], Any], jobs: Sequence[Callable[[], Any]]) -> None:
+def _die_with(parent: int) -> None:
+    """Be killed when the parent dies (Linux), so that no orphan works on for nothing."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
+
+
+def _child(parent: int, queue: int, out: int, first: Callable[[], Any], jobs: Sequence[Callable[[], Any]]) -> None:
+    _die_with(parent)
     # Only the two pipes stay open: an inherited descriptor, such as the build's lock,
-    # must not outlive the parent if the parent is killed.
+    # must not outlive the parent.
     keep = sorted((queue, out))
     os.closerange(3, keep[0])
     os.closerange(keep[0] + 1, keep[1])
@@ -55,13 +67,14 @@ def share(jobs: Sequence[Callable[[], T]], first: Callable[[], F]) -> tuple[list
     os.write(feed, bytes(range(len(jobs))))
     os.close(feed)
     back, out = os.pipe()
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:
         pid = None
     if pid == 0:
         os.close(back)
-        _child(queue, out, first, jobs)
+        _child(parent, queue, out, first, jobs)
     os.close(out)
     done: dict[int, Any] = {}
     head, theirs = None, None
