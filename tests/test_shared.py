@@ -11,13 +11,13 @@ from ansar_data.shared import share
 
 
 def _slow(i: int) -> tuple[int, int]:
-    time.sleep(0.1)
+    time.sleep(0.04)
     return i * i, os.getpid()
 
 
 def test_jobs_come_back_in_order_from_both_processes():
-    results, head = share([partial(_slow, i) for i in range(20)], os.getpid)
-    assert [r for r, _ in results] == [i * i for i in range(20)]
+    results, head = share([partial(_slow, i) for i in range(16)], os.getpid)
+    assert [r for r, _ in results] == [i * i for i in range(16)]
     assert head != os.getpid()  # `first` ran in the child
     assert {pid for _, pid in results} == {os.getpid(), head}  # each took jobs from the queue
 
@@ -25,7 +25,7 @@ def test_jobs_come_back_in_order_from_both_processes():
 def _dies_in_child(parent: int, i: int) -> int:
     if os.getpid() != parent:
         os._exit(9)  # killed mid-job, say
-    time.sleep(0.05)
+    time.sleep(0.03)
     return i + 1
 
 
