@@ -100,7 +100,7 @@ held[::4096] = b"\\x01" * len(held[::4096])  # written, so resident
 pid = os.fork()
 if pid == 0:
     held[::4096] = b"\\x02" * len(held[::4096])  # a byte a page: the child's own copy of every page
-    time.sleep(0.6)
+    time.sleep(0.4)  # four samples
     os._exit(0)
 os.waitpid(pid, 0)
 """

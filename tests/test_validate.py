@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from peak import run_measured
 
@@ -370,6 +370,7 @@ def test_records_typed_a_column_at_a_time_are_those_typed_a_cell_at_a_time(rows)
     assert [[type(v) for v in r.values()] for r in fast] == [[type(v) for v in r.values()] for r in slow]
 
 
+@settings(max_examples=200)  # short lists of two codes and three resources: every split and cap is among them
 @given(st.lists(st.tuples(st.sampled_from(["cell-control", "foreign-key"]), st.sampled_from([None, "a", "b"])),
                 max_size=30),
        st.lists(st.integers(0, 30), max_size=4), st.sampled_from([None, 1, 3]))
