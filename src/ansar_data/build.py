@@ -10,6 +10,7 @@ that a failed or killed build rolls back.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -33,7 +34,7 @@ from .parse import Article, parse_article
 from .rules import cell_problem
 from .schema import Spec, json_schema, load_spec, table_schema
 from .shared import share
-from .sources import Source, load_sources
+from .sources import Source, load_sources, read_index
 from .tables_io import dump_json, to_csv, to_json
 from .validate import MAX_PER_CHECK, Report, validate_package
 from .yamlfile import read_input, read_yaml
@@ -263,7 +264,11 @@ def build(root: Path, validate: bool = True, docs: bool = True, apart: bool | No
 
         def stage(staging: Path) -> None:
             render_into = partial(_render_into, root, docs, staging)
-            written.extend(share([], render_into)[1] if apart else render_into())
+            if apart:
+                _parse_index_once(root)
+                written.extend(share([], render_into)[1])
+            else:
+                written.extend(render_into())
 
         reports: list[Report] = []
         check = validated(root, reports, shared=None if apart else False) if validate else None
@@ -276,6 +281,15 @@ def _source_bytes(folder: Path) -> int:
         return sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
     except OSError:
         return 0  # no folder to read: load_inputs says so
+
+
+def _parse_index_once(root: Path) -> None:
+    """sources.yaml parsed here, before the child that renders is forked: the child and
+    this process's validation then both take it from yamlfile's cache (a second of
+    parsing each at 10,000 sources). Whatever is wrong with it, the child says."""
+    for folder in {root / "sources", root.resolve() / "sources"}:  # as the build and the validation name it
+        with contextlib.suppress(InputError):
+            read_index(folder)
 
 
 def _render_into(root: Path, docs: bool, staging: Path) -> list[str]:
