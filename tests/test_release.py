@@ -135,10 +135,12 @@ def git(repo, *args):
 
 @pytest.fixture(scope="module")
 def committed_repo(tmp_path_factory):
-    """A git checkout of the repository with a 9.0.0 section in its CHANGELOG, made once."""
+    """A git checkout of the repository with a 9.0.0 section in its CHANGELOG (one
+    breaking change of its own), made once."""
     dest = copy_repo(tmp_path_factory.mktemp("committed") / "repo", PACKAGE_PARTS + REPO_FILES)
     changelog = dest / "CHANGELOG.md"
-    changelog.write_text(re.sub(r"## \[Unreleased\]", "## [Unreleased]\n\n## [9.0.0] - 2026-11-21",
+    changelog.write_text(re.sub(r"## \[Unreleased\]", "## [Unreleased]\n\n## [9.0.0] - 2026-11-21\n\n"
+                                "### Breaking\n- `sources.title` -> `sources.name` (this test's own entry)\n",
                                 changelog.read_text(), count=1))
     git(dest, "init", "-q")
     git(dest, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
@@ -299,8 +301,8 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
     assert "al-ansar-iraq-9.0.0/CHANGELOG.md" not in names and "al-ansar-iraq-9.0.0/LICENSE" not in names
     # the data changelog: this release's breaking column changes and record diff, then each earlier
     # release against the one before it, summarised; none of the development notes
-    assert "## 9.0.0 (2026-11-21)\n\n### Breaking\n" in changes
-    assert "`evidence.table`, `inferences.table`, `disagreements.table` -> `record_table`" in changes
+    assert "## 9.0.0 (2026-11-21)\n\n### Breaking\n\n- `sources.title` -> `sources.name`" in changes
+    assert "`evidence.table`, `inferences.table`, `disagreements.table` -> `record_table`" in changes  # 2.0.0's
     assert f"### Changes in the data since {last}\n" in changes
     history = changes.split(f"\n## {last} (")[1]
     assert "### Changes in the data since 0.1.0\n" in history and "  - changed `" not in history
