@@ -1,6 +1,8 @@
-"""Independent jobs shared between this process and one forked child, which sees the
-loaded package as it is without copying or pickling it: on a 2-core machine the checks
-of a large package take about half the time. Only the results come back, pickled.
+"""Independent jobs shared between this process and one forked child, which sees what
+this process holds (a loaded package) without copying or pickling it; only the results
+come back, pickled. validate.py shares its checks so (at 10,000 articles it takes 0.76
+to 0.87 times the time on a 2-core machine), and a large build renders in a child with
+no jobs, whose memory is given back when it exits.
 
 A child that fails, is killed or cannot be started costs time, never a result: every
 job it did not report is run here. Linux and macOS fork; elsewhere all runs here."""
