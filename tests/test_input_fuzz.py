@@ -26,6 +26,7 @@ INPUT_FILES = sorted(str(p.relative_to(ROOT)) for p in [
     *(ROOT / "curation").glob("*.yaml"), *(ROOT / "metadata").glob("*.yaml"), ROOT / "sources" / "sources.yaml"])
 SOURCE_FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "sources").glob("*.txt"))
 ORIGINALS = {rel: yaml.safe_load((ROOT / rel).read_text(encoding="utf-8")) for rel in INPUT_FILES}
+# Each example builds and validates a package; INPUT_FUZZ_EXAMPLES runs more by hand.
 EXAMPLES = int(os.environ.get("INPUT_FUZZ_EXAMPLES", "25"))
 
 hostile = st.one_of(

@@ -65,7 +65,7 @@ def test_articles_from_format_lines(text):
     check(text)
 
 
-@settings(max_examples=300, deadline=2000)
+@settings(max_examples=300, deadline=2000)  # each example parses a whole real article: 300 in CI as locally
 @given(st.data())
 def test_real_articles_cut_or_spliced(texts, data):
     text = texts[data.draw(st.sampled_from(sorted(texts)))]
