@@ -160,14 +160,14 @@ def test_a_mutant_s_report_is_the_same_with_and_without_reuse():
 
 
 def test_a_mutant_s_report_is_the_same_when_the_checks_are_shared():
-    """The first mutant of every fifth class and of each class about JSON twins,
-    validated with the checks shared with a forked child (as validate.py shares them
-    from SHARE_FROM_RECORDS records): the same report, kept problems, counts of the rest
+    """The first mutant of every fifth class and of each class about JSON twins or
+    sources, validated with the sources read and the checks run beside a forked child
+    (as validate.py does for a large package): the same report, kept problems, counts of the rest
     and rows checked, with one problem kept per code (what the merge of the two
     processes' reports must get right)."""
     firsts = {m.cls: m for m in reversed(mutants())}
-    chosen = sorted({*list(firsts)[::5], *(c for c in firsts if "json" in c or "twin" in c)})
-    assert "json-twin-differs" in chosen and len(chosen) >= 20
+    chosen = sorted({*list(firsts)[::5], *(c for c in firsts if any(w in c for w in ("json", "twin", "source")))})
+    assert {"json-twin-differs", "source-file-missing", "sources-edited"} <= set(chosen) and len(chosen) >= 20
     pkg, capped = pristine(), 0
     for cls in chosen:
         try:

@@ -389,3 +389,13 @@ def test_reports_merged_part_by_part_are_the_report_of_the_whole(found, cuts, ca
             part.add(p)
         merged.merge(part)
     assert merged.as_json() == whole.as_json()
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_an_unusable_sources_index_cannot_be_run_whoever_reads_it(repo_copy, shared):
+    """Read in a forked child (shared=True), sources.yaml's error is this process's all the same."""
+    from ansar_data.validate import CannotRun
+
+    (repo_copy / "sources" / "sources.yaml").write_text("- id: a\n  id: b\n")
+    with pytest.raises(CannotRun, match="sources.yaml: line 2: key 'id' is written twice in one mapping"):
+        validate_package(repo_copy, shared=shared)

@@ -15,7 +15,6 @@ import datetime
 import hashlib
 import json
 import operator
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -34,7 +33,7 @@ from .parse import Article, parse_article
 from .rules import cell_problem
 from .schema import Spec, json_schema, load_spec, table_schema
 from .shared import share
-from .sources import Source, load_sources, read_index
+from .sources import MANY_SOURCE_BYTES, Source, load_sources, read_index, source_bytes
 from .tables_io import dump_json, to_csv, to_json
 from .validate import MAX_PER_CHECK, Report, validate_package
 from .yamlfile import read_input, read_yaml
@@ -50,11 +49,6 @@ DISTRIBUTED = ("exports", "dist")
 # may name (outputs.write_outputs refuses any other path).
 OWNED = (*GENERATED, *STAMPED, "CHANGELOG.md", "releases", *DISTRIBUTED)
 Tables = dict[str, list[dict[str, Any]]]
-# From this many bytes in sources/ the package is rendered and staged by a forked child,
-# which gives all its memory back when it exits: a process that rendered 10,000
-# articles (44 MB of sources) still holds about 550 MiB it freed, and a validation
-# that shares its checks with a child of its own would take the two past 1 GiB.
-APART_FROM_SOURCE_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -257,9 +251,12 @@ def build(root: Path, validate: bool = True, docs: bool = True, apart: bool | No
     """Read, build and write as the one writer in root: a build or release killed
     mid-swap is rolled back before anything is read (its stamped inputs too). `apart`:
     whether a forked child renders and stages the files (default: from
-    APART_FROM_SOURCE_BYTES); the files are the same."""
+    sources.MANY_SOURCE_BYTES); the files are the same."""
     with writing(root, OWNED) as lock, gc_paused():
-        apart = _source_bytes(root / "sources") >= APART_FROM_SOURCE_BYTES if apart is None else apart
+        # A large render in a child of its own: its memory goes back when it exits (a
+        # process that rendered 10,000 articles still holds about 550 MiB it freed, and
+        # a validation sharing its checks from there would take the two past 1 GiB).
+        apart = source_bytes(root / "sources") >= MANY_SOURCE_BYTES if apart is None else apart
         written: list[str] = []
 
         def stage(staging: Path) -> None:
@@ -274,13 +271,6 @@ def build(root: Path, validate: bool = True, docs: bool = True, apart: bool | No
         check = validated(root, reports, shared=None if apart else False) if validate else None
         write_outputs(root, stage, GENERATED, check, owned=OWNED, lock=lock)
     return Built(written, reports[0] if reports else None)
-
-
-def _source_bytes(folder: Path) -> int:
-    try:
-        return sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
-    except OSError:
-        return 0  # no folder to read: load_inputs says so
 
 
 def _parse_index_once(root: Path) -> None:

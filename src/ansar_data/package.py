@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from .files import MAX_JSON_BYTES, MAX_TEXT_BYTES, FileRefused, read_regular, re
 from .outputs import JOURNAL, interrupted
 from .registry import rule_of
 from .schema import BOOLEAN_CELLS, TYPES, Spec, Table, load_spec
+from .shared import beside
 from .sources import read_index, source_path
 from .tables_io import is_json_of, load_json
 from .yamlfile import read_yaml
@@ -514,53 +515,26 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[str, Any] | None = None,
-                 earlier: Package | None = None, defer_twins: bool = False) -> Package:
-    """Read the package in package_dir; sources/ and metadata/ come from inputs_dir
-    (default: the package itself). CannotRun when there is nothing to check against:
-    no datapackage.json, or one that is not a JSON object (malformed, a key written
-    twice, absurdly nested), or unusable metadata. `earlier`, a load of the same or
-    another package: a resource whose inputs are the same as there (_same_inputs) takes
-    its records from it instead of parsing its bytes again. `defer_twins`: a JSON twin
-    that may be its CSV's rendering is taken as one (Loaded.unverified) and left to
-    verify_twins, which can run beside the checks."""
-    package_dir = package_dir.resolve()
-    inputs_dir = (inputs_dir or package_dir).resolve()
-    descriptor_path = package_dir / "datapackage.json"
-    if not descriptor_path.exists() and not descriptor_path.is_symlink():
-        raise CannotRun(f"no datapackage.json in {package_dir}")
-    if interrupted(package_dir):
-        raise CannotRun(f"{package_dir / JOURNAL}: a build was interrupted while swapping its outputs in; "
-                        "run the build command, which rolls it back first")
+def _read_sources(folder: Path) -> tuple[list[dict[str, Any]], dict[str, SourceFile]]:
+    """sources.yaml's entries and the files they name; CannotRun when the index is unusable."""
     try:
-        spec = load_spec(inputs_dir / "metadata" / "tables.yaml", earlier.spec if earlier is not None else None)
-    except (OSError, ValueError) as exc:
-        raise CannotRun(str(exc)) from exc
-    try:
-        index = read_index(inputs_dir / "sources")
+        index = read_index(folder)
     except InputError as exc:
         raise CannotRun(str(exc)) from exc
-    sources = _sources(inputs_dir / "sources", index)
-    keys_path = inputs_dir / "metadata" / "infobox_keys.yaml"
-    try:
-        key_map = read_yaml(keys_path, shape="infobox_keys") if keys_path.is_file() else {}
-    except InputError as exc:
-        raise CannotRun(str(exc)) from exc
-    try:
-        descriptor = load_json(read_text(descriptor_path, MAX_JSON_BYTES, inside=package_dir))
-    except FileRefused as exc:
-        raise CannotRun(str(exc)) from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CannotRun(f"{descriptor_path}: not a readable JSON descriptor: {exc}") from exc
-    if not isinstance(descriptor, dict):
-        raise CannotRun(f"{descriptor_path}: the top level is not a JSON object")
-    meta_path = inputs_dir / "metadata" / "package.yaml"
-    try:
-        if meta is None and (meta_path.exists() or meta_path.is_symlink()):
-            meta = read_yaml(meta_path, shape="package")
-    except InputError as exc:
-        raise CannotRun(str(exc)) from exc
-    resources, json_files, errors, refused, located = {}, {}, {}, {}, {}
+    return index, _sources(folder, index)
+
+
+def _read_resources(package_dir: Path, descriptor: dict[str, Any], spec: Spec, earlier: Package | None,
+                    defer_twins: bool) -> tuple[dict[str, Loaded], dict[str, JsonFile | None], dict[str, str],
+                                                dict[str, str], dict[str, Path | None]]:
+    """Every resource the descriptor lists and every JSON Schema they name: the loaded
+    resources, the schema files, why a file was unreadable, why one was refused, and
+    where each descriptor path led."""
+    resources: dict[str, Loaded] = {}
+    json_files: dict[str, JsonFile | None] = {}
+    errors: dict[str, str] = {}
+    refused: dict[str, str] = {}
+    located: dict[str, Path | None] = {}
     listed = descriptor.get("resources")
     for resource in listed if isinstance(listed, list) else []:
         if not isinstance(resource, dict):
@@ -580,5 +554,58 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
         if isinstance(key, str) and key not in json_files:
             json_files[key] = _read_json(locate(package_dir, key, located), errors, key, refused, package_dir,
                                          earlier.json_files.get(key) if earlier is not None else None)
+    return resources, json_files, errors, refused, located
+
+
+def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[str, Any] | None = None,
+                 earlier: Package | None = None, defer_twins: bool = False, sources_apart: bool = False) -> Package:
+    """Read the package in package_dir; sources/ and metadata/ come from inputs_dir
+    (default: the package itself). CannotRun when there is nothing to check against:
+    no datapackage.json, or one that is not a JSON object (malformed, a key written
+    twice, absurdly nested), or unusable metadata. `earlier`, a load of the same or
+    another package: a resource whose inputs are the same as there (_same_inputs) takes
+    its records from it instead of parsing its bytes again. `defer_twins`: a JSON twin
+    that may be its CSV's rendering is taken as one (Loaded.unverified) and left to
+    verify_twins, which can run beside the checks. `sources_apart`: sources.yaml and the
+    files it names are read by a forked child while this process reads the tables."""
+    package_dir = package_dir.resolve()
+    inputs_dir = (inputs_dir or package_dir).resolve()
+    descriptor_path = package_dir / "datapackage.json"
+    if not descriptor_path.exists() and not descriptor_path.is_symlink():
+        raise CannotRun(f"no datapackage.json in {package_dir}")
+    if interrupted(package_dir):
+        raise CannotRun(f"{package_dir / JOURNAL}: a build was interrupted while swapping its outputs in; "
+                        "run the build command, which rolls it back first")
+    try:
+        spec = load_spec(inputs_dir / "metadata" / "tables.yaml", earlier.spec if earlier is not None else None)
+    except (OSError, ValueError) as exc:
+        raise CannotRun(str(exc)) from exc
+    read_sources = partial(_read_sources, inputs_dir / "sources")
+    if not sources_apart:
+        index, sources = read_sources()
+    keys_path = inputs_dir / "metadata" / "infobox_keys.yaml"
+    try:
+        key_map = read_yaml(keys_path, shape="infobox_keys") if keys_path.is_file() else {}
+    except InputError as exc:
+        raise CannotRun(str(exc)) from exc
+    try:
+        descriptor = load_json(read_text(descriptor_path, MAX_JSON_BYTES, inside=package_dir))
+    except FileRefused as exc:
+        raise CannotRun(str(exc)) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CannotRun(f"{descriptor_path}: not a readable JSON descriptor: {exc}") from exc
+    if not isinstance(descriptor, dict):
+        raise CannotRun(f"{descriptor_path}: the top level is not a JSON object")
+    meta_path = inputs_dir / "metadata" / "package.yaml"
+    try:
+        if meta is None and (meta_path.exists() or meta_path.is_symlink()):
+            meta = read_yaml(meta_path, shape="package")
+    except InputError as exc:
+        raise CannotRun(str(exc)) from exc
+    read_resources = partial(_read_resources, package_dir, descriptor, spec, earlier, defer_twins)
+    if sources_apart:  # the sources are read in a child while this process reads the tables
+        (resources, json_files, errors, refused, located), (index, sources) = beside(read_resources, read_sources)
+    else:
+        resources, json_files, errors, refused, located = read_resources()
     return Package(package_dir, inputs_dir, descriptor, spec, resources, json_files, errors, sources, key_map,
                    refused, index, meta, located)

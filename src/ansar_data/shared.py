@@ -63,8 +63,22 @@ def share(jobs: Sequence[Callable[[], T]], first: Callable[[], F]) -> tuple[list
     it takes jobs from the queue while this process takes them too. Each job and
     `first` must be pure: any of them may run in either process, or, if the child
     fails, in this one after all."""
+    results, head, _ = _shared(jobs, first, None)
+    return results, head
+
+
+def beside(here: Callable[[], T], there: Callable[[], F]) -> tuple[T, F]:
+    """here() in this process while a forked child runs there(), which must be pure: if
+    the child fails, it runs here after all."""
+    _, head, mine = _shared([], there, here)
+    return mine, head
+
+
+def _shared(jobs: Sequence[Callable[[], T]], first: Callable[[], F],
+            here: Callable[[], Any] | None) -> tuple[list[T], F, Any]:
     if len(jobs) > 255 or not hasattr(os, "fork"):
-        return [job() for job in jobs], first()
+        mine = here() if here is not None else None
+        return [job() for job in jobs], first(), mine
     queue, feed = os.pipe()
     os.write(feed, bytes(range(len(jobs))))
     os.close(feed)
@@ -81,6 +95,7 @@ def share(jobs: Sequence[Callable[[], T]], first: Callable[[], F]) -> tuple[list
     done: dict[int, Any] = {}
     head, theirs = None, None
     try:
+        mine = here() if here is not None else None
         if pid is not None:
             while (i := _take(queue)) is not None:
                 done[i] = jobs[i]()
@@ -94,17 +109,16 @@ def share(jobs: Sequence[Callable[[], T]], first: Callable[[], F]) -> tuple[list
             os.waitpid(pid, 0)
     if theirs is None:  # no child, or it failed: its share is run here
         head, theirs = first(), {}
-    return [done[i] if i in done else theirs[i] if i in theirs else jobs[i]() for i in range(len(jobs))], head
+    return [done[i] if i in done else theirs[i] if i in theirs else jobs[i]() for i in range(len(jobs))], head, mine
 
 
 def _collect(back: int, pid: int) -> tuple[Any, dict[int, Any] | None]:
-    """What the child sent, once it has exited (None when it did not finish)."""
-    with os.fdopen(os.dup(back), "rb") as f:
-        data = f.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not data:
-        return None, None
+    """What the child sent, once it has exited (None when it did not finish). Read as
+    it streams in: a large result is not held twice, as bytes and as objects."""
     try:
-        return pickle.loads(data)
-    except (pickle.UnpicklingError, EOFError, ValueError):
-        return None, None
+        with os.fdopen(os.dup(back), "rb") as f:
+            got = pickle.load(f)
+    except (pickle.UnpicklingError, EOFError, ValueError, OSError):  # it stopped before it had sent all
+        got = None
+    _, status = os.waitpid(pid, 0)
+    return got if status == 0 and got is not None else (None, None)

@@ -5,6 +5,7 @@ validator both find the files through it."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,21 @@ def read_index(folder: Path) -> list[dict[str, str]]:
             raise InputError(str(meta_path), f"record {number - 1}", "id", f"{entry['id']!r} is used twice")
         seen.add(entry["id"])
     return entries
+
+
+# From this many bytes of source files a command does its own work beside a forked child
+# (the build renders in one; a validation reads the sources in one): 10,000 articles
+# are 44 MB of sources, this package's two articles 0.1 MB.
+MANY_SOURCE_BYTES = 16 * 2**20
+
+
+def source_bytes(folder: Path) -> int:
+    """The bytes of the files directly in folder (0 when it cannot be listed: whoever
+    reads it says why)."""
+    try:
+        return sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
+    except OSError:
+        return 0
 
 
 def source_path(folder: Path, entry: dict[str, str]) -> Path:

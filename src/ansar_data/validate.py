@@ -22,6 +22,7 @@ from .checks import CHECKS
 from .outputs import interrupted, swap_marker
 from .package import CannotRun, Package, Problem, gc_paused, load_package, verify_twins
 from .shared import share
+from .sources import MANY_SOURCE_BYTES, source_bytes
 
 MAX_PER_CHECK = 10
 # From this many records the checks are shared with a forked child: at 10,000 articles
@@ -108,11 +109,14 @@ def validate_package(package_dir: Path, inputs_dir: Path | None = None,
     at all (no or a malformed datapackage.json, unusable metadata). `meta` stands for
     metadata/package.yaml (a release validates the package it stamps). `earlier`, a
     load of a package this one may share unchanged files with (load_package): every
-    check still runs on every resource. `shared`: whether the checks are shared with a
-    forked child (default: from SHARE_FROM_RECORDS records); the report is the same."""
+    check still runs on every resource. `shared`: whether the sources are read and the
+    checks run beside a forked child (default: from sources.MANY_SOURCE_BYTES and
+    SHARE_FROM_RECORDS records respectively); the report is the same."""
     before = swap_marker(package_dir)
     with gc_paused():
-        pkg = load_package(package_dir, inputs_dir, meta, earlier, defer_twins=True)
+        sources_apart = shared if shared is not None else source_bytes(
+            (inputs_dir or package_dir) / "sources") >= MANY_SOURCE_BYTES
+        pkg = load_package(package_dir, inputs_dir, meta, earlier, defer_twins=True, sources_apart=sources_apart)
         checks = [check for check in CHECKS if check.__name__ not in skip]
         if shared is None:
             shared = sum(len(res.records) for res in pkg.resources.values()) >= SHARE_FROM_RECORDS
