@@ -116,7 +116,10 @@ def validate_package(package_dir: Path, inputs_dir: Path | None = None,
     with gc_paused():
         sources_apart = shared if shared is not None else source_bytes(
             (inputs_dir or package_dir) / "sources") >= MANY_SOURCE_BYTES
-        pkg = load_package(package_dir, inputs_dir, meta, earlier, defer_twins=True, sources_apart=sources_apart)
+        # twins are left to verify_twins only where a child may verify them: one process
+        # verifies them as it reads them, with their bytes in hand
+        pkg = load_package(package_dir, inputs_dir, meta, earlier, defer_twins=shared is not False,
+                           sources_apart=sources_apart)
         checks = [check for check in CHECKS if check.__name__ not in skip]
         if shared is None:
             shared = sum(len(res.records) for res in pkg.resources.values()) >= SHARE_FROM_RECORDS
@@ -126,7 +129,7 @@ def validate_package(package_dir: Path, inputs_dir: Path | None = None,
         else:
             found, verified = [], verify_twins(pkg)
         if not verified:  # a twin is not its CSV's rendering: read as it is, it is checked as it is
-            pkg = found = None  # the first reading is let go before the second is made
+            del pkg, found  # the first reading is let go before the second is made
             pkg, found = load_package(package_dir, inputs_dir, meta, earlier), []
         report = Report(max_errors)
         for part in found or [_run(check, pkg, max_errors) for check in checks]:

@@ -175,9 +175,7 @@ def _plain_tree(root: yaml.Node) -> bool:
             return False
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            try:
-                _no_duplicate_keys(node, "")
-            except InputError:
+            if _refused_key(node) is not None:
                 return False
             stack.extend((n, depth + 1) for pair in node.value for n in pair)
         elif isinstance(node, yaml.SequenceNode):
@@ -222,16 +220,23 @@ def _check_nodes(root: yaml.Node, origin: str) -> None:
 
 
 def _no_duplicate_keys(node: yaml.MappingNode, origin: str) -> None:
+    if (found := _refused_key(node)) is not None:
+        key_node, why = found
+        raise InputError(origin, f"line {key_node.start_mark.line + 1}", None, why)
+
+
+def _refused_key(node: yaml.MappingNode) -> tuple[yaml.Node, str] | None:
+    """The first key of a mapping that is a merge or is written twice, and why it is
+    refused; None when there is none."""
     seen: set[tuple[str, str]] = set()
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
-            raise InputError(origin, f"line {key_node.start_mark.line + 1}", None,
-                             "a merge key (<<) copies fields from another mapping and may silently replace "
-                             "one; write the fields out")
+            return key_node, ("a merge key (<<) copies fields from another mapping and may silently replace "
+                              "one; write the fields out")
         if isinstance(key_node, yaml.ScalarNode):
             key = (key_node.tag, key_node.value)
             if key in seen:
-                raise InputError(origin, f"line {key_node.start_mark.line + 1}", None,
-                                 f"key {key_node.value!r} is written twice in one mapping; "
-                                 f"the second would silently replace the first")
+                return key_node, (f"key {key_node.value!r} is written twice in one mapping; "
+                                  f"the second would silently replace the first")
             seen.add(key)
+    return None
