@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ansar_data.build import build
+from ansar_data.build import build, build_tables, load_inputs
 from ansar_data.parse import ParseError, parse_article
 from ansar_data.tables_io import read_csv_records
 from ansar_data.validate import validate_package
@@ -58,6 +58,27 @@ def test_malformed_articles_are_rejected(kind, message):
         with pytest.raises(ParseError, match=message) as info:
             parse_article(article.text, article.id)
         assert info.value.source == article.id
+
+
+def test_articles_parsed_in_two_processes_give_the_same_tables(tmp_path):
+    articles = corpus(40, seed=2)
+    inputs = load_inputs(write_package_inputs(tmp_path / "corpus", articles, ROOT))
+    alone = build_tables(inputs)
+    assert build_tables(inputs, shared=True) == alone
+    assert len(alone["infobox_values"]) == sum(a.infobox_values for a in articles)
+    assert list(dict.fromkeys(r["source"] for r in alone["sections"])) == [a.id for a in articles]  # in order
+
+
+def test_articles_parsed_in_two_processes_name_the_first_malformed_one(tmp_path):
+    articles = corpus(12, seed=3, malformed=2)  # the last two
+    first, later = articles[-2:]
+    # the first in the child's piece, the later one in a piece this process takes
+    ordered = [articles[0], first, *articles[1:10], later]
+    inputs = load_inputs(write_package_inputs(tmp_path / "corpus", ordered, ROOT))
+    for shared in (False, True):
+        with pytest.raises(ParseError) as info:
+            build_tables(inputs, shared=shared)
+        assert info.value.source == first.id
 
 
 def test_benchmark_script_at_10_articles(tmp_path):

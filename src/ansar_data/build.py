@@ -15,7 +15,7 @@ import datetime
 import hashlib
 import json
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -29,7 +29,7 @@ from .errors import InputError
 from .files import MAX_TEXT_BYTES, FileRefused, read_regular
 from .outputs import stage_files, write_outputs, writing
 from .package import MAX_RESOURCE_BYTES, gc_paused
-from .parse import Article, parse_article
+from .parse import ParseError, parse_article
 from .rules import cell_problem
 from .schema import Spec, json_schema, load_spec, table_schema
 from .shared import share
@@ -56,7 +56,6 @@ class Inputs:
     spec: Spec
     package: dict[str, Any]
     sources: list[Source]
-    articles: list[Article]
     key_rules: dict[str, extract.KeyRule]
     curation: curate.Curation
     guide: str = ""  # metadata/codebook_guide.md
@@ -98,7 +97,6 @@ def load_inputs(root: Path, package: dict[str, Any] | None = None) -> Inputs:
         spec=spec,
         package=package,
         sources=sources,
-        articles=[parse_article(s.text, s.id) for s in sources],
         key_rules=extract.key_rules(read_yaml(keys_path, shape="infobox_keys"), str(keys_path),
                                     list(spec.vocabularies["datatype"].terms)),
         curation=curate.load_curation(root / "curation", texts, spec),
@@ -115,18 +113,48 @@ def _read_text(path: Path) -> str:
         raise InputError(str(path), f"byte {exc.start}", None, "not valid UTF-8") from exc
 
 
-def build_tables(inputs: Inputs) -> Tables:
-    tables: Tables = {
-        "sources": [s.row() for s in inputs.sources],
-        "sections": [], "infobox_fields": [], "infobox_values": [], "see_also": [],
-    }
-    for article in inputs.articles:
-        tables["sections"] += extract.section_rows(article)
-        tables["infobox_fields"] += extract.infobox_field_rows(article, inputs.key_rules)
-        tables["infobox_values"] += extract.infobox_value_rows(article, inputs.key_rules)
-        tables["see_also"] += extract.see_also_rows(article)
+def build_tables(inputs: Inputs, shared: bool = False) -> Tables:
+    """The tables, from the articles (parsed here) and the curation; `shared`: the
+    articles are parsed and their rows extracted in two processes (shared.share), for
+    the same tables."""
+    tables: Tables = {"sources": [s.row() for s in inputs.sources]}
+    parts = _shared_article_rows(inputs, ARTICLE_CHUNKS) if shared else [article_rows(inputs.sources, inputs.key_rules)]
+    for name in ARTICLE_TABLES:
+        tables[name] = [row for part in parts for row in part[name]]
     tables.update(curate.curated_tables(inputs.spec, inputs.curation, tables))
     return tables
+
+
+ARTICLE_TABLES = ("sections", "infobox_fields", "infobox_values", "see_also")
+# Enough pieces for the two processes to end together, few enough that each one's
+# rows are pickled in one go.
+ARTICLE_CHUNKS = 8
+
+
+def article_rows(sources: Sequence[Source], key_rules: dict[str, extract.KeyRule]) -> Tables:
+    """The rows of ARTICLE_TABLES that these articles give, in their order; a
+    ParseError names the first that cannot be read."""
+    out: Tables = {name: [] for name in ARTICLE_TABLES}
+    for source in sources:
+        article = parse_article(source.text, source.id)
+        out["sections"] += extract.section_rows(article)
+        out["infobox_fields"] += extract.infobox_field_rows(article, key_rules)
+        out["infobox_values"] += extract.infobox_value_rows(article, key_rules)
+        out["see_also"] += extract.see_also_rows(article)
+    return out
+
+
+def _shared_article_rows(inputs: Inputs, chunks: int) -> list[Tables]:
+    size = max(1, -(-len(inputs.sources) // chunks))
+    jobs = [partial(article_rows, inputs.sources[i:i + size], inputs.key_rules)
+            for i in range(0, len(inputs.sources), size)]
+    if not jobs:
+        return []
+    try:
+        rest, head = share(jobs[1:], jobs[0])
+    except (ParseError, InputError):
+        return [job() for job in jobs]  # again in order: the error is the first a single process meets
+    return [head, *rest]
 
 
 def _digest(content: bytes) -> dict[str, Any]:
@@ -250,8 +278,9 @@ class Built:
 def build(root: Path, validate: bool = True, docs: bool = True, apart: bool | None = None) -> Built:
     """Read, build and write as the one writer in root: a build or release killed
     mid-swap is rolled back before anything is read (its stamped inputs too). `apart`:
-    whether a forked child renders and stages the files (default: from
-    sources.MANY_SOURCE_BYTES); the files are the same."""
+    whether a forked child renders and stages the files, sharing the articles' parsing
+    with a child of its own (default: from sources.MANY_SOURCE_BYTES); the files are
+    the same."""
     with writing(root, OWNED) as lock, gc_paused():
         # A large render in a child of its own: its memory goes back when it exits (a
         # process that rendered 10,000 articles still holds about 550 MiB it freed, and
@@ -260,7 +289,7 @@ def build(root: Path, validate: bool = True, docs: bool = True, apart: bool | No
         written: list[str] = []
 
         def stage(staging: Path) -> None:
-            render_into = partial(_render_into, root, docs, staging)
+            render_into = partial(_render_into, root, docs, staging, apart)
             if apart:
                 _parse_index_once(root)
                 written.extend(share([], render_into)[1])
@@ -282,14 +311,14 @@ def _parse_index_once(root: Path) -> None:
             read_index(folder)
 
 
-def _render_into(root: Path, docs: bool, staging: Path) -> list[str]:
+def _render_into(root: Path, docs: bool, staging: Path, shared: bool) -> list[str]:
     """Render from root's inputs and write the files into staging; their paths."""
-    files = _render_from(root, docs)
+    files = _render_from(root, docs, shared)
     names = sorted(files)
     stage_files(staging, files)
     return names
 
 
-def _render_from(root: Path, docs: bool) -> dict[str, bytes]:
+def _render_from(root: Path, docs: bool, shared: bool) -> dict[str, bytes]:
     inputs = load_inputs(root)
-    return render(inputs, build_tables(inputs), docs, previous_files(root))
+    return render(inputs, build_tables(inputs, shared), docs, previous_files(root))
