@@ -81,6 +81,25 @@ def test_articles_parsed_in_two_processes_name_the_first_malformed_one(tmp_path)
         assert info.value.source == first.id
 
 
+def test_a_value_longer_than_a_cell_is_refused_naming_its_row_and_field(tmp_path):
+    import dataclasses
+
+    from ansar_data.errors import InputError
+    from ansar_data.rules import MAX_CELL_CHARS
+
+    articles = corpus(3, seed=1)
+    long = "x" * (MAX_CELL_CHARS + 1)
+    text = articles[1].text.replace("- Leaders: ", f"- Leaders: {long} ", 1)
+    articles[1] = dataclasses.replace(articles[1], text=text)
+    folder = write_package_inputs(tmp_path / "corpus", articles, ROOT)
+    with pytest.raises(InputError) as info:
+        build(folder, docs=False)
+    value = articles[1].text.split("- Leaders: ", 1)[1].split("\n", 1)[0]
+    row = articles[0].infobox_fields + 2  # the second field of the second article
+    assert str(info.value) == (f"data/infobox_fields.csv: row {row}: field 'value_text': would hold "
+                               f"{len(value):,} characters, over the limit of {MAX_CELL_CHARS:,}")
+
+
 def test_benchmark_script_at_10_articles(tmp_path):
     from run import check_targets, run_sizes
 

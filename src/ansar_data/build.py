@@ -14,7 +14,6 @@ import contextlib
 import datetime
 import hashlib
 import json
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -34,7 +33,7 @@ from .rules import cell_problem
 from .schema import Spec, json_schema, load_spec, table_schema
 from .shared import share
 from .sources import MANY_SOURCE_BYTES, Source, load_sources, read_index, source_bytes
-from .tables_io import dump_json, to_csv, to_json
+from .tables_io import columns_of, dump_json, to_csv, to_json
 from .validate import MAX_PER_CHECK, Report, validate_package
 from .yamlfile import read_input, read_yaml
 
@@ -175,14 +174,12 @@ def _column_fits(values: list[Any]) -> bool:
     return False
 
 
-def _storable(name: str, rows: list[dict[str, Any]]) -> None:
+def _storable(name: str, rows: list[dict[str, Any]], columns: list[list[Any]] | None) -> None:
     """Every value fits a cell (see rules.MAX_CELL_CHARS); curated inputs are checked
-    as they are read, this catches what the sources or a derivation produce."""
-    try:
-        if rows and all(_column_fits(list(map(operator.itemgetter(f), rows))) for f in rows[0]):
-            return  # every column at once, in C; one row at a time only to name what does not fit
-    except KeyError:
-        pass  # rows of different fields
+    as they are read, this catches what the sources or a derivation produce. `columns`:
+    what is written, columns_of the rows (None when a row lacks a field)."""
+    if rows and columns is not None and all(map(_column_fits, columns)):
+        return  # every column at once, in C; one row at a time only to name what does not fit
     for n, row in enumerate(rows, start=1):
         for field_name, value in row.items():
             if (problem := cell_problem(value)) is not None:
@@ -196,10 +193,14 @@ def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
     resources = []
     for table in inputs.spec.tables:
         rows = tables[table.name]
-        _storable(table.name, rows)
+        try:
+            columns = columns_of(rows, table.field_names)  # made once, for the check and the CSV
+        except KeyError:
+            columns = None
+        _storable(table.name, rows, columns)
         files[f"schemas/{table.name}.tableschema.json"] = dump_json(table_schema(table, inputs.spec))
         files[f"schemas/{table.name}.schema.json"] = dump_json(json_schema(table, inputs.spec))
-        for resource, serialize in zip(table_resources(table), (to_csv, to_json)):
+        for resource, serialize in zip(table_resources(table), (partial(to_csv, columns=columns), to_json)):
             files[resource["path"]] = serialize(rows, table.field_names)
             digest = _digest(files[resource["path"]])
             if resource["format"] == "json":

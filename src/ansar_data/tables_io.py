@@ -22,13 +22,19 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def to_csv(rows: list[dict[str, Any]], fields: list[str]) -> bytes:
+def columns_of(rows: list[dict[str, Any]], fields: list[str]) -> list[list[Any]]:
+    """The rows' values, a list per field (a KeyError when a row lacks one)."""
+    return [list(map(operator.itemgetter(f), rows)) for f in fields]
+
+
+def to_csv(rows: list[dict[str, Any]], fields: list[str], columns: list[list[Any]] | None = None) -> bytes:
+    """`columns`: columns_of(rows, fields), when the caller has them already."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(fields)
     # A column at a time: the csv module writes None as "" and a number as str() does,
     # as cell() would, so only a column holding booleans is converted
-    columns = [list(map(operator.itemgetter(f), rows)) for f in fields]
+    columns = columns_of(rows, fields) if columns is None else list(columns)
     for i, column in enumerate(columns):
         if bool in set(map(type, column)):
             columns[i] = list(map(cell, column))
