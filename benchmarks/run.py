@@ -136,7 +136,7 @@ def machine() -> str:
             f"OS: {platform.platform()}\nPython: {platform.python_version()}\nPackages: {versions}\n")
 
 
-def plot(results: list[dict], path: Path) -> None:
+def plot(results: list[dict], path: Path, runs: int) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -155,7 +155,7 @@ def plot(results: list[dict], path: Path) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("articles")
     ax.set_ylabel("wall time (s)")
-    ax.set_title("Build and validation time by corpus size (2-core machine)")
+    ax.set_title(f"Build and validation time by corpus size\n(median of {runs} rounds, {os.cpu_count()}-core machine)")
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)  # below: over no line
     ax.grid(True, which="both", linewidth=0.3)
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         writer.writeheader()
         writer.writerows(results)
     (args.out / "machine.txt").write_text(machine(), encoding="utf-8")
-    plot(results, args.out / "results.png")
+    plot(results, args.out / "results.png", args.runs)
     print(markdown_table(results))
     checks = check_targets(results)
     for text, ok in checks:
