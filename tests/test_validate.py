@@ -399,3 +399,21 @@ def test_an_unusable_sources_index_cannot_be_run_whoever_reads_it(repo_copy, sha
     (repo_copy / "sources" / "sources.yaml").write_text("- id: a\n  id: b\n")
     with pytest.raises(CannotRun, match="sources.yaml: line 2: key 'id' is written twice in one mapping"):
         validate_package(repo_copy, shared=shared)
+
+
+@given(st.lists(st.one_of(st.none(), st.booleans(), st.text(max_size=8),
+                          st.integers(-2**63 - 2, 2**63 + 1) | st.integers(-20, 20))))
+def test_a_column_fits_when_each_of_its_values_fits(values):
+    """rules.column_fits, the one screen the build's cell check and the validator's share:
+    never yes when a value does not fit, and exact for a column of one kind."""
+    from unittest import mock
+
+    from ansar_data import rules
+
+    with mock.patch.object(rules, "MAX_CELL_CHARS", 5):  # short texts reach the limit
+        each = all(rules.cell_problem(v) is None for v in values)
+        fits = rules.column_fits(values)
+    assert each or not fits
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds in ({str}, {int}, set()):
+        assert fits == each

@@ -29,7 +29,7 @@ from .files import MAX_TEXT_BYTES, FileRefused, read_regular
 from .outputs import stage_files, write_outputs, writing
 from .package import MAX_RESOURCE_BYTES, gc_paused
 from .parse import ParseError, parse_article
-from .rules import cell_problem
+from .rules import cell_problem, column_fits
 from .schema import Spec, json_schema, load_spec, table_schema
 from .shared import share
 from .sources import MANY_SOURCE_BYTES, Source, load_sources, read_index, source_bytes
@@ -160,25 +160,11 @@ def _digest(content: bytes) -> dict[str, Any]:
     return {"bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest()}
 
 
-def _column_fits(values: list[Any]) -> bool:
-    """Whether cell_problem finds nothing in a column of one kind of value (False: look closer)."""
-    types = set(map(type, values))
-    kinds = types - {type(None), bool}
-    present = list(filter(None, values))
-    if not present or not kinds:
-        return True
-    if kinds == {str} and bool not in types:
-        return cell_problem(max(present, key=len)) is None
-    if kinds == {int}:
-        return cell_problem(min(present)) is None and cell_problem(max(present)) is None
-    return False
-
-
 def _storable(name: str, rows: list[dict[str, Any]], columns: list[list[Any]] | None) -> None:
     """Every value fits a cell (see rules.MAX_CELL_CHARS); curated inputs are checked
     as they are read, this catches what the sources or a derivation produce. `columns`:
     what is written, columns_of the rows (None when a row lacks a field)."""
-    if rows and columns is not None and all(map(_column_fits, columns)):
+    if rows and columns is not None and all(map(column_fits, columns)):
         return  # every column at once, in C; one row at a time only to name what does not fit
     for n, row in enumerate(rows, start=1):
         for field_name, value in row.items():

@@ -20,7 +20,7 @@ import jsonschema_rs
 from .descriptor import PACKAGE_PROFILE, package_metadata, table_resources
 from .package import Loaded, Package, Problem
 from .provenance import supports, why_not
-from .rules import HIDDEN_RE, INJECTION, MAX_CELL_CHARS, cell_problem, row_findings, unicode_problem
+from .rules import HIDDEN_RE, INJECTION, MAX_CELL_CHARS, cell_problem, column_fits, row_findings, unicode_problem
 from .schema import INT_MAX, INT_MIN, TYPES, json_schema, table_schema
 from .tables_io import cell
 from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
@@ -308,9 +308,9 @@ def _column_needs_rules(values: list[Any], integer: bool) -> bool:
     if not present:
         return False
     if kinds == {int}:
-        return min(present) < INT_MIN or max(present) > INT_MAX
+        return not column_fits(present)
     joined = _JOIN.join(present)
-    return bool(integer or max(map(len, present)) > MAX_CELL_CHARS or HIDDEN_RE.search(joined)
+    return bool(integer or not column_fits(present) or HIDDEN_RE.search(joined)
                 or _PADDED.search(joined) or _FORMULA.search(joined)
                 or _needs_rules(present[0] + present[-1], False))
 

@@ -60,6 +60,21 @@ def cell_problem(value: Any) -> str | None:
     return None
 
 
+def column_fits(values: list[Any]) -> bool:
+    """Whether cell_problem finds nothing in a column, tested a column at a time: the
+    longest text, the smallest and largest integer (False: look at each value)."""
+    types = set(map(type, values))
+    kinds = types - {type(None), bool}
+    present = list(filter(None, values))  # "" and 0 fit
+    if not present or not kinds:
+        return True
+    if kinds == {str} and bool not in types:
+        return cell_problem(max(present, key=len)) is None
+    if kinds == {int}:
+        return cell_problem(min(present)) is None and cell_problem(max(present)) is None
+    return False
+
+
 # What a spreadsheet reads as the start of a formula in a text cell.
 INJECTION = ("=", "+", "-", "@")
 
