@@ -4,6 +4,7 @@ checks row counts, key types and an Arabic-script value."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import hashlib
@@ -14,10 +15,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -283,22 +287,36 @@ def test_datasette_serves_the_export(exports):
         proc.wait(timeout=20)
 
 
-def test_landing_page_in_a_browser(counts):
+@contextlib.contextmanager
+def browser(height: int) -> Iterator[Any]:
+    """Headless Chromium through ChromeDriver, offline. Its temporary files (the
+    profile's singleton socket, which it leaves behind) go in a folder of their own,
+    removed after: a short path, as a socket's must be (108 bytes)."""
     chromium = need("Chromium", shutil.which("chromium"))
     driver_path = need("ChromeDriver", shutil.which("chromedriver"))
     os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager go online
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,2000"):
+                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--window-size=1280,{height}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
+    with tempfile.TemporaryDirectory(prefix="chromium-") as folder:
+        driver = webdriver.Chrome(service=Service(driver_path, env={**os.environ, "TMPDIR": folder}),
+                                  options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def test_landing_page_in_a_browser(counts):
+    from selenium.webdriver.common.by import By
+
+    with browser(2000) as driver:
         driver.get((ROOT / "site" / "index.html").as_uri())
         severe = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
         assert severe == []
@@ -314,8 +332,6 @@ def test_landing_page_in_a_browser(counts):
         shots.mkdir(parents=True, exist_ok=True)
         assert driver.save_screenshot(str(shots / "site.png"))
         print(f"screenshot: {shots / 'site.png'}")
-    finally:
-        driver.quit()
 
 
 def test_stata_and_spss_exports(exports, counts, inputs):
@@ -421,20 +437,9 @@ def test_text_longer_than_a_format_holds_is_refused(inputs, tables, tmp_path):
 def test_a_record_s_quotes_light_up_in_the_article_in_a_browser(counts):
     """#24: the page shows each article with its quotes marked; clicking a record's quote
     highlights its words in the article and goes there; the article reads as the source."""
-    chromium = need("Chromium", shutil.which("chromium"))
-    driver_path = need("ChromeDriver", shutil.which("chromedriver"))
-    os.environ.setdefault("SE_OFFLINE", "true")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1400"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
+    with browser(1400) as driver:
         driver.get((ROOT / "site" / "index.html").as_uri())
         article = driver.find_element(By.ID, "article-al-ansar-iraq")
         shown = driver.execute_script(
@@ -456,8 +461,6 @@ def test_a_record_s_quotes_light_up_in_the_article_in_a_browser(counts):
         shots = ROOT / "build" / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
         assert driver.save_screenshot(str(shots / "evidence.png"))
-    finally:
-        driver.quit()
 
 
 def test_exports_are_typed_for_their_tools(exports):
