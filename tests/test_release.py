@@ -23,7 +23,6 @@ from ansar_data.errors import InputError
 from ansar_data.release import (
     ReleaseRefused,
     build_zip,
-    changelog_section,
     changelog_sections,
     diff_records,
     record_release,
@@ -88,11 +87,9 @@ def test_zenodo_and_schema_org():
     assert formats["data/events.json"] == "application/json"
 
 
-def test_changelog_section():
+def test_changelog_sections():
     text = "# C\n\n## [Unreleased]\n\n- x\n\n## [0.2.0] - 2026-12-01\n\n- y\n\n## [0.1.0] - 2026-11-21\n\n- z\n"
-    assert changelog_section(text, "0.2.0") == "- y"
-    assert changelog_section(text, "0.1.0") == "- z"
-    assert changelog_section(text, "0.3.0") is None
+    assert changelog_sections(text) == {"Unreleased": "- x", "0.2.0": "- y", "0.1.0": "- z"}
 
 
 def test_diff_records():

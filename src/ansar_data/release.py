@@ -151,10 +151,6 @@ def changelog_sections(changelog: str) -> dict[str, str]:
             for i, m in enumerate(heads)}
 
 
-def changelog_section(changelog: str, version: str) -> str | None:
-    return changelog_sections(changelog).get(version)
-
-
 def recorded_releases(changelog: str) -> dict[str, str]:
     """Released versions and their archives' sha256, as the CHANGELOG records them."""
     return {v: m["sha"] for v, body in changelog_sections(changelog).items()
