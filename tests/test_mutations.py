@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections import Counter
 from dataclasses import asdict
 from functools import cache
@@ -132,6 +133,7 @@ def test_every_mutant_is_caught_with_code_and_location(request):
     # made three busy processes on two cores, and contention costs CPU (the whole suite on
     # three workers took 1.28 times the CPU it takes on two).
     missed = []
+    start = time.perf_counter()
     for mutant in all_mutants:
         code, errors = run_mutant(mutant)
         if code != 1 or not _caught(mutant, errors):
@@ -139,11 +141,16 @@ def test_every_mutant_is_caught_with_code_and_location(request):
             missed.append(f"{mutant.cls} [{mutant.label}]: exit {code}, expected "
                           f"{(mutant.code, mutant.resource, mutant.row, mutant.field)}, got {found}")
     caught = len(all_mutants) - len(missed)
+    took = time.perf_counter() - start
     request.node.user_properties.append(("summary",
         f"mutation suite: {caught}/{len(all_mutants)} mutants caught over {len(classes)} classes "
-        f"by the whole validator: "
+        f"by the whole validator, in {took:.1f} s ({1000 * took / len(all_mutants):.0f} ms a mutant): "
         + ", ".join(f"{c} {n}" for c, n in sorted(classes.items()))))
     assert missed == []
+
+
+def test_the_readme_counts_the_mutants():
+    assert f"({len(mutants())} mutants, each checked by every check" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_unmutated_copy_is_valid():
