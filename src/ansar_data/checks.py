@@ -721,9 +721,10 @@ def check_field_evidence(pkg: Package) -> Iterator[Problem]:
 def check_evidence_source(pkg: Package) -> Iterator[Problem]:
     """A record that names its source is evidenced from that source."""
     records = _records_by_id(pkg)
+    named = {table for table in records if "source" in pkg.spec.table(table).field_names}  # once, not per row
     for i, ev in enumerate(_readable(pkg, "evidence")):
         found = records.get(ev.get("record_table"), {}).get(ev.get("record_id"))
-        if found is None or "source" not in pkg.spec.table(ev["record_table"]).field_names:
+        if found is None or ev["record_table"] not in named:
             continue
         if ev.get("source") != found[1].get("source"):
             yield Problem("evidence-source", f"quotes {ev.get('source')!r}, but {ev['record_table']} "
