@@ -7,7 +7,7 @@ import os
 import time
 from functools import partial
 
-from ansar_data.shared import share
+from ansar_data.shared import share, share_all
 
 
 def _slow(i: int) -> tuple[int, int]:
@@ -20,6 +20,13 @@ def test_jobs_come_back_in_order_from_both_processes():
     assert [r for r, _ in results] == [i * i for i in range(16)]
     assert head != os.getpid()  # `first` ran in the child
     assert {pid for _, pid in results} == {os.getpid(), head}  # each took jobs from the queue
+
+
+def test_share_all_gives_every_result_in_order_and_the_first_job_to_the_child():
+    results = share_all([partial(_slow, i) for i in range(12)])
+    assert [r for r, _ in results] == [i * i for i in range(12)]
+    assert results[0][1] != os.getpid() and os.getpid() in {pid for _, pid in results}
+    assert share_all([]) == []
 
 
 def _dies_in_child(parent: int, i: int) -> int:
@@ -96,7 +103,7 @@ def test_a_job_that_fails_here_leaves_no_child_behind():
 
 _PARENT_KILLED = """
 import os, sys, time
-from ansar_data.shared import share
+from ansar_data.shared import share, share_all
 
 def first():
     with open(sys.argv[1], "w") as f:

@@ -31,7 +31,7 @@ from .package import MAX_RESOURCE_BYTES, gc_paused
 from .parse import ParseError, parse_article
 from .rules import cell_problem, column_fits
 from .schema import Spec, json_schema, load_spec, table_schema
-from .shared import share
+from .shared import share, share_all
 from .sources import MANY_SOURCE_BYTES, Source, load_sources, read_index, source_bytes
 from .tables_io import columns_of, dump_json, to_csv, to_json
 from .validate import MAX_PER_CHECK, Report, validate_package
@@ -147,13 +147,10 @@ def _shared_article_rows(inputs: Inputs, chunks: int) -> list[Tables]:
     size = max(1, -(-len(inputs.sources) // chunks))
     jobs = [partial(article_rows, inputs.sources[i:i + size], inputs.key_rules)
             for i in range(0, len(inputs.sources), size)]
-    if not jobs:
-        return []
     try:
-        rest, head = share(jobs[1:], jobs[0])
+        return share_all(jobs)
     except (ParseError, InputError):
         return [job() for job in jobs]  # again in order: the error is the first a single process meets
-    return [head, *rest]
 
 
 def _digest(content: bytes) -> dict[str, Any]:

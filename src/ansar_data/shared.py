@@ -67,6 +67,15 @@ def share(jobs: Sequence[Callable[[], T]], first: Callable[[], F]) -> tuple[list
     return results, head
 
 
+def share_all(jobs: Sequence[Callable[[], T]]) -> list[T]:
+    """share with no job set apart: the results of jobs, in their order; the child
+    starts on the first, so the largest should come first."""
+    if not jobs:
+        return []
+    rest, head = share(jobs[1:], jobs[0])
+    return [head, *rest]
+
+
 def beside(here: Callable[[], T], there: Callable[[], F]) -> tuple[T, F]:
     """here() in this process while a forked child runs there(), which must be pure: if
     the child fails, it runs here after all."""
