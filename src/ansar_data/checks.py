@@ -688,7 +688,6 @@ def check_field_evidence(pkg: Package) -> Iterator[Problem]:
     (quote-equals, quote-contains, quote-date: reported on the record's value); every
     non-empty factual field is listed by an evidence row or inferred (field-unsupported)."""
     records = _records_by_id(pkg)
-    rules_of = {table: pkg.spec.table(table).evidence_rules for table in records}  # made once, not per row
     codes = {term: a.get("code") for term, a in pkg.spec.vocabularies["evidence_rule"].attributes.items()}
     covered, evidenced = set(), set()
     for i, ev in enumerate(_readable(pkg, "evidence")):
@@ -698,7 +697,7 @@ def check_field_evidence(pkg: Package) -> Iterator[Problem]:
             continue  # evidence-target
         row, record = found
         evidenced.add((table, rid))
-        rules = rules_of[table]
+        rules = pkg.spec.table(table).evidence_rules
         for f in (ev.get("fields") or "").split():
             covered.add((table, rid, f))
             if f not in rules or record.get(f) is None:
@@ -709,7 +708,7 @@ def check_field_evidence(pkg: Package) -> Iterator[Problem]:
                               f"{why_not(rules[f], record[f], ev.get('quote') or '')}", table, row, f)
     covered |= {(r.get("record_table"), r.get("record_id"), r.get("field")) for r in _readable(pkg, "inferences")}
     for table, recs in records.items():
-        rules = rules_of[table]
+        rules = pkg.spec.table(table).evidence_rules
         for rid, (row, record) in recs.items():
             for f, rule in rules.items():
                 if (record.get(f) is not None and (table, rid) in evidenced

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -143,9 +143,10 @@ class Table:
         marked `input: optional` (derived only when not given)."""
         return [f for f in self.fields if "derived" not in f or f.get("input") == "optional"]
 
-    @property
+    @cached_property
     def evidence_rules(self) -> dict[str, str]:
-        """Factual field -> the evidence_rule by which a quote supports it."""
+        """Factual field -> the evidence_rule by which a quote supports it (made once a
+        table: the checks ask it for every evidence row)."""
         return {f["name"]: f["evidence"] for f in self.fields if "evidence" in f}
 
     def input_keys(self) -> dict[str, bool]:
@@ -165,10 +166,17 @@ class Spec:
     _derived: dict[tuple[str, str], str] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def table(self, name: str) -> Table:
+        if (found := self._by_name.get(name)) is None:
+            raise UnknownTable(f"{self.origin}: no table {name!r}, which the build makes and reads")
+        return found
+
+    @cached_property
+    def _by_name(self) -> dict[str, Table]:
+        # the checks look a table up for every evidence row; the first of a name, as a search would find
+        out: dict[str, Table] = {}
         for table in self.tables:
-            if table.name == name:
-                return table
-        raise UnknownTable(f"{self.origin}: no table {name!r}, which the build makes and reads")
+            out.setdefault(table.name, table)
+        return out
 
     @property
     def curated(self) -> list[Table]:
