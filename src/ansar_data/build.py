@@ -296,13 +296,10 @@ def _parse_index_once(root: Path) -> None:
 
 
 def _render_into(root: Path, docs: bool, staging: Path, shared: bool) -> list[str]:
-    """Render from root's inputs and write the files into staging; their paths."""
-    files = _render_from(root, docs, shared)
+    """Render from root's inputs and write the files into staging; their paths. What
+    only the render needs is freed when this returns, before the validation reads."""
+    inputs = load_inputs(root)
+    files = render(inputs, build_tables(inputs, shared), docs, previous_files(root))
     names = sorted(files)
     stage_files(staging, files)
     return names
-
-
-def _render_from(root: Path, docs: bool, shared: bool) -> dict[str, bytes]:
-    inputs = load_inputs(root)
-    return render(inputs, build_tables(inputs, shared), docs, previous_files(root))

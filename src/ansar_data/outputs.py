@@ -226,18 +226,17 @@ def writing(root: Path, owned: tuple[str, ...], on_step: Step = _no_step) -> Ite
 
 def write_outputs(root: Path, files: dict[str, bytes] | Callable[[Path], None], tops: tuple[str, ...],
                   check: Callable[[Path], None] | None = None, on_step: Step = _no_step,
-                  owned: tuple[str, ...] | None = None, lock: int | None = None, consume: bool = False) -> None:
+                  owned: tuple[str, ...] | None = None, lock: int | None = None) -> None:
     """Replace each entry of `tops` (a file or folder under root) that `files` (bytes by
     path relative to root) produces, after `check` passed on the staged files. Nothing
     under root changes unless all of it succeeded. `owned`: every path a writer in
     this folder may replace (default `tops`), which a journal left by a killed run
     may name. `lock`: held by the caller since before it read its inputs (`writing`);
-    without it, the lock is taken here. `consume`: empty `files` as it is staged, so
-    that a large package is not held in memory twice while `check` reads it back.
-    `files` may instead be a function that writes them into the staging folder it is
-    given (stage_files)."""
+    without it, the lock is taken here. `files` may instead be a function that writes
+    them into the staging folder it is given (as stage_files does), so that a large
+    package is not held in memory while `check` reads it back."""
     owned = tuple(owned or tops)
-    stage = files if callable(files) else partial(stage_files, files=files if consume else dict(files))
+    stage = files if callable(files) else partial(stage_files, files=dict(files))
     if lock is None:
         with writing(root, owned, on_step) as held:
             _write(root, stage, tops, check, on_step, owned, held)
