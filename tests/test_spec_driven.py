@@ -164,3 +164,16 @@ def test_every_predicate_has_a_kind_and_every_kind_a_colour(tmp_path, capsys):
          "      attribute: A property of the subject")
     assert cli.main(["build", "--root", str(root)]) == 2
     assert "no colour for the relation kind(s) mediation (figures.KIND_COLOURS)" in capsys.readouterr().err
+
+
+def test_a_table_is_found_by_name_and_an_unknown_one_is_named():
+    from ansar_data.errors import UnknownTable
+    from ansar_data.schema import load_spec
+    from helpers import ROOT
+
+    spec = load_spec(ROOT / "metadata" / "tables.yaml")
+    assert [spec.table(t.name) for t in spec.tables] == spec.tables
+    assert spec.table("events").evidence_rules is spec.table("events").evidence_rules  # made once
+    assert spec.table("events").evidence_rules["edtf"] == "date-in-quote"
+    with pytest.raises(UnknownTable, match="metadata/tables.yaml: no table 'battles', which the build makes"):
+        spec.table("battles")
