@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from ansar_data.validate import main  # noqa: E402 (after the path is set)
+from ansar_data.check.validate import main  # noqa: E402 (after the path is set)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from ansar_data.build import build_tables, load_inputs, previous_files, render
-from ansar_data.parse import parse_article
+from ansar_data.publish.build import build_tables, load_inputs, previous_files, render
+from ansar_data.read.parse import parse_article
 from helpers import ROOT, Reproduced, copy_repo, machine_temp_root, read_csv, reproduce_release
 
 # Python's bytecode caches (__pycache__, which git ignores), even where the environment

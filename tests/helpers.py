@@ -10,8 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ansar_data.outputs import LOCK
-from ansar_data.tables_io import read_csv_text
+from ansar_data.core.outputs import LOCK
+from ansar_data.core.tables_io import read_csv_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata", "curation", "docs",
@@ -62,7 +62,7 @@ def copy_repo(dest: Path, parts: tuple[str, ...] = PACKAGE_PARTS) -> Path:
 
 def corrupt_render(monkeypatch) -> None:
     """Make the build render a see_also.csv whose quote no longer matches its source."""
-    import ansar_data.build as build_module
+    import ansar_data.publish.build as build_module
 
     real = build_module.render
 
@@ -131,7 +131,7 @@ class Reproduced:
 
 def reproduce_release(version: str, work: Path) -> Reproduced:
     """Rebuild `version` in a worktree under `work`; the archive is kept in `work`."""
-    from ansar_data.release import recorded_releases
+    from ansar_data.release.release import recorded_releases
 
     def git(*args: str, cwd: Path = ROOT) -> str:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout

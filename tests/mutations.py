@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ansar_data.package import typed_cell
-from ansar_data.rules import fatalities_columns
-from ansar_data.schema import load_spec
-from ansar_data.tables_io import cell, read_csv_records, to_csv, to_json
-from ansar_data.values import edtf_bounds, parse_count
+from ansar_data.check.package import typed_cell
+from ansar_data.core.rules import fatalities_columns
+from ansar_data.core.schema import load_spec
+from ansar_data.core.tables_io import cell, read_csv_records, to_csv, to_json
+from ansar_data.core.values import edtf_bounds, parse_count
 from helpers import read_csv
 
 MAX_PER_CLASS = 12

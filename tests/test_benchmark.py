@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from ansar_data.build import build, build_tables, load_inputs
-from ansar_data.parse import ParseError, parse_article
-from ansar_data.tables_io import read_csv_records
-from ansar_data.validate import validate_package
+from ansar_data.check.validate import validate_package
+from ansar_data.core.tables_io import read_csv_records
+from ansar_data.publish.build import build, build_tables, load_inputs
+from ansar_data.read.parse import ParseError, parse_article
 from helpers import ROOT
 from synth import corpus, write_package_inputs
 
@@ -84,8 +84,8 @@ def test_articles_parsed_in_two_processes_name_the_first_malformed_one(tmp_path)
 def test_a_value_longer_than_a_cell_is_refused_naming_its_row_and_field(tmp_path):
     import dataclasses
 
-    from ansar_data.errors import InputError
-    from ansar_data.rules import MAX_CELL_CHARS
+    from ansar_data.core.errors import InputError
+    from ansar_data.core.rules import MAX_CELL_CHARS
 
     articles = corpus(3, seed=1)
     long = "x" * (MAX_CELL_CHARS + 1)

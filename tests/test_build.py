@@ -11,8 +11,8 @@ import sys
 import pytest
 import yaml
 
-from ansar_data.build import BuildFailed, build, load_inputs, stale_files
-from ansar_data.errors import InputError
+from ansar_data.core.errors import InputError
+from ansar_data.publish.build import BuildFailed, build, load_inputs, stale_files
 from helpers import ROOT, corrupt_render, snapshot
 
 
@@ -30,7 +30,7 @@ def test_render_is_deterministic_across_processes():
 
 
 def test_figures_are_reused_only_when_their_inputs_are_unchanged(inputs, tables, rendered):
-    from ansar_data import figures
+    from ansar_data.publish import figures
 
     svg = rendered["docs/figures/timeline.svg"]
     assert figures.stamp_of("timeline", tables["events"], inputs.package["title"]).encode() in svg
@@ -113,7 +113,7 @@ def test_rebuild_of_a_copy_is_byte_identical(repo_copy, apart):
 def test_the_network_shows_every_relation_as_its_own_labelled_edge_with_no_label_over_another(inputs, tables):
     """#26 item 4: relations between one pair (Al-Ansar and the KDP, the PUK and the KDP)
     are separate arcs, each with its label; no label covers another label or a node."""
-    from ansar_data import figures
+    from ansar_data.publish import figures
 
     fig, labels = figures.draw_network(tables["entities"], tables["relations"], figures.relation_kinds(inputs.spec))
     ax = fig.axes[0]

@@ -111,7 +111,7 @@ def test_the_program_names_itself(command, prog):
     # the jsonschema package only explains an invalid input: imported at start-up, it was
     # a quarter of every command's start (jsonschema-rs does the checking)
     imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if "|" in line}
-    assert "ansar_data.checks" in imported and "jsonschema" not in imported
+    assert "ansar_data.check.checks" in imported and "jsonschema" not in imported
 
 
 @pytest.mark.parametrize("args, message", [

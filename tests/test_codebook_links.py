@@ -7,7 +7,7 @@ import re
 
 import markdown
 
-from ansar_data.codebook import anchor
+from ansar_data.publish.codebook import anchor
 from helpers import ROOT
 
 TEXT = (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from ansar_data.build import build
-from ansar_data.curate import curated_tables
-from ansar_data.errors import InputError
+from ansar_data.core.errors import InputError
+from ansar_data.curate.curate import curated_tables
+from ansar_data.publish.build import build
 
 
 @pytest.fixture

@@ -129,7 +129,7 @@ def test_the_infobox_value_a_prelude_to_names_its_entity(db):
 
 
 def test_a_name_at_the_end_of_a_value_links_only_after_the():
-    from ansar_data.curate import named_entity
+    from ansar_data.curate.curate import named_entity
     names = {"Iraq": "iraq", "1983-1986 Kurdish rebellions in Iraq": "rebellions", "PUK": "puk"}
     assert named_entity("Iraq", names) == "iraq"
     assert named_entity("the prelude to the 1983-1986 Kurdish rebellions in Iraq", names) == "rebellions"

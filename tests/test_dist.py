@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 import pytest
 
-from ansar_data.release import ReleaseRefused, dist, recorded_releases, version_key
+from ansar_data.release.release import ReleaseRefused, dist, recorded_releases, version_key
 from helpers import PACKAGE_PARTS, REPO_FILES, ROOT, copy_repo
 
 VERSION = json.loads((ROOT / "datapackage.json").read_text())["version"]
@@ -300,7 +300,7 @@ def test_a_tree_that_is_not_a_recorded_release_never_claims_one(unzipped):
 
 
 def test_development_version(tmp_path):
-    from ansar_data.release import development_version
+    from ansar_data.release.release import development_version
 
     git(tmp_path, "init", "-q")
     (tmp_path / "f").write_text("x\n")
@@ -335,7 +335,7 @@ def test_every_citation_carries_the_swhid_of_the_unzipped_tables(unzipped):
 
 
 def test_a_homepage_and_doi_given_appear_in_every_citation(inputs):
-    from ansar_data import citation, croissant
+    from ansar_data.publish import citation, croissant
 
     meta = {**inputs.package, "homepage": "https://example.org/ansar", "doi": "10.5281/zenodo.1234567",
             "swhid": "swh:1:dir:" + "0" * 40}
@@ -349,6 +349,6 @@ def test_a_homepage_and_doi_given_appear_in_every_citation(inputs):
     assert "https://doi.org/10.5281/zenodo.1234567" in citation.apa(meta)
     resources = json.loads((ROOT / "datapackage.json").read_text())["resources"]
     assert croissant.render(meta, inputs.spec, resources)["url"] == "https://example.org/ansar"
-    from ansar_data.readme import identity
+    from ansar_data.release.readme import identity
     assert "- DOI: https://doi.org/10.5281/zenodo.1234567" in identity(meta)
     assert "No home page, DOI or repository URL was given" in identity({**inputs.package, "swhid": "s"})

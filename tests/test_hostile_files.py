@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ansar_data import cli, files
-from ansar_data.validate import main as validate_main
+from ansar_data import cli
+from ansar_data.check.validate import main as validate_main
+from ansar_data.core import files
 from helpers import ROOT, copy_repo, snapshot
 
 PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata")
@@ -197,9 +198,10 @@ def test_a_lock_that_is_a_folder_is_a_message(tmp_path, capsys):
 
 
 def test_a_reader_during_a_swap_gives_no_verdict(tmp_path, monkeypatch):
-    from ansar_data import build as build_module
-    from ansar_data import checks, outputs
-    from ansar_data.validate import CannotRun, validate_package
+    from ansar_data.check import checks
+    from ansar_data.check.validate import CannotRun, validate_package
+    from ansar_data.core import outputs
+    from ansar_data.publish import build as build_module
 
     repo = copy_repo(tmp_path / "repo")
     files = build_module.render(build_module.load_inputs(repo), previous=build_module.previous_files(repo))
@@ -208,7 +210,7 @@ def test_a_reader_during_a_swap_gives_no_verdict(tmp_path, monkeypatch):
         outputs.write_outputs(repo, files, build_module.GENERATED)
         return iter(())
     monkeypatch.setattr(checks, "CHECKS", (*checks.CHECKS[:5], swap_meanwhile, *checks.CHECKS[5:]))
-    monkeypatch.setattr("ansar_data.validate.CHECKS", checks.CHECKS)
+    monkeypatch.setattr("ansar_data.check.validate.CHECKS", checks.CHECKS)
     with pytest.raises(CannotRun, match="put new outputs in place in .* while they were being read; run this again"):
         validate_package(repo)
     monkeypatch.undo()
@@ -275,7 +277,7 @@ def test_each_descriptor_path_is_resolved_once_per_validation(monkeypatch):
     """The loader and check_paths share one resolution of each path (package.locate)."""
     from collections import Counter
 
-    from ansar_data import checks, package
+    from ansar_data.check import checks, package
 
     calls: Counter = Counter()
     real = package.safe_path

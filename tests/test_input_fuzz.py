@@ -17,9 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansar_data import build as build_module
+from ansar_data.check.validate import validate_package
 from ansar_data.cli import INPUT_ERRORS
-from ansar_data.validate import validate_package
+from ansar_data.publish import build as build_module
 from helpers import ROOT, copy_repo
 
 INPUT_FILES = sorted(str(p.relative_to(ROOT)) for p in [

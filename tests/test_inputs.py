@@ -11,9 +11,9 @@ import time
 import pytest
 
 from ansar_data import cli
-from ansar_data.errors import InputError
-from ansar_data.tables_io import read_csv_records
-from ansar_data.yamlfile import parse_yaml
+from ansar_data.core.errors import InputError
+from ansar_data.core.tables_io import read_csv_records
+from ansar_data.core.yamlfile import parse_yaml
 from helpers import snapshot
 
 BOMB = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
@@ -96,7 +96,8 @@ def test_alias_bomb_is_refused_at_once():
 
 
 def test_deep_nesting_is_refused_without_crashing_the_process():
-    script = "from ansar_data.yamlfile import parse_yaml\ntry:\n    parse_yaml('[' * 100000 + ']' * 100000, 'x')\n" \
+    script = "from ansar_data.core.yamlfile import parse_yaml\n" \
+             "try:\n    parse_yaml('[' * 100000 + ']' * 100000, 'x')\n" \
              "except Exception as e:\n    print(type(e).__name__)"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stdout.strip()) == (0, "InputError")
@@ -157,7 +158,7 @@ def test_the_unicode_policy_refuses_hidden_characters_and_mistagged_names(capsys
 
 
 def test_zwnj_between_arabic_letters_is_allowed_where_documented():
-    from ansar_data.rules import unicode_problem
+    from ansar_data.core.rules import unicode_problem
     assert unicode_problem("می\u200cخواهم", allow_zwnj=True) is None
     assert unicode_problem("می\u200cخواهم") == "U+200C ZERO WIDTH NON-JOINER at character 2"
     assert unicode_problem("a\u200cb", allow_zwnj=True) == "U+200C ZERO WIDTH NON-JOINER at character 1"
@@ -233,7 +234,7 @@ def test_yaml_that_would_be_read_as_something_else_is_refused(capsys, repo_copy,
     ("[" * 101 + "]" * 101 + "\n", False),     # past MAX_DEPTH
 ])
 def test_only_a_plain_tree_skips_the_careful_measure(text, plain):
-    from ansar_data.yamlfile import SAFE_LOADER, _plain_tree
+    from ansar_data.core.yamlfile import SAFE_LOADER, _plain_tree
 
     loader = SAFE_LOADER(text)
     try:

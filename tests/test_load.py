@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from ansar_data.exports import write_exports
+from ansar_data.publish.exports import write_exports
 from helpers import ROOT
 
 IN_CI = os.environ.get("CI") == "true"
@@ -359,7 +359,7 @@ def test_stata_and_spss_exports(exports, counts, inputs):
 
 
 def test_an_integer_stata_cannot_hold_is_a_clear_error(inputs, tables, tmp_path):
-    from ansar_data.exports import ExportError, write_stata_spss
+    from ansar_data.publish.exports import ExportError, write_stata_spss
 
     bad = {**tables, "sections": [{**tables["sections"][0], "char_end": 2**60}, *tables["sections"][1:]]}
     with pytest.raises(ExportError, match=r"sections row 2 field 'char_end': 1152921504606846976 cannot be held "
@@ -403,7 +403,7 @@ def test_excel_keeps_formula_like_text_and_long_integers_as_text(inputs, tables,
 
     from openpyxl import load_workbook
 
-    from ansar_data.exports import write_xlsx
+    from ansar_data.publish.exports import write_xlsx
 
     meta = {**inputs.package, "title": '=HYPERLINK("http://example.org","x")'}
     spec = copy.deepcopy(inputs.spec)
@@ -422,7 +422,7 @@ def test_excel_keeps_formula_like_text_and_long_integers_as_text(inputs, tables,
 
 
 def test_text_longer_than_a_format_holds_is_refused(inputs, tables, tmp_path):
-    from ansar_data.exports import ExportError, write_stata_spss, write_xlsx
+    from ansar_data.publish.exports import ExportError, write_stata_spss, write_xlsx
 
     rows = {**tables, "entities": [dict(r) for r in tables["entities"]]}
     rows["entities"][0]["description"] = "\U0001F600" * 32_767  # 32,767 characters, 131,068 bytes

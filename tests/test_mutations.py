@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from ansar_data.package import Package, Problem, load_package
-from ansar_data.registry import RULES, rule_of
-from ansar_data.validate import validate_package
+from ansar_data.check.package import Package, Problem, load_package
+from ansar_data.check.validate import validate_package
+from ansar_data.core.registry import RULES, rule_of
 from helpers import ROOT, copy_repo
 from mutations import MAX_PER_CLASS, PARTS, Mutant, generate
 

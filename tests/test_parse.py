@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansar_data.parse import ParseError, parse_article
+from ansar_data.read.parse import ParseError, parse_article
 from helpers import all_spans
 
 ANSAR_INFOBOX = [
@@ -79,7 +79,7 @@ def test_parse_is_pure_across_processes(texts):
     import subprocess
     import sys
 
-    script = ("import sys; from ansar_data.parse import parse_article; "
+    script = ("import sys; from ansar_data.read.parse import parse_article; "
               "print(repr(parse_article(sys.stdin.read(), 'x')), end='')")
     text = texts["al-ansar-iraq"]
     other = subprocess.run([sys.executable, "-c", script], input=text, capture_output=True, text=True,
@@ -133,7 +133,7 @@ def test_any_article_in_the_format():
 
 
 def test_an_infobox_list_line_is_one_more_value_of_the_field_above():
-    from ansar_data.extract import infobox_value_rows
+    from ansar_data.extract.extract import infobox_value_rows
 
     text = ("= Lebanese Front =\n\nLebanese Front\n- Members: Kataeb Party\n- The Christian-led Guardians of the "
             "Cedars\n- Active: 13 – 24 January 1986, ()\n\nThe front was an alliance.\n")
@@ -159,13 +159,13 @@ def test_a_keyless_line_first_in_the_infobox_is_still_refused():
        st.tuples(st.permutations([" , ", ", ", "; ", ",", ";", " - "]), st.integers(1, 3))
        .map(lambda order_n: order_n[0][:order_n[1]]))
 def test_the_fast_split_finds_the_pieces_the_character_loop_finds(text, separators):
-    from ansar_data.extract import _split_flat, _split_nested
+    from ansar_data.extract.extract import _split_flat, _split_nested
 
     assert _split_flat(text, tuple(separators)) == _split_nested(text, tuple(separators))
 
 
 def test_a_value_splits_outside_parentheses_only():
-    from ansar_data.extract import split_value
+    from ansar_data.extract.extract import split_value
 
     assert split_value("Aden (South Yemen, PDRY), Kirkuk", (", ",)) == [(0, "Aden (South Yemen, PDRY)"), (26, "Kirkuk")]
     assert split_value("KDP, PUK ;ICP", (", ", ";")) == [(0, "KDP"), (5, "PUK "), (10, "ICP")]

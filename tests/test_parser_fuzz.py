@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansar_data.parse import ParseError, parse_article
+from ansar_data.read.parse import ParseError, parse_article
 from helpers import all_spans
 
 # Example counts come from the Hypothesis profile (conftest.py): 1,000 in CI, 300 locally.

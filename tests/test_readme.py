@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from ansar_data.package import MAX_RESOURCE_BYTES, MAX_RESOURCE_RECORDS
-from ansar_data.rules import MAX_CELL_CHARS
-from ansar_data.tables_io import MAX_JSON_DEPTH
-from ansar_data.validate import MAX_PER_CHECK
+from ansar_data.check.package import MAX_RESOURCE_BYTES, MAX_RESOURCE_RECORDS
+from ansar_data.check.validate import MAX_PER_CHECK
+from ansar_data.core.rules import MAX_CELL_CHARS
+from ansar_data.core.tables_io import MAX_JSON_DEPTH
 from helpers import ROOT
 from mutations import MAX_PER_CLASS
 
@@ -38,7 +38,7 @@ def test_the_limits_the_readme_states_are_the_code_s():
 
 def test_gitattributes_marks_exactly_what_the_build_writes():
     """The "do not edit" note lives here, not in the generated files a release ships."""
-    from ansar_data.build import GENERATED
+    from ansar_data.publish.build import GENERATED
 
     marked = [line.split()[0].removeprefix("/").removesuffix("/**")
               for line in (ROOT / ".gitattributes").read_text().splitlines()

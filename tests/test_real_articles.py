@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ansar_data.build import build
-from ansar_data.extract import infobox_value_rows, key_rules
-from ansar_data.parse import parse_article
-from ansar_data.validate import validate_package
-from ansar_data.yamlfile import read_yaml
+from ansar_data.check.validate import validate_package
+from ansar_data.core.yamlfile import read_yaml
+from ansar_data.extract.extract import infobox_value_rows, key_rules
+from ansar_data.publish.build import build
+from ansar_data.read.parse import parse_article
 from helpers import ROOT
 from synth import Article, write_package_inputs
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ansar_data import cli
-from ansar_data.refresh import review_source
-from ansar_data.validate import validate_package
+from ansar_data.check.validate import validate_package
+from ansar_data.release.refresh import review_source
 from helpers import ROOT, copy_repo, read_csv, snapshot
 
 ANSAR = (ROOT / "sources" / "al-ansar-iraq.txt").read_text(encoding="utf-8")
@@ -151,7 +151,7 @@ def test_refresh_bad_usage_is_exit_2(repo, capsys, args, message):
 def test_the_revision_of_each_source_is_named_in_the_citation_and_the_notes(inputs):
     import dataclasses
 
-    from ansar_data import citation
+    from ansar_data.publish import citation
 
     known = dataclasses.replace(inputs.sources[0], revision=1234567, retrieved="2026-12-01")
     assert citation.revision_fields(known) == {"version": "revision 1234567", "date-accessed": "2026-12-01"}

@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from ansar_data.build import build
-from ansar_data.checks import strict_schema
-from ansar_data.curate import make_row
-from ansar_data.errors import InputError, SpecError
-from ansar_data.schema import TYPES
-from ansar_data.validate import validate_package
+from ansar_data.check.checks import strict_schema
+from ansar_data.check.validate import validate_package
+from ansar_data.core.errors import InputError, SpecError
+from ansar_data.core.schema import TYPES
+from ansar_data.curate.curate import make_row
+from ansar_data.publish.build import build
 from helpers import read_csv
 
 
@@ -74,7 +74,7 @@ def test_every_format_takes_its_column_types_from_the_one_type_table(inputs, tab
 
     import pyarrow as pa
 
-    from ansar_data.exports import arrow_table, statistics_frame, write_sqlite
+    from ansar_data.publish.exports import arrow_table, statistics_frame, write_sqlite
 
     assert strict_schema()["$defs"]["field"]["properties"]["type"]["enum"] == list(TYPES)
     croissant = {f["@id"]: f["dataType"] for rs in json.loads(rendered["croissant.json"])["recordSet"]
@@ -103,7 +103,8 @@ def test_every_format_takes_its_column_types_from_the_one_type_table(inputs, tab
 def test_the_input_check_of_sources_yaml_is_what_the_sources_table_allows(inputs):
     from importlib import resources as package_files
 
-    shape = json.loads(package_files.files("ansar_data").joinpath("input_schemas.json").read_text(encoding="utf-8"))
+    shape = json.loads(package_files.files("ansar_data.core").joinpath("input_schemas.json")
+                       .read_text(encoding="utf-8"))
     allowed = shape["$defs"]["sources"]["items"]["properties"]
     fields = {f["name"]: f for f in inputs.spec.table("sources").fields}
     column = {"language": "language_tag"}  # sources.yaml's key -> the sources table's column
@@ -116,7 +117,7 @@ def test_the_input_check_of_sources_yaml_is_what_the_sources_table_allows(inputs
 def test_each_source_carries_its_own_licence_in_the_json_ld(inputs):
     import dataclasses
 
-    from ansar_data import citation
+    from ansar_data.publish import citation
 
     other = dataclasses.replace(inputs.sources[0], license="CC0-1.0")
     record = citation.json_ld(inputs.package, [other, *inputs.sources[1:]], [],

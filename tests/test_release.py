@@ -18,9 +18,9 @@ import jsonschema
 import pytest
 import yaml
 
-from ansar_data.build import build
-from ansar_data.errors import InputError
-from ansar_data.release import (
+from ansar_data.core.errors import InputError
+from ansar_data.publish.build import build
+from ansar_data.release.release import (
     ReleaseRefused,
     build_zip,
     changelog_sections,
@@ -109,7 +109,7 @@ def test_zip_is_deterministic_across_processes():
     import os
 
     a = build_zip(ROOT, {}, "pkg", TODAY)
-    script = ("import datetime, hashlib; from pathlib import Path; from ansar_data.release import build_zip; "
+    script = ("import datetime, hashlib; from pathlib import Path; from ansar_data.release.release import build_zip; "
               f"print(hashlib.sha256(build_zip(Path({str(ROOT)!r}), {{}}, 'pkg', "
               "datetime.date(2026, 11, 21))).hexdigest())")
     other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
@@ -238,7 +238,7 @@ def test_release_with_bad_input_changes_nothing(repo):
 def test_release_that_fails_late_restores_the_tree(repo, monkeypatch, failing):
     """A rename that fails half-way through putting the release in place (after data/,
     the stamped files or exports/ moved in) leaves no trace of it."""
-    import ansar_data.outputs as outputs_module
+    import ansar_data.core.outputs as outputs_module
 
     before = tree(repo)
     real, calls = os.replace, []
@@ -264,7 +264,7 @@ def test_cli_release_refusal_exits_1(repo):
 
 
 def test_a_value_an_export_cannot_hold_refuses_the_release(repo, monkeypatch, capsys):
-    import ansar_data.exports as exports_module
+    import ansar_data.publish.exports as exports_module
     from ansar_data.cli import main
 
     def too_big(*args, **kwargs):
@@ -321,7 +321,7 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
     changelog = repo / "CHANGELOG.md"
     changelog.write_text(changelog.read_text().replace(
         "## [9.0.0]", "## [9.1.0] - 2027-01-02\n\n- Wording.\n\n## [9.0.0]"))
-    from ansar_data.build import build
+    from ansar_data.publish.build import build
     build(repo)
     commit(repo, "reword")
     second = release(repo, "9.1.0", datetime.date(2027, 1, 2))
@@ -335,7 +335,7 @@ def test_release_twice_gives_the_same_archive_and_a_record_diff(repo):
 
 
 def test_repository_url_is_written_only_when_given(inputs):
-    from ansar_data import citation
+    from ansar_data.publish import citation
 
     assert inputs.package["repository"] is None  # none was given; none is invented
     assert "repository-code" not in yaml.safe_load(citation.citation_cff(inputs.package, inputs.sources))
@@ -431,9 +431,9 @@ def test_a_release_killed_before_any_rename_is_undone_by_the_next_release_or_bui
     import functools
     import shutil
 
-    from ansar_data import outputs
-    from ansar_data.build import OWNED, build
-    from ansar_data.release import RELEASED, prepare_release
+    from ansar_data.core import outputs
+    from ansar_data.publish.build import OWNED, build
+    from ansar_data.release.release import RELEASED, prepare_release
     from helpers import killed_at
 
     before = tree(repo)
@@ -468,7 +468,8 @@ def test_a_release_killed_before_any_rename_is_undone_by_the_next_release_or_bui
 
 
 def test_two_releases_at_once_cannot_both_write(repo, capsys):
-    from ansar_data import cli, outputs
+    from ansar_data import cli
+    from ansar_data.core import outputs
 
     before = tree(repo)
     with outputs.locked(repo):  # the first release, still running

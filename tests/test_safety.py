@@ -12,15 +12,15 @@ import textwrap
 
 import pytest
 
-from ansar_data import build as build_module
-from ansar_data import outputs
+from ansar_data.core import outputs
+from ansar_data.publish import build as build_module
 from helpers import ROOT, killed_at, snapshot
 
 
 def test_yaml_is_only_read_with_safe_load():
     import yaml
 
-    from ansar_data.yamlfile import SAFE_LOADER
+    from ansar_data.core.yamlfile import SAFE_LOADER
 
     sources = {p: p.read_text() for p in (ROOT / "src").rglob("*.py")}
     sources.update({p: p.read_text() for p in (ROOT / "tests").rglob("*.py")})
@@ -57,8 +57,8 @@ def test_killed_build_leaves_outputs_intact(repo_copy):
     script = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        import ansar_data.build as b
-        from ansar_data.outputs import write_outputs
+        import ansar_data.publish.build as b
+        from ansar_data.core.outputs import write_outputs
         def pause(tmp):
             print("written", flush=True)
             time.sleep(60)

@@ -1,4 +1,4 @@
-"""Jobs shared with a forked child (ansar_data.shared): the same results, in order,
+"""Jobs shared with a forked child (ansar_data.core.shared): the same results, in order,
 whichever process ran them, and whatever became of the child."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import os
 import time
 from functools import partial
 
-from ansar_data.shared import share, share_all
+from ansar_data.core.shared import share, share_all
 
 
 def _slow(i: int) -> tuple[int, int]:
@@ -103,7 +103,7 @@ def test_a_job_that_fails_here_leaves_no_child_behind():
 
 _PARENT_KILLED = """
 import os, sys, time
-from ansar_data.shared import share, share_all
+from ansar_data.core.shared import share, share_all
 
 def first():
     with open(sys.argv[1], "w") as f:

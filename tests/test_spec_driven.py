@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansar_data import cli
-from ansar_data.validate import validate_package
+from ansar_data.check.validate import validate_package
 from helpers import copy_repo, read_csv
 
 NEW_CLAIM_FIELDS = """      - name: blamed
@@ -139,8 +139,8 @@ def test_a_curated_table_declared_only_in_tables_yaml_is_built_and_validated(tmp
 
 
 def test_every_predicate_has_a_kind_and_every_kind_a_colour(tmp_path, capsys):
-    from ansar_data import figures
-    from ansar_data.schema import load_spec
+    from ansar_data.core.schema import load_spec
+    from ansar_data.publish import figures
 
     spec = load_spec(copy_repo(tmp_path / "a") / "metadata" / "tables.yaml")
     kinds = figures.relation_kinds(spec)
@@ -167,8 +167,8 @@ def test_every_predicate_has_a_kind_and_every_kind_a_colour(tmp_path, capsys):
 
 
 def test_a_table_is_found_by_name_and_an_unknown_one_is_named():
-    from ansar_data.errors import UnknownTable
-    from ansar_data.schema import load_spec
+    from ansar_data.core.errors import UnknownTable
+    from ansar_data.core.schema import load_spec
     from helpers import ROOT
 
     spec = load_spec(ROOT / "metadata" / "tables.yaml")

@@ -103,8 +103,8 @@ def test_our_values_come_from_the_key_map_and_hold_no_markup(tables):
 def test_unmapped_keys_are_typed_by_their_values():
     """A key the key map does not know: a value that reads wholly as a date or count is
     typed so, several such values in one field are split, markup stays text."""
-    from ansar_data.extract import KeyRule, infobox_value_rows
-    from ansar_data.parse import parse_article
+    from ansar_data.extract.extract import KeyRule, infobox_value_rows
+    from ansar_data.read.parse import parse_article
 
     text = ("= Ramadan Revolution =\n\nBox\n- Date: 8–10 February 1963\n- Born: 15 October 1996 (aged 72)\n"
             "- Strength2: ~10,000 , ~120,000\n- Casualties1: 100 killed\n- Image: 40px|Iraqi general\n"

@@ -8,7 +8,7 @@ import re
 import duckdb
 import pytest
 
-from ansar_data.values import time_bounds
+from ansar_data.core.values import time_bounds
 from helpers import ROOT
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from peak import run_measured
 
-from ansar_data.validate import main, validate_package
+from ansar_data.check.validate import main, validate_package
 from helpers import ROOT
 
 
@@ -96,7 +96,7 @@ def test_human_report_caps_errors_per_check(repo_copy):
 
 
 def test_stale_generated_file_is_reported(repo_copy):
-    from ansar_data.build import load_inputs, previous_files, render, stale_files
+    from ansar_data.publish.build import load_inputs, previous_files, render, stale_files
 
     path = repo_copy / "data" / "claims.csv"
     path.write_text(path.read_text().replace("allegation", "allegations", 1))
@@ -106,7 +106,7 @@ def test_stale_generated_file_is_reported(repo_copy):
 
 
 def test_malformed_foreign_keys_are_reported_not_raised(repo_copy):
-    from ansar_data.validate import validate_package
+    from ansar_data.check.validate import validate_package
 
     path = repo_copy / "schemas" / "events.tableschema.json"
     schema = json.loads(path.read_text())
@@ -211,8 +211,8 @@ def test_a_schema_file_edited_by_hand_is_named(repo_copy):
 def test_a_schema_equal_but_for_a_number_s_type_is_named(repo_copy):
     """The derived schemas are compared as canonical text first: 0.0 for 0 is not equal
     there, and the comparison that says where names it."""
-    from ansar_data.package import load_package
-    from ansar_data.schema import table_schema
+    from ansar_data.check.package import load_package
+    from ansar_data.core.schema import table_schema
 
     spec = load_package(repo_copy).spec
     counts = spec.table("counts")
@@ -276,7 +276,7 @@ def test_hostile_files_under_the_size_caps_stay_within_1_gib(repo_copy):
 
 
 def test_a_json_twin_that_renders_its_csv_shares_its_records_and_one_that_does_not_is_read(repo_copy):
-    from ansar_data.package import load_package
+    from ansar_data.check.package import load_package
 
     pkg = load_package(ROOT)
     assert all(pkg.resources[n + "_json"].records is pkg.resources[n].records for n in ("entities", "sections"))
@@ -300,7 +300,7 @@ def test_an_earlier_load_is_reused_only_for_the_same_inputs(repo_copy):
     """load_package(earlier=...): what is unchanged shares the earlier records; a file
     with other bytes, another Table Schema, or a JSON twin whose CSV changed is parsed
     again, and so is everything when tables.yaml says otherwise."""
-    from ansar_data.package import load_package
+    from ansar_data.check.package import load_package
 
     earlier = load_package(repo_copy)
     same = load_package(repo_copy, earlier=earlier)
@@ -336,13 +336,13 @@ def test_an_earlier_load_is_reused_only_for_the_same_inputs(repo_copy):
 @given(st.dictionaries(st.text(max_size=5), st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(), st.text(), st.lists(st.integers(), max_size=3)), max_size=6))
 def test_the_record_encoder_writes_what_json_dumps_writes(record):
-    from ansar_data.tables_io import record_encoder
+    from ansar_data.core.tables_io import record_encoder
 
     assert record_encoder()(record) == json.dumps(record, ensure_ascii=False)
 
 
 def test_is_json_of_is_to_json_compared_a_line_at_a_time():
-    from ansar_data.tables_io import is_json_of, to_json
+    from ansar_data.core.tables_io import is_json_of, to_json
 
     rows = [{"a": 1, "b": "x"}, {"a": None, "b": "\u064a"}]
     data = to_json(rows, ["a", "b"])
@@ -360,7 +360,7 @@ def test_is_json_of_is_to_json_compared_a_line_at_a_time():
                           st.sampled_from(["", "true", "false", "1", "yes"]),
                           st.text(max_size=4)), max_size=6))
 def test_records_typed_a_column_at_a_time_are_those_typed_a_cell_at_a_time(rows):
-    from ansar_data.package import typed_cell, typed_records
+    from ansar_data.check.package import typed_cell, typed_records
 
     header, types = ["n", "b", "s"], {"n": "integer", "b": "boolean", "s": "string"}
     rows = [list(r) for r in rows]
@@ -376,7 +376,7 @@ def test_records_typed_a_column_at_a_time_are_those_typed_a_cell_at_a_time(rows)
        st.lists(st.integers(0, 30), max_size=4), st.sampled_from([None, 1, 3]))
 def test_reports_merged_part_by_part_are_the_report_of_the_whole(found, cuts, cap):
     """What validate_package does with the reports of checks run in two processes."""
-    from ansar_data.validate import Problem, Report
+    from ansar_data.check.validate import Problem, Report
 
     problems = [Problem(code, f"#{i}", resource, i + 2) for i, (code, resource) in enumerate(found)]
     whole, merged = Report(cap), Report(cap)
@@ -394,7 +394,7 @@ def test_reports_merged_part_by_part_are_the_report_of_the_whole(found, cuts, ca
 @pytest.mark.parametrize("shared", [False, True])
 def test_an_unusable_sources_index_cannot_be_run_whoever_reads_it(repo_copy, shared):
     """Read in a forked child (shared=True), sources.yaml's error is this process's all the same."""
-    from ansar_data.validate import CannotRun
+    from ansar_data.check.validate import CannotRun
 
     (repo_copy / "sources" / "sources.yaml").write_text("- id: a\n  id: b\n")
     with pytest.raises(CannotRun, match="sources.yaml: line 2: key 'id' is written twice in one mapping"):
@@ -408,7 +408,7 @@ def test_a_column_fits_when_each_of_its_values_fits(values):
     never yes when a value does not fit, and exact for a column of one kind."""
     from unittest import mock
 
-    from ansar_data import rules
+    from ansar_data.core import rules
 
     with mock.patch.object(rules, "MAX_CELL_CHARS", 5):  # short texts reach the limit
         each = all(rules.cell_problem(v) is None for v in values)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ansar_data.values import (
+from ansar_data.core.values import (
     _fast_bounds,
     edtf_bounds,
     library_edtf_bounds,

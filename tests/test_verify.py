@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ansar_data import cli
-from ansar_data.release import sums_path
-from ansar_data.validate import validate_package
+from ansar_data.check.validate import validate_package
+from ansar_data.release.release import sums_path
 from helpers import ROOT
 from mutations import edit_records, set_where
 

@@ -20,15 +20,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import validate
-from .build import BuildFailed, build, load_inputs, render, stale_files
-from .errors import InputError, SpecError
-from .exports import ExportError
-from .outputs import BadJournal, Busy, interrupted
-from .parse import ParseError
-from .refresh import refresh
-from .release import ReleaseCannotRun, ReleaseRefused, dist, release
-from .verify import verify
+from ansar_data.check import validate
+from ansar_data.core.errors import InputError, SpecError
+from ansar_data.core.outputs import BadJournal, Busy, interrupted
+from ansar_data.publish.build import BuildFailed, build, load_inputs, render, stale_files
+from ansar_data.publish.exports import ExportError
+from ansar_data.read.parse import ParseError
+from ansar_data.release.refresh import refresh
+from ansar_data.release.release import ReleaseCannotRun, ReleaseRefused, dist, release
+from ansar_data.release.verify import verify
 
 INPUT_ERRORS = (InputError, ParseError, SpecError)
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .errors import InputError
-from .parse import Article, InfoboxField
-from .values import typed_value
+from ansar_data.core.errors import InputError
+from ansar_data.core.values import typed_value
+from ansar_data.read.parse import Article, InfoboxField
 
 SEE_ALSO = "See also"
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .citation import license_label, license_url
-from .schema import TYPES, Spec, Table
-from .tables_io import deterministic_zip
+from ansar_data.core.schema import TYPES, Spec, Table
+from ansar_data.core.tables_io import deterministic_zip
+from ansar_data.publish.citation import license_label, license_url
 
 FIXED_TIME = datetime.datetime(2000, 1, 1)
 

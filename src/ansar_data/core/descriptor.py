@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .schema import Table
+from ansar_data.core.schema import Table
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # The descriptor keys before `resources`, in order, each from package.yaml except

@@ -39,8 +39,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import citation, readme
-from .build import (
+from ansar_data.check.validate import MAX_PER_CHECK, validate_package
+from ansar_data.core.errors import InputError
+from ansar_data.core.files import MAX_YAML_BYTES, FileRefused, read_regular, read_text
+from ansar_data.core.outputs import write_outputs, writing
+from ansar_data.core.tables_io import deterministic_zip, read_csv_records
+from ansar_data.core.yamlfile import check_shape, parse_yaml
+from ansar_data.publish import citation
+from ansar_data.publish.build import (
     DISTRIBUTED,
     OWNED,
     STAMPED,
@@ -52,13 +58,8 @@ from .build import (
     render,
     validated,
 )
-from .errors import InputError
-from .exports import export_files, write_exports
-from .files import MAX_YAML_BYTES, FileRefused, read_regular, read_text
-from .outputs import write_outputs, writing
-from .tables_io import deterministic_zip, read_csv_records
-from .validate import MAX_PER_CHECK, validate_package
-from .yamlfile import check_shape, parse_yaml
+from ansar_data.publish.exports import export_files, write_exports
+from ansar_data.release import readme
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # What a user downloads, beside the generated README, data changelog (CHANGES.md) and

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, SpecError
-from .provenance import supports, why_not
-from .rules import (
+from ansar_data.core.errors import InputError, SpecError
+from ansar_data.core.provenance import supports, why_not
+from ansar_data.core.rules import (
     NOT_NFC,
     Finding,
     cell_problem,
@@ -45,9 +45,9 @@ from .rules import (
     row_sources,
     text_problem,
 )
-from .schema import TYPES, Spec, Table
-from .values import edtf_bounds, edtf_precision, parse_count, parse_duration, time_bounds
-from .yamlfile import read_yaml
+from ansar_data.core.schema import TYPES, Spec, Table
+from ansar_data.core.values import edtf_bounds, edtf_precision, parse_count, parse_duration, time_bounds
+from ansar_data.core.yamlfile import read_yaml
 
 Rows = list[dict[str, Any]]
 

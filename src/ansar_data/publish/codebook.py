@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .registry import RULES
-from .schema import CONSTRAINT_KEYS, Spec
-from .tables_io import cell
+from ansar_data.core.registry import RULES
+from ansar_data.core.schema import CONSTRAINT_KEYS, Spec
+from ansar_data.core.tables_io import cell
 
 INTRO = ("Generated from `metadata/tables.yaml`. "
          "Empty CSV cells and JSON `null` mean the value is not given.")

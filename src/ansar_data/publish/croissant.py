@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import citation
-from .schema import TYPES, Spec
+from ansar_data.core.schema import TYPES, Spec
+from ansar_data.publish import citation
 
 # The Croissant 1.0 JSON-LD context, as the specification gives it.
 CONTEXT: dict[str, Any] = {

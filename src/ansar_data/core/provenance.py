@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .values import dates_in
+from ansar_data.core.values import dates_in
 
 # evidence_rule term -> test of (value, quote). A `stated` field is the curator's
 # reading: no program can check it against the words. tables.yaml is refused when its

@@ -14,8 +14,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import MAX_JSON_BYTES, FileRefused, read_regular
-from .release import (
+from ansar_data.core.files import MAX_JSON_BYTES, FileRefused, read_regular
+from ansar_data.core.tables_io import load_json
+from ansar_data.release.release import (
     ReleaseCannotRun,
     diff_packages,
     files_at,
@@ -25,7 +26,6 @@ from .release import (
     repo_text,
     sums_path,
 )
-from .tables_io import load_json
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 

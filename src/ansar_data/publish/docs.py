@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import annotations, citation, codebook, croissant, exports, figures, site
-from .schema import Spec
-from .sources import Source
-from .tables_io import dump_json
+from ansar_data.core.schema import Spec
+from ansar_data.core.tables_io import dump_json
+from ansar_data.publish import annotations, citation, codebook, croissant, exports, figures, site
+from ansar_data.read.sources import Source
 
 
 def render_docs(spec: Spec, meta: dict[str, Any], sources: list[Source],

@@ -17,20 +17,28 @@ from typing import Any
 
 import jsonschema_rs
 
-from .descriptor import PACKAGE_PROFILE, package_metadata, table_resources
-from .package import Loaded, Package, Problem
-from .provenance import supports, why_not
-from .rules import HIDDEN_RE, INJECTION, MAX_CELL_CHARS, cell_problem, column_fits, row_findings, unicode_problem
-from .schema import INT_MAX, INT_MIN, TYPES, json_schema, table_schema
-from .tables_io import cell
-from .values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
+from ansar_data.check.package import Loaded, Package, Problem
+from ansar_data.core.descriptor import PACKAGE_PROFILE, package_metadata, table_resources
+from ansar_data.core.provenance import supports, why_not
+from ansar_data.core.rules import (
+    HIDDEN_RE,
+    INJECTION,
+    MAX_CELL_CHARS,
+    cell_problem,
+    column_fits,
+    row_findings,
+    unicode_problem,
+)
+from ansar_data.core.schema import INT_MAX, INT_MIN, TYPES, json_schema, table_schema
+from ansar_data.core.tables_io import cell
+from ansar_data.core.values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @cache
 def strict_schema() -> dict[str, Any]:
-    schema = json.loads(package_files.files("ansar_data").joinpath("strict_descriptor.schema.json")
+    schema = json.loads(package_files.files("ansar_data.check").joinpath("strict_descriptor.schema.json")
                         .read_text(encoding="utf-8"))
     schema["$defs"]["field"]["properties"]["type"]["enum"] = list(TYPES)  # one registry of types
     return schema

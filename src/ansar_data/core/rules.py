@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .provenance import inferred_values
-from .schema import INT_MAX, INT_MIN, Spec, Table
-from .values import time_bounds
+from ansar_data.core.provenance import inferred_values
+from ansar_data.core.schema import INT_MAX, INT_MIN, Spec, Table
+from ansar_data.core.values import time_bounds
 
 Rows = list[dict[str, Any]]
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .files import MAX_TEXT_BYTES
-from .rules import text_problem
-from .yamlfile import read_input, read_yaml
+from ansar_data.core.errors import InputError
+from ansar_data.core.files import MAX_TEXT_BYTES
+from ansar_data.core.rules import text_problem
+from ansar_data.core.yamlfile import read_input, read_yaml
 
 REQUIRED = ("id", "file", "title", "url", "language", "license", "sha256")
 INDEX = "sources.yaml"

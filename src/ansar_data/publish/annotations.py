@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .sources import Source
+from ansar_data.read.sources import Source
 
 CONTEXT = 32  # characters of prefix and suffix, as refresh uses to choose among matches
 

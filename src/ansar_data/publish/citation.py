@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .sources import Source
+from ansar_data.read.sources import Source
 
 
 def license_label(meta: dict[str, Any]) -> str:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import citation
-from .citation import Download
-from .schema import Spec
+from ansar_data.core.schema import Spec
+from ansar_data.publish import citation
+from ansar_data.publish.citation import Download
 
 
 def _table_rows(spec: Spec, tables: dict[str, list[dict[str, Any]]], downloads: list[Download]) -> str:

@@ -20,9 +20,9 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import SpecError, UnknownTable
-from .provenance import SUPPORTS
-from .yamlfile import check_shape, parse_yaml, read_input
+from ansar_data.core.errors import SpecError, UnknownTable
+from ansar_data.core.provenance import SUPPORTS
+from ansar_data.core.yamlfile import check_shape, parse_yaml, read_input
 
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

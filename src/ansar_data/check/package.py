@@ -21,15 +21,15 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .files import MAX_JSON_BYTES, MAX_TEXT_BYTES, FileRefused, read_regular, read_text, resolve, within
-from .outputs import JOURNAL, interrupted
-from .registry import rule_of
-from .schema import BOOLEAN_CELLS, TYPES, Spec, Table, load_spec
-from .shared import beside
-from .sources import read_index, source_path
-from .tables_io import is_json_of, load_json
-from .yamlfile import read_yaml
+from ansar_data.core.errors import InputError
+from ansar_data.core.files import MAX_JSON_BYTES, MAX_TEXT_BYTES, FileRefused, read_regular, read_text, resolve, within
+from ansar_data.core.outputs import JOURNAL, interrupted
+from ansar_data.core.registry import rule_of
+from ansar_data.core.schema import BOOLEAN_CELLS, TYPES, Spec, Table, load_spec
+from ansar_data.core.shared import beside
+from ansar_data.core.tables_io import is_json_of, load_json
+from ansar_data.core.yamlfile import read_yaml
+from ansar_data.read.sources import read_index, source_path
 
 # The largest resource validate.py reads into memory: the 10,000-article benchmark's
 # largest file is 68 MiB (infobox_values.json) and its largest table about 140,000

@@ -19,8 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .errors import SpecError
-from .schema import Spec
+from ansar_data.core.errors import SpecError
+from ansar_data.core.schema import Spec
 
 # A colour per kind of relation (the relation_kind vocabulary of tables.yaml, which gives
 # every predicate its kind), Okabe-Ito, safe for colour-blind readers; no node uses one:

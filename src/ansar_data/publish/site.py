@@ -9,10 +9,10 @@ import html
 import json
 from typing import Any
 
-from . import citation, codebook, figures
-from .citation import Download
-from .schema import Spec
-from .tables_io import cell
+from ansar_data.core.schema import Spec
+from ansar_data.core.tables_io import cell
+from ansar_data.publish import citation, codebook, figures
+from ansar_data.publish.citation import Download
 
 PREVIEW_ROWS = 5
 CSS = """

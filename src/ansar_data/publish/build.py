@@ -20,27 +20,41 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import curate, extract
-from .citation import data_swhid
-from .descriptor import package_metadata, table_resources
-from .docs import render_docs
-from .errors import InputError
-from .files import MAX_TEXT_BYTES, FileRefused, read_regular
-from .outputs import stage_files, write_outputs, writing
-from .package import MAX_RESOURCE_BYTES, gc_paused
-from .parse import ParseError, parse_article
-from .rules import cell_problem, column_fits
-from .schema import Spec, json_schema, load_spec, table_schema
-from .shared import share, share_all
-from .sources import MANY_SOURCE_BYTES, Source, load_sources, read_index, source_bytes
-from .tables_io import columns_of, dump_json, to_csv, to_json
-from .validate import MAX_PER_CHECK, Report, validate_package
-from .yamlfile import read_input, read_yaml
+from ansar_data.check.package import MAX_RESOURCE_BYTES, gc_paused
+from ansar_data.check.validate import MAX_PER_CHECK, Report, validate_package
+from ansar_data.core.descriptor import package_metadata, table_resources
+from ansar_data.core.errors import InputError
+from ansar_data.core.files import MAX_TEXT_BYTES, FileRefused, read_regular
+from ansar_data.core.outputs import stage_files, write_outputs, writing
+from ansar_data.core.rules import cell_problem, column_fits
+from ansar_data.core.schema import Spec, json_schema, load_spec, table_schema
+from ansar_data.core.shared import share, share_all
+from ansar_data.core.tables_io import columns_of, dump_json, to_csv, to_json
+from ansar_data.core.yamlfile import read_input, read_yaml
+from ansar_data.curate import curate
+from ansar_data.extract import extract
+from ansar_data.publish.citation import data_swhid
+from ansar_data.publish.docs import render_docs
+from ansar_data.read.parse import ParseError, parse_article
+from ansar_data.read.sources import MANY_SOURCE_BYTES, Source, load_sources, read_index, source_bytes
 
-# What the build owns; everything else in the repository is written by hand.
-GENERATED = ("data", "schemas", "datapackage.json", "docs/codebook.md", "docs/citation.md",
-             "docs/figures", "site", "CITATION.cff", ".zenodo.json", "dataset.jsonld", "croissant.json",
-             "annotations.jsonld")
+# What the build owns, and what makes each; everything else in the repository is written
+# by hand. docs/maintaining.md lists it from here.
+GENERATED_BY = {
+    "data": "the tables as CSV and JSON twins (extract and curate stages; core.tables_io writes them)",
+    "schemas": "a Table Schema and a JSON Schema per table, from metadata/tables.yaml (core.schema)",
+    "datapackage.json": "the Data Package descriptor (core.descriptor), with every file's bytes and sha256",
+    "docs/codebook.md": "every table, field, vocabulary term and check code (publish.codebook)",
+    "docs/citation.md": "BibTeX and APA entries for this version (publish.citation)",
+    "docs/figures": "the timeline and the network, PNG and SVG (publish.figures)",
+    "site": "the landing page, working offline (publish.site)",
+    "CITATION.cff": "the citation file GitHub reads (publish.citation)",
+    ".zenodo.json": "the metadata Zenodo reads for a release's DOI (publish.citation)",
+    "dataset.jsonld": "the schema.org Dataset record that search engines read (publish.citation)",
+    "croissant.json": "the Croissant description of every table (publish.croissant)",
+    "annotations.jsonld": "every quote as a W3C Web Annotation (publish.annotations)",
+}
+GENERATED = tuple(GENERATED_BY)
 # What a release stamps, and what dist replaces (dist/ holds only this build).
 STAMPED = ("metadata/package.yaml", "pyproject.toml")
 DISTRIBUTED = ("exports", "dist")

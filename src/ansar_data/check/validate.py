@@ -18,11 +18,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .checks import CHECKS
-from .outputs import interrupted, swap_marker
-from .package import CannotRun, Package, Problem, gc_paused, load_package, verify_twins
-from .shared import share
-from .sources import MANY_SOURCE_BYTES, source_bytes
+from ansar_data.check.checks import CHECKS
+from ansar_data.check.package import CannotRun, Package, Problem, gc_paused, load_package, verify_twins
+from ansar_data.core.outputs import interrupted, swap_marker
+from ansar_data.core.shared import share
+from ansar_data.read.sources import MANY_SOURCE_BYTES, source_bytes
 
 MAX_PER_CHECK = 10
 # From this many records the checks are shared with a forked child: at 10,000 articles

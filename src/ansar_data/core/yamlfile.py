@@ -13,8 +13,8 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-from .errors import InputError
-from .files import MAX_YAML_BYTES, FileRefused, read_regular
+from ansar_data.core.errors import InputError
+from ansar_data.core.files import MAX_YAML_BYTES, FileRefused, read_regular
 
 # The safe loader, in C when PyYAML has libyaml: the same SafeConstructor as
 # yaml.safe_load (no Python objects), three times faster on a 10,000-source list.
@@ -64,7 +64,7 @@ def read_yaml(path: Path, shape: str | None = None) -> Any:
 
 @cache
 def _schema(shape: str) -> dict[str, Any]:
-    schemas = json.loads(resources.files("ansar_data").joinpath("input_schemas.json").read_text(encoding="utf-8"))
+    schemas = json.loads(resources.files("ansar_data.core").joinpath("input_schemas.json").read_text(encoding="utf-8"))
     return {**schemas, "$ref": f"#/$defs/{shape}"}
 
 

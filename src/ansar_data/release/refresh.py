@@ -29,8 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .provenance import supports
-from .schema import Spec
+from ansar_data.core.provenance import supports
+from ansar_data.core.schema import Spec
 
 CONTEXT = 32          # characters of prefix and suffix that choose among matches
 CLOSE_ENOUGH = 0.6    # a changed quote keeps at least this share of its characters
@@ -235,11 +235,11 @@ def refresh(root: Path, source_id: str, new_file: Path, revision: int | None = N
     import shutil
     import tempfile
 
-    from .build import build, build_tables, load_inputs
-    from .errors import InputError
-    from .files import MAX_TEXT_BYTES, MAX_YAML_BYTES
-    from .sources import INDEX, read_index, source_path
-    from .yamlfile import read_input
+    from ansar_data.core.errors import InputError
+    from ansar_data.core.files import MAX_TEXT_BYTES, MAX_YAML_BYTES
+    from ansar_data.core.yamlfile import read_input
+    from ansar_data.publish.build import build, build_tables, load_inputs
+    from ansar_data.read.sources import INDEX, read_index, source_path
 
     entries = {e["id"]: e for e in read_index(root / "sources")}
     if source_id not in entries:
