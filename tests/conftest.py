@@ -8,6 +8,7 @@ import os
 import sqlite3
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,18 @@ from hypothesis import settings
 
 from ansar_data.publish.build import build_tables, load_inputs, previous_files, render
 from ansar_data.read.parse import parse_article
-from helpers import ROOT, Reproduced, copy_repo, machine_temp_root, read_csv, reproduce_release
+from ansar_data.release.release import dist
+from helpers import (
+    PACKAGE_PARTS,
+    REPO_FILES,
+    ROOT,
+    Reproduced,
+    copy_repo,
+    git,
+    machine_temp_root,
+    read_csv,
+    reproduce_release,
+)
 
 # Python's bytecode caches (__pycache__, which git ignores), even where the environment
 # turns them off (PYTHONDONTWRITEBYTECODE): the suite starts dozens of Python processes
@@ -153,3 +165,26 @@ def reproduced(tmp_path_factory, worker_id):
         found = json.loads(record.read_text())
         return Reproduced(**{**found, "archive": Path(found["archive"])})
     return get
+
+
+UNRELEASED = "### Breaking\n- `sources.title` -> `sources.name` (this test's own entry)\n"
+
+
+@pytest.fixture(scope="session")
+def unzipped(tmp_path_factory) -> Path:
+    """The current version's release archive, as `dist` makes it from a committed tree
+    past the last release, unzipped beside the zip and its checksum (in dist/)."""
+    repo = copy_repo(tmp_path_factory.mktemp("dist") / "repo", PACKAGE_PARTS + REPO_FILES)
+    changelog = repo / "CHANGELOG.md"  # a tree past the last release, as one is while work goes on
+    changelog.write_text(changelog.read_text().replace("## [Unreleased]\n", "## [Unreleased]\n\n" + UNRELEASED, 1))
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    steps: list[str] = []
+    out = dist(repo, on_step=lambda label, seconds: steps.append(label))
+    assert steps == ["read inputs", "build tables", "render", "diff against the previous release",
+                     "data changelog", "exports", "archive", "write"]
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""  # nothing stamped
+    with zipfile.ZipFile(out.archive) as zf:
+        zf.extractall(out.archive.parent)
+    return out.archive.parent / out.archive.name.removesuffix(".zip")

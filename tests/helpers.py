@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from ansar_data.core.outputs import LOCK
 from ansar_data.core.tables_io import read_csv_text
 
@@ -154,3 +156,21 @@ def reproduce_release(version: str, work: Path) -> Reproduced:
                           git("status", "--porcelain", cwd=worktree), module.startswith(str(worktree / "src")))
     finally:
         git("worktree", "remove", "--force", str(worktree))
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
+                          capture_output=True, text=True, check=True).stdout
+
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def need(tool: str, path: str | None) -> str:
+    """The tool's path; a clear skip on a developer machine without it, a failure in CI."""
+    if path:
+        return path
+    message = f"{tool} is not installed (CI installs it in .ci/run)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)

@@ -16,35 +16,12 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 import pytest
+from conftest import UNRELEASED
 
 from ansar_data.release.release import ReleaseRefused, dist, recorded_releases, version_key
-from helpers import PACKAGE_PARTS, REPO_FILES, ROOT, copy_repo
+from helpers import PACKAGE_PARTS, REPO_FILES, ROOT, copy_repo, git
 
 VERSION = json.loads((ROOT / "datapackage.json").read_text())["version"]
-UNRELEASED = "### Breaking\n- `sources.title` -> `sources.name` (this test's own entry)\n"
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
-                          capture_output=True, text=True, check=True).stdout
-
-
-@pytest.fixture(scope="module")
-def unzipped(tmp_path_factory) -> Path:
-    repo = copy_repo(tmp_path_factory.mktemp("dist") / "repo", PACKAGE_PARTS + REPO_FILES)
-    changelog = repo / "CHANGELOG.md"  # a tree past the last release, as one is while work goes on
-    changelog.write_text(changelog.read_text().replace("## [Unreleased]\n", "## [Unreleased]\n\n" + UNRELEASED, 1))
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "init")
-    steps: list[str] = []
-    out = dist(repo, on_step=lambda label, seconds: steps.append(label))
-    assert steps == ["read inputs", "build tables", "render", "diff against the previous release",
-                     "data changelog", "exports", "archive", "write"]
-    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""  # nothing stamped
-    with zipfile.ZipFile(out.archive) as zf:
-        zf.extractall(out.archive.parent)
-    return out.archive.parent / out.archive.name.removesuffix(".zip")
 
 
 def tables() -> list[str]:

@@ -26,21 +26,10 @@ from typing import Any
 import pytest
 
 from ansar_data.publish.exports import write_exports
-from helpers import ROOT
+from helpers import ROOT, need
 
-IN_CI = os.environ.get("CI") == "true"
 ARABIC = "الأنصار"
 TABLES = [p.stem for p in sorted((ROOT / "data").glob("*.csv"))]
-
-
-def need(tool: str, path: str | None) -> str:
-    """The tool's path; a clear skip on a developer machine without it, a failure in CI."""
-    if path:
-        return path
-    message = f"{tool} is not installed (CI installs it in .ci/run)"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def csv_records(name: str) -> list[dict[str, str]]:

@@ -149,8 +149,9 @@ def test_every_mutant_is_caught_with_code_and_location(request):
     assert missed == []
 
 
-def test_the_readme_counts_the_mutants():
-    assert f"({len(mutants())} mutants, each checked by every check" in (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_maintaining_page_counts_the_mutants():
+    page = (ROOT / "docs" / "maintaining.md").read_text(encoding="utf-8")
+    assert f"({len(mutants())} mutants, each checked by every check" in page
 
 
 def test_unmutated_copy_is_valid():
@@ -210,19 +211,19 @@ def test_harness_rejects_a_wrong_expectation():
     assert _caught(Mutant("x", "x", print, "span-mismatch", "see_also", 4, "title", ("twin-mismatch",)), extra)
 
 
-def readme_check_codes() -> set[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def documented_check_codes() -> set[str]:
+    text = (ROOT / "docs" / "maintaining.md").read_text(encoding="utf-8")
     start = text.index("| check | codes |")
     table = text[start:text.index("\n\n", start)]
     return {code for line in table.splitlines()[2:] for code in re.findall(r"`([^`]+)`", line.rsplit("|", 2)[1])}
 
 
-def test_the_registry_the_mutation_suite_and_the_readme_name_the_same_codes():
+def test_the_registry_the_mutation_suite_and_the_maintaining_page_name_the_same_codes():
     registry = set(RULES)
     expected = {rule_of(m.code).code for m in mutants()}
     assert registry - expected == set(), "codes no mutation class exercises"
     assert expected - registry == set()
-    assert readme_check_codes() == registry
+    assert documented_check_codes() == registry
 
 
 def test_an_undeclared_code_cannot_be_reported():
