@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +56,7 @@ def machine_temp_root() -> str | None:
 
 def copy_repo(dest: Path, parts: tuple[str, ...] = PACKAGE_PARTS) -> Path:
     """A copy of the package and its inputs, to corrupt or rebuild without touching ROOT."""
-    dest.mkdir(parents=True)
+    dest.mkdir(parents=True, exist_ok=True)
     for part in parts:
         src = ROOT / part
         if src.is_dir():
@@ -174,3 +178,29 @@ def need(tool: str, path: str | None) -> str:
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+
+
+@contextlib.contextmanager
+def browser(height: int) -> Iterator[Any]:
+    """Headless Chromium through ChromeDriver, offline. Its temporary files (the
+    profile's singleton socket, which it leaves behind) go in a folder of their own,
+    removed after: a short path, as a socket's must be (108 bytes)."""
+    chromium = need("Chromium", shutil.which("chromium"))
+    driver_path = need("ChromeDriver", shutil.which("chromedriver"))
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager go online
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--window-size=1280,{height}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    with tempfile.TemporaryDirectory(prefix="chromium-") as folder:
+        driver = webdriver.Chrome(service=Service(driver_path, env={**os.environ, "TMPDIR": folder}),
+                                  options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()

@@ -128,4 +128,4 @@ def test_every_blank_that_means_not_said_is_on_the_page_and_in_the_codebook(inpu
     assert len(declared) >= 10
     for table, f in declared:
         assert f"- `{table}.{f['name']}`: {f['when_empty']}" in codebook
-        assert html.escape(f"Empty: {f['when_empty']}", quote=False) in page, (table, f["name"])
+        assert html.escape(f"Empty: {f['when_empty']}") in page, (table, f["name"])

@@ -104,8 +104,9 @@ def test_the_readme_names_the_debian_packages_ci_installs():
 def clone(tmp_path_factory, reproduced) -> Path:
     """A copy of the repository with release 2.0.0's archive unzipped in it, where the
     README's shell commands run."""
-    repo = copy_repo(tmp_path_factory.mktemp("docs") / "repo", PACKAGE_PARTS + REPO_FILES + ("validate.py",
-                                                                                             "releases"))
+    repo = tmp_path_factory.mktemp("docs") / "repo"
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(ROOT), str(repo)], check=True)  # the history
+    copy_repo(repo, PACKAGE_PARTS + REPO_FILES + ("validate.py", "releases"))  # the working tree as it is
     with zipfile.ZipFile(reproduced("2.0.0").archive) as zf:
         zf.extractall(repo)
     return repo

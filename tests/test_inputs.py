@@ -73,6 +73,29 @@ CASES = [
      "curation/claims.yaml: line 7: the document expands to more than 2,000,000 values"),
     ("deep-nesting", "curation/claims.yaml", lambda s: "[" * 100_000 + "]" * 100_000,
      "curation/claims.yaml: line 1: nested more than 100 levels deep"),
+    # #37: what the last trial found getting through
+    ("emptied-curation-file", "curation/disagreements.yaml", lambda s: "",
+     "curation/disagreements.yaml: whole file: empty, or only comments: a table with no records is written []"),
+    ("comment-only-curation-file", "curation/disagreements.yaml", lambda s: "# nothing here\n",
+     "curation/disagreements.yaml: whole file: empty, or only comments: a table with no records is written []"),
+    ("impossible-created", "metadata/package.yaml",
+     lambda s: re.sub(r"^created: .*$", 'created: "2026-13-45T99:99:99Z"', s, count=1, flags=re.M),
+     "metadata/package.yaml: top level: field 'created': '2026-13-45T99:99:99Z' is not a real date and time"),
+    ("formula-title", "metadata/package.yaml",
+     lambda s: re.sub(r"^title: .*$", 'title: "=HYPERLINK(\\"http://x\\")"', s, count=1, flags=re.M),
+     "metadata/package.yaml: top level: field 'title': starts with '=', which a spreadsheet would run as a formula"),
+    ("formula-table-description", "metadata/tables.yaml",
+     lambda s: s.replace("description: Licenses of source texts, as SPDX identifiers.",
+                         'description: "=HYPERLINK(1)"', 1),
+     "metadata/tables.yaml: record vocabularies.license: field 'description': starts with '=', which a spreadsheet "
+     "would run"),
+    ("noncharacter-in-keyword", "metadata/package.yaml", lambda s: s.replace("  - Iraq\n", '  - "Iraq\\uFFFE"\n', 1),
+     "metadata/package.yaml: record keywords: field '0': U+FFFE noncharacter at character 4"),
+    ("id-as-number", "curation/entities.yaml", lambda s: s.replace("- id: al-ansar\n", "- id: 42\n", 1),
+     "curation/entities.yaml: record #1: field 'id': 42 is written as a number; an identifier is text"),
+    ("script-licence-path", "metadata/package.yaml",
+     lambda s: s.replace("path: https://creativecommons.org/licenses/by-sa/4.0/", "path: javascript:alert(1)", 1),
+     "metadata/package.yaml: record licenses.0: field 'path': 'javascript:alert(1)' does not match"),
 ]
 
 

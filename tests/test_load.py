@@ -4,29 +4,24 @@ checks row counts, key types and an Arabic-script value."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime
 import hashlib
 import json
-import os
 import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ansar_data.publish.exports import write_exports
-from helpers import ROOT, need
+from helpers import ROOT, browser, need
 
 ARABIC = "الأنصار"
 TABLES = [p.stem for p in sorted((ROOT / "data").glob("*.csv"))]
@@ -274,32 +269,6 @@ def test_datasette_serves_the_export(exports):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-
-
-@contextlib.contextmanager
-def browser(height: int) -> Iterator[Any]:
-    """Headless Chromium through ChromeDriver, offline. Its temporary files (the
-    profile's singleton socket, which it leaves behind) go in a folder of their own,
-    removed after: a short path, as a socket's must be (108 bytes)."""
-    chromium = need("Chromium", shutil.which("chromium"))
-    driver_path = need("ChromeDriver", shutil.which("chromedriver"))
-    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager go online
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--window-size=1280,{height}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with tempfile.TemporaryDirectory(prefix="chromium-") as folder:
-        driver = webdriver.Chrome(service=Service(driver_path, env={**os.environ, "TMPDIR": folder}),
-                                  options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
 
 
 def test_landing_page_in_a_browser(counts):

@@ -3,8 +3,11 @@ still not be the release; verify finds each edit of #22 item 2 and names the rec
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -123,3 +126,85 @@ def test_verify_cannot_run_without_a_record(unzipped, capsys, args, message):
 def test_verify_on_a_file_is_a_message(unzipped, capsys):
     code, out = run_verify(capsys, unzipped / "datapackage.json")
     assert code == 2 and "is not a folder: unzip the release archive and name its folder" in out
+
+
+# ---- #37: a trust anchor outside the copy, and no traceback on any file ----
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory) -> Path:
+    """A full local clone of this repository: its working tree is the user's to edit."""
+    target = tmp_path_factory.mktemp("clone") / "repo"
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(ROOT), str(target)], check=True)
+    subprocess.run(["git", "checkout", "-q", "HEAD", "--", "CHANGELOG.md", "releases"], cwd=target, check=True)
+    return target
+
+
+def test_a_sums_file_edited_to_match_a_tampered_copy_is_found(copy, clone, capsys):
+    """PUK turned from perpetrator to victim, and the working tree's sums edited to match:
+    the sums as committed decide, and the edit is named."""
+    table, match, values, line = EDITS[1]
+    edit_records(table, set_where(match, **values))(copy)
+    sums = clone / sums_path(VERSION)
+    original = sums.read_text()
+    tampered = "".join(f"{hashlib.sha256((copy / name).read_bytes()).hexdigest()}  {name}\n"
+                       for name in (ln.split("  ", 1)[1] for ln in original.splitlines()))
+    sums.write_text(tampered)
+    try:
+        code = cli.main(["verify", str(copy), "--root", str(clone)])
+        out = capsys.readouterr().out
+    finally:
+        sums.write_text(original)
+    assert code == 1 and out.startswith(f"NOT {VERSION}:")
+    assert line in out
+    assert (f"note: {sums_path(VERSION)} in this working tree differs from the one committed in " in out
+            and "the committed one was used" in out)
+
+
+def test_a_shallow_clone_is_refused(unzipped, tmp_path, capsys):
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", ROOT.as_uri(), str(shallow)], check=True,
+                   capture_output=True)
+    code, out = run_verify(capsys, unzipped, "--root", str(shallow))
+    assert code == 2 and "is a shallow clone" in out and "git fetch --unshallow" in out and "Traceback" not in out
+
+
+def run_verify_at(capsys, folder: Path, root: Path) -> tuple[int, str]:
+    code = cli.main(["verify", str(folder), "--root", str(root)])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+MALFORMED = [  # (what, edit of the copy, a line verify prints)
+    ("non-UTF-8 CSV", lambda c: (c / "data" / "relations.csv").write_bytes(b"\xff\xfe" + b"x" * 10),
+     "  relations: records not compared: not UTF-8"),
+    ("ragged CSV", lambda c: (c / "data" / "counts.csv").write_text(
+        (c / "data" / "counts.csv").read_text().replace("\n", ",extra\n", 2)),
+     "  counts: records not compared: row 3 has another number of cells than the header"),  # the header grew too
+    ("renamed key column", lambda c: (c / "data" / "claims.csv").write_text(
+        (c / "data" / "claims.csv").read_text().replace("id,", "ident,", 1)),
+     "  claims: records not compared: its key column 'id' is not in the header"),
+    ("schema not JSON", lambda c: (c / "schemas" / "events.schema.json").write_text("{not json"),
+     "  changed: schemas/events.schema.json"),
+    ("binary sums file", lambda c: (c / "SHA256SUMS").write_bytes(b"\x00\xff" * 50),
+     "  changed: SHA256SUMS"),
+    ("FIFO", lambda c: os.mkfifo(c / "data" / "pipe.csv"), "  extra: data/pipe.csv (a FIFO)"),
+    ("empty folder", lambda c: (c / "empty").mkdir(), "  extra: empty/ (an empty folder)"),
+]
+
+
+@pytest.mark.parametrize("edit, line", [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
+def test_a_malformed_file_is_a_finding_not_a_traceback(copy, capsys, edit, line):
+    edit(copy)
+    code, out = run_verify(capsys, copy)
+    assert code == 1 and "Traceback" not in out
+    assert line in out.splitlines(), out
+
+
+def test_the_zip_beside_the_folder_is_checked_too(unzipped, reproduced, tmp_path, capsys):
+    folder = Path(shutil.copytree(unzipped, tmp_path / unzipped.name))
+    shutil.copyfile(reproduced(VERSION).archive, tmp_path / f"{unzipped.name}.zip")
+    code, out = run_verify(capsys, folder)
+    assert code == 0 and f"note: {unzipped.name}.zip beside the folder has the recorded sha256" in out
+    (tmp_path / f"{unzipped.name}.zip").write_bytes(b"PK not the archive")
+    code, out = run_verify(capsys, folder)
+    assert code == 0 and f"note: {unzipped.name}.zip beside the folder is not the recorded archive" in out

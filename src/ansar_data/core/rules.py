@@ -46,8 +46,12 @@ MAX_CELL_CHARS = 32_767
 # characters and the BOM, line and paragraph separators. A field documented with
 # `unicode: arabic-zwnj` may hold ZWNJ (U+200C) between two Arabic-script letters,
 # where Persian and Kurdish spelling needs it.
+# Noncharacters too (U+FDD0-U+FDEF and the last two code points of every plane): no
+# text may carry them, and Excel's writer refuses them.
+NONCHARACTERS = "\ufdd0-\ufdef" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}"
+                                          for p in range(17))
 HIDDEN_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-                       "\u2066-\u2069\ufeff\u2028\u2029]")
+                       "\u2066-\u2069\ufeff\u2028\u2029" + NONCHARACTERS + "]")
 ZWNJ = "\u200c"
 
 
@@ -114,7 +118,8 @@ def unicode_problem(value: str, allow_zwnj: bool = False) -> str | None:
         if (char == ZWNJ and allow_zwnj and 0 < i < len(value) - 1
                 and _arabic_letter(value[i - 1]) and _arabic_letter(value[i + 1])):
             continue
-        return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')} at character {i}"
+        kind = 'noncharacter' if re.fullmatch(f'[{NONCHARACTERS}]', char) else 'control character'
+        return f"U+{ord(char):04X} {unicodedata.name(char, kind)} at character {i}"
     return None
 
 
@@ -450,3 +455,29 @@ def row_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
     yield from disagreement_findings(tables)
     yield from time_span_findings(spec, tables)
     yield from sources_findings(spec, tables)
+
+
+def first_text_problem(data: Any, path: tuple[str, ...] = ()) -> tuple[tuple[str, ...], str] | None:
+    """The first string in a YAML structure that text_problem refuses, with its path of
+    keys and indexes, or None: metadata that reaches a published file passes the same
+    text rule as a cell (no formula start, no hidden character, NFC)."""
+    if isinstance(data, str):
+        problem = text_problem(data)
+        return (path, problem) if problem else None
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        if (found := first_text_problem(value, (*path, str(key)))) is not None:
+            return found
+    return None
+
+
+def spec_texts(spec: Spec) -> dict[str, Any]:
+    """The texts of tables.yaml that reach the codebook, the page and the exports."""
+    return {
+        **{f"tables.{t.name}": {"title": t.title, "row": t.row, "description": getattr(t, "description", None),
+                                "fields": {f["name"]: {k: f[k] for k in ("title", "description", "when_empty")
+                                                       if isinstance(f.get(k), str)} for f in t.fields}}
+           for t in spec.tables},
+        **{f"vocabularies.{v.name}": {"description": v.description, "terms": dict(v.terms)}
+           for v in spec.vocabularies.values()},
+    }

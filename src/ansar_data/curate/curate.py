@@ -67,8 +67,9 @@ def load_curation(folder: Path, texts: dict[str, str], spec: Spec) -> Curation:
         # every file tables.yaml declares must be there: a misnamed file is an error,
         # not an empty table
         data = read_yaml(path)
-        if data is None:  # an empty file: no records yet
-            data = []
+        if data is None:  # an emptied file must not pass for a table with no records
+            raise InputError(str(path), "whole file", None,
+                             "empty, or only comments: a table with no records is written []")
         if not isinstance(data, list):
             raise InputError(str(path), "top level", None, "expected a list of records")
         records[name] = data
@@ -113,6 +114,9 @@ def read_inputs(table: Table, rec: Any, loc: Loc, vocab: dict[str, set[str]],
     for f in table.input_fields():
         value = rec.get(f["name"])
         if value is not None:
+            if "pattern" in f and isinstance(value, int) and not isinstance(value, bool):
+                raise loc.fail(where + f["name"], f"{value!r} is written as a number; an identifier is text "
+                                                  f"(write it in quotes if {str(value)!r} is meant)")
             try:
                 value = _scalar(value, f["type"])
             except TypeError:

@@ -26,7 +26,7 @@ from ansar_data.core.descriptor import package_metadata, table_resources
 from ansar_data.core.errors import InputError
 from ansar_data.core.files import MAX_TEXT_BYTES, FileRefused, read_regular
 from ansar_data.core.outputs import stage_files, write_outputs, writing
-from ansar_data.core.rules import cell_problem, column_fits
+from ansar_data.core.rules import cell_problem, column_fits, first_text_problem, spec_texts
 from ansar_data.core.schema import Spec, json_schema, load_spec, table_schema
 from ansar_data.core.shared import share, share_all
 from ansar_data.core.tables_io import columns_of, dump_json, to_csv, to_json
@@ -95,7 +95,24 @@ def check_release_date(value: Any, origin: str) -> datetime.date | None:
 def load_package_meta(path: Path) -> dict[str, Any]:
     meta = read_yaml(path, shape="package")
     check_release_date(meta.get("released"), str(path))
+    try:
+        datetime.datetime.fromisoformat(meta["created"])
+    except ValueError:
+        raise InputError(str(path), "top level", "created",
+                         f"{meta['created']!r} is not a real date and time") from None
+    if (found := first_text_problem(meta)) is not None:
+        keys, problem = found
+        raise InputError(str(path), "record " + ".".join(keys[:-1]) if len(keys) > 1 else "top level", keys[-1],
+                         problem)
     return meta
+
+
+def check_spec_texts(spec: Spec) -> None:
+    """tables.yaml's titles, descriptions and meanings pass the text rule: they reach the
+    codebook, the landing page and the exports."""
+    if (found := first_text_problem(spec_texts(spec))) is not None:
+        keys, problem = found
+        raise InputError(spec.origin, "record " + keys[0], ".".join(keys[1:]), problem)
 
 
 def load_inputs(root: Path, package: dict[str, Any] | None = None) -> Inputs:
@@ -105,6 +122,7 @@ def load_inputs(root: Path, package: dict[str, Any] | None = None) -> Inputs:
         package = load_package_meta(root / "metadata" / "package.yaml")
     texts = {s.id: s.text for s in sources}
     spec = load_spec(root / "metadata" / "tables.yaml")
+    check_spec_texts(spec)
     keys_path = root / "metadata" / "infobox_keys.yaml"
     return Inputs(
         spec=spec,

@@ -43,13 +43,21 @@ def _constraints(f: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def code_span(text: str) -> str:
+    """text as one Markdown code span, whatever backticks it holds (CommonMark: a fence
+    longer than any run of backticks inside, padded when the text starts or ends with one)."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _example(rows: list[dict[str, Any]], f: dict[str, Any]) -> str:
     name = f["name"]
     value = f.get("example", next((r[name] for r in rows if r.get(name) not in (None, "")), None))
     if value is None:
         return ""
     text = cell(value)
-    return "`" + (text if len(text) <= 40 else text[:37] + "...") + "`"
+    return code_span(text if len(text) <= 40 else text[:37] + "...")
 
 
 def model(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> list[TableDoc]:
@@ -164,11 +172,28 @@ def checks_section() -> list[str]:
     return lines + [""]
 
 
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+# The only links the codebook writes: to an anchor of the same page.
+ANCHOR_LINK = re.compile(r"\[([^\]]+)\]\((#[\w-]+)\)")
+
+
 def inline_html(text: str) -> str:
-    """The little Markdown the codebook uses (`code`, [label](#anchor)) as HTML."""
-    out = html.escape(text, quote=False)
-    out = re.sub(r"`([^`]*)`", r"<code>\1</code>", out)
-    return re.sub(r"\[([^\]]+)\]\((#[^)]+)\)", r'<a href="\2">\1</a>', out)
+    """The little Markdown the codebook uses (`code`, [label](#anchor)) as HTML. Code
+    spans are escaped and nothing else; outside them every character is escaped for text
+    and attributes alike, and only a link to a plain #anchor becomes a link, so a value
+    from the data can never become markup, an attribute or a script."""
+    out, at = [], 0
+    for match in CODE_SPAN.finditer(text):
+        out.append(_prose_html(text[at:match.start()]))
+        code = match[2][1:-1] if match[2].startswith(" ") and match[2].endswith(" ") and match[2].strip() else match[2]
+        out.append(f"<code>{html.escape(code)}</code>")
+        at = match.end()
+    out.append(_prose_html(text[at:]))
+    return "".join(out)
+
+
+def _prose_html(text: str) -> str:
+    return ANCHOR_LINK.sub(r'<a href="\2">\1</a>', html.escape(text))
 
 
 def render_html(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:

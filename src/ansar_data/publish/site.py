@@ -5,9 +5,13 @@ link relative (to the archive's files, or to the zip and its checksum beside it)
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from ansar_data.core.schema import Spec
 from ansar_data.core.tables_io import cell
@@ -39,6 +43,45 @@ document.addEventListener("click", function (event) {
   });
 });
 """.strip()
+
+
+# Schemes a link of the page may have; anything else (javascript:, data:, vbscript:, file:)
+# is shown as text, never linked. A relative link has no scheme.
+SAFE_SCHEMES = ("https", "http", "mailto")
+
+
+def safe_url(url: str) -> str | None:
+    """url if a reader's click on it can only navigate (an allowed scheme, or relative), else None."""
+    if not url or re.search(r"[\x00-\x20\x7f]", url):
+        return None
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return url if scheme in SAFE_SCHEMES or (scheme == "" and not url.startswith("//")) else None
+
+
+def link(url: str, text: str) -> str:
+    """An <a> to url with text, both escaped; only the text where the url is not safe."""
+    safe = safe_url(url)
+    return f'<a href="{html.escape(safe)}">{html.escape(text)}</a>' if safe else html.escape(text)
+
+
+def json_in_script(data: Any) -> str:
+    """JSON for a <script> block: no <, > or & in it, so neither </script> nor <!-- can end
+    or change the block, and the JSON parses to the same value."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _csp_hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+# The page runs its one script and its one style sheet, found by their hashes, and loads
+# images from its own folder tree; no inline handler, no other script, no form, no base.
+CSP = (f"default-src 'none'; script-src {_csp_hash(SCRIPT)}; style-src {_csp_hash(CSS)}; img-src 'self'; "
+       "base-uri 'none'; form-action 'none'")
 
 
 def _escaped(meta: dict[str, Any]) -> dict[str, Any]:
@@ -141,12 +184,13 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
         f'<img src="../docs/figures/{name}.svg" alt="{html.escape(alt)}"></a>'
         f"<figcaption>{html.escape(caption)} (<a href=\"../docs/figures/{name}.png\">PNG</a>)</figcaption></figure>\n"
         for name, (alt, caption) in figures.describe(tables).items())
-    ld = json.dumps(json_ld, ensure_ascii=False, indent=2).replace("</", "<\\/")
+    ld = json_in_script(json_ld)
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{html.escape(CSP)}">
 <title>{html.escape(meta['title'])} {version}</title>
 <style>{CSS}</style>
 <script type="application/ld+json">
@@ -156,7 +200,7 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
 <body>
 <h1>{html.escape(meta['title'])}</h1>
 <p class="version">Version {version}{released}{swh} · data licensed
-<a href="{html.escape(citation.license_url(meta))}">{html.escape(citation.license_label(meta))}</a></p>
+{link(citation.license_url(meta), citation.license_label(meta))}</p>
 <nav><a href="#cite">Cite</a><a href="#downloads">Downloads</a><a href="#figures">Figures</a>
 <a href="#tables">Tables</a><a href="#evidence">Evidence</a><a href="#codebook">Codebook</a></nav>
 <p>{html.escape(' '.join(meta['description'].split()))}</p>
