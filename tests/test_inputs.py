@@ -19,6 +19,8 @@ from helpers import snapshot
 BOMB = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
         + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)))
 
+HELD_AT = "  valid_edtf: 1981-11\n  valid_mode: held_at"
+
 CASES = [
     ("duplicate-key", "curation/events.yaml", lambda s: s.replace('edtf: "1977"', 'edtf: "1977"\n  edtf: "1978"', 1),
      "curation/events.yaml: line 61: key 'edtf' is written twice in one mapping"),
@@ -93,6 +95,16 @@ CASES = [
      "metadata/package.yaml: record keywords: field '0': U+FFFE noncharacter at character 4"),
     ("id-as-number", "curation/entities.yaml", lambda s: s.replace("- id: al-ansar\n", "- id: 42\n", 1),
      "curation/entities.yaml: record #1: field 'id': 42 is written as a number; an identifier is text"),
+    ("from-with-an-end", "curation/relations.yaml",
+     lambda s: s.replace(HELD_AT, "  valid_edtf: 1979/1988\n  valid_mode: from", 1),
+     "curation/relations.yaml: record #14: field 'valid_edtf': time mode 'from' says the source gives no end, but "
+     "'1979/1988' has one (1988)"),
+    ("until-with-an-open-end", "curation/relations.yaml",
+     lambda s: s.replace(HELD_AT, "  valid_edtf: 1981-11/..\n  valid_mode: until", 1),
+     "curation/relations.yaml: record #14: field 'valid_edtf': time mode 'until' needs the end the source gives"),
+    ("during-with-an-open-start", "curation/relations.yaml",
+     lambda s: s.replace(HELD_AT, "  valid_edtf: ../1981-11\n  valid_mode: during", 1),
+     "curation/relations.yaml: record #14: field 'valid_edtf': time mode 'during' needs both ends"),
     ("script-licence-path", "metadata/package.yaml",
      lambda s: s.replace("path: https://creativecommons.org/licenses/by-sa/4.0/", "path: javascript:alert(1)", 1),
      "metadata/package.yaml: record licenses.0: field 'path': 'javascript:alert(1)' does not match"),

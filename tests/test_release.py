@@ -478,3 +478,32 @@ def test_two_releases_at_once_cannot_both_write(repo, capsys):
     assert err.startswith(f"could not release, nothing changed: another build or release (pid {os.getpid()}) "
                           f"is writing in {repo}")
     assert {k: v for k, v in tree(repo).items() if k != ".build.lock"} == before
+
+
+def test_a_changelog_with_crlf_line_ends_is_refused_for_that(repo):
+    """#37: a CRLF CHANGELOG matched no heading and was refused as having no section."""
+    changelog = repo / "CHANGELOG.md"
+    changelog.write_bytes(changelog.read_bytes().replace(b"\n", b"\r\n"))
+    commit(repo, "saved on Windows")
+    before = tree(repo)
+    for command in (["release", "9.0.0"], ["dist"]):
+        result = subprocess.run([sys.executable, "-m", "ansar_data", *command, "--root", str(repo)],
+                                capture_output=True, text=True)
+        assert result.returncode == 1, command
+        assert result.stderr.endswith("refused, nothing changed: CHANGELOG.md line 1 ends in CR (a Windows line "
+                                      "end): save the file with LF line ends, as every file of the repository\n")
+    assert tree(repo) == before
+
+
+def test_dist_past_a_file_size_limit_is_one_line_and_exit_2(repo):
+    """#37: under `ulimit -f`, SQLite's write failed as a traceback."""
+    import resource
+
+    before = tree(repo)
+    limit = 100 * 1024  # the SQLite export is larger; every file before it is smaller
+    result = subprocess.run([sys.executable, "-m", "ansar_data", "dist", "--root", str(repo)], capture_output=True,
+                            text=True, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert re.search(r"could not dist, nothing changed: \S+/exports/al-ansar-iraq\.sqlite: SQLite could not write "
+                     r"the export: (disk I/O error|database or disk is full)\n$", result.stderr), result.stderr
+    assert tree(repo) == before

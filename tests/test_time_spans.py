@@ -74,3 +74,31 @@ def test_which_source_says_so_is_a_filter(inputs):
                           WHERE ' ' || sources || ' ' LIKE '% pasht-ashan-massacre %'
                             AND ' ' || sources || ' ' LIKE '% al-ansar-iraq %' ORDER BY id""").fetchall()
     assert ("pasht-ashan-massacre/perpetrator/puk",) in both
+
+
+# ---- #37: no part of what the curator wrote is dropped, and no rule makes invalid EDTF ----
+
+@pytest.mark.parametrize("form, value, expected", [
+    ("X", "1987-06/1987-07", "1987-06/1987-07"),
+    ("X/..", "1987-06/1987-07", "1987-06/.."),
+    ("../X", "1987-06/1987-07", "../1987-07"),
+    ("X/..", "1983-05", "1983-05/.."),
+    ("../X", "1983-05", "../1983-05"),
+    ("X/..", "../1979-01", None),
+])
+def test_an_inference_form_never_makes_a_three_part_interval(form, value, expected):
+    from ansar_data.core.provenance import apply_form
+    from ansar_data.core.values import edtf_bounds
+
+    assert apply_form(form, value) == expected
+    if expected is not None:
+        edtf_bounds(expected)  # the EDTF parser takes it
+
+
+@pytest.mark.parametrize("edtf, mode", [("1979/1988", "from"), ("1981-11/..", "until"), ("../1981-11", "during"),
+                                        ("1981-11/..", "during")])
+def test_a_mode_that_would_drop_part_of_the_edtf_is_refused(edtf, mode):
+    from ansar_data.core.values import time_bounds
+
+    with pytest.raises(ValueError, match=f"time mode '{mode}'"):
+        time_bounds(edtf, mode)

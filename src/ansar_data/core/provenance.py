@@ -46,4 +46,18 @@ def inferred_values(applied: dict[str, Any], other: dict[str, Any]) -> set[Any]:
     value = other.get(applied["copies"])
     if value is None:
         return set()
-    return {form.replace("X", str(value)) for form in applied["forms"]}
+    return {found for form in applied["forms"] if (found := apply_form(form, str(value))) is not None}
+
+
+def apply_form(form: str, value: str) -> str | None:
+    """A form of an inference rule (X, X/.., ../X) applied to a value. When the value is
+    itself an interval, "from then on" starts at its start and "until then" ends at its
+    end (1987-06/1987-07 from then on is 1987-06/..): never an interval of three parts.
+    None when the form cannot be made (from the start of a value whose start is open)."""
+    start, interval, end = value.partition("/")
+    if form == "X/..":
+        return f"{start}/.." if start not in ("", "..") else None
+    if form == "../X":
+        last = end if interval else value
+        return f"../{last}" if last not in ("", "..") else None
+    return form.replace("X", value)

@@ -228,6 +228,7 @@ def time_bounds(edtf: str | None, mode: str | None) -> dict[str, Any]:
     or >= T)."""
     if edtf is None or mode is None:
         return dict.fromkeys(TIME_BOUNDS)
+    check_mode_fits(edtf, mode)
     start, _, end = edtf.partition("/")
     first, last = _part(start), _part(end if "/" in edtf else start)
     whole = (first[0], last[1])
@@ -248,6 +249,22 @@ def time_bounds(edtf: str | None, mode: str | None) -> dict[str, Any]:
     else:
         raise ValueError(f"unknown time mode {mode!r}")
     return out
+
+
+def check_mode_fits(edtf: str, mode: str) -> None:
+    """ValueError where the time mode and the EDTF say different things, so that no part of
+    what the curator wrote is silently dropped: `from` has no end of its own (a closed
+    interval's end would be lost), `until` needs a known end, `during` both ends."""
+    start, interval, end = edtf.partition("/")
+    open_start = interval and start in ("", "..")
+    open_end = interval and end in ("", "..")
+    if mode == "from" and interval and not open_end:
+        raise ValueError(f"time mode 'from' says the source gives no end, but {edtf!r} has one ({end}); "
+                         "use 'during' for a span with both ends, or give only the start")
+    if mode == "until" and open_end:
+        raise ValueError(f"time mode 'until' needs the end the source gives, but {edtf!r} has an open end")
+    if mode == "during" and (open_start or open_end):
+        raise ValueError(f"time mode 'during' needs both ends, but {edtf!r} has an open one; use 'from' or 'until'")
 
 
 def edtf_precision(value: str) -> str:

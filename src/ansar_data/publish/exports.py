@@ -69,6 +69,8 @@ def write_sqlite(path: Path, spec: Spec, tables: dict[str, list[dict[str, Any]]]
         if problems:
             raise ExportError(f"foreign keys do not resolve in the SQLite export: {problems[:5]}")
         con.execute("VACUUM")
+    except sqlite3.OperationalError as exc:  # a full disk, a file size limit: as any failed write
+        raise OSError(f"{path}: SQLite could not write the export: {exc}") from exc
     finally:
         con.close()
 

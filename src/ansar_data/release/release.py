@@ -138,7 +138,11 @@ HEADING = re.compile(r"^## \[(?P<name>Unreleased|\d+\.\d+\.\d+)\](?:\[[^\]\n]*\]
 
 def check_changelog(changelog: str) -> None:
     """Every second-level heading is a Keep a Changelog version heading; ReleaseRefused
-    naming the line otherwise."""
+    naming the line otherwise (a CRLF line end first: no heading of such a file matches)."""
+    if "\r" in changelog:
+        n = changelog[:changelog.index("\r")].count("\n") + 1
+        raise ReleaseRefused(f"CHANGELOG.md line {n} ends in CR (a Windows line end): save the file with LF line "
+                             "ends, as every file of the repository")
     for n, line in enumerate(changelog.splitlines(), start=1):
         if line.startswith("## ") and not HEADING.match(line):
             raise ReleaseRefused(f"CHANGELOG.md line {n}: {line[:60]!r} is not a Keep a Changelog version heading "
@@ -520,6 +524,7 @@ def dist(root: Path, on_step: Step = _quiet) -> Dist:
     and its name, carry a development version, and nothing in it says "released"."""
     with writing(root, OWNED) as lock:
         changelog = repo_text(root, "CHANGELOG.md")
+        check_changelog(changelog)
         inputs = _timed(on_step, "read inputs", lambda: load_inputs(root))
         dev = development_version(root, str(inputs.package["version"]), changelog)
         if dev is not None:
