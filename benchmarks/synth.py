@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,8 +128,11 @@ def write_package_inputs(folder: Path, articles: list[Article], repo: Path) -> P
     (folder / "sources").mkdir(parents=True)
     (folder / "curation").mkdir()
     (folder / "metadata").mkdir()
-    for name in ("package.yaml", "infobox_keys.yaml"):
-        (folder / "metadata" / name).write_bytes((repo / "metadata" / name).read_bytes())
+    (folder / "metadata" / "infobox_keys.yaml").write_bytes((repo / "metadata" / "infobox_keys.yaml").read_bytes())
+    # another dataset, with rules of its own (only the extracted tables): a version of its own
+    package = (repo / "metadata" / "package.yaml").read_text(encoding="utf-8")
+    (folder / "metadata" / "package.yaml").write_text(
+        re.sub(r"^version: .*$", "version: 0.0.0-synthetic", package, count=1, flags=re.M), encoding="utf-8")
     (folder / "metadata" / "tables.yaml").write_text(yaml.safe_dump(
         extraction_spec(yaml.safe_load((repo / "metadata" / "tables.yaml").read_text(encoding="utf-8"))),
         sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import ast
 import csv
+import importlib
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "ansar_data"
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "benchmarks")]
+
+
+def _bench(name: str):
+    """A benchmark script as a module (cog restores sys.path after each file it reads)."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    return importlib.import_module(name)
 
 
 def _doc(path: Path) -> str:
@@ -91,15 +98,11 @@ def machine() -> str:
 
 
 def scaling_table() -> str:
-    from run import markdown_table
-
-    return markdown_table(_rows("results.csv"))
+    return _bench("run").markdown_table(_rows("results.csv"))
 
 
 def timing_table() -> str:
-    from timing import markdown_table
-
-    return markdown_table(_rows("timing.csv"))
+    return _bench("timing").markdown_table(_rows("timing.csv"))
 
 
 def script_doc(name: str) -> str:
@@ -109,7 +112,6 @@ def script_doc(name: str) -> str:
 
 
 def scaling_targets() -> str:
-    from run import check_targets
-
+    check_targets = _bench("run").check_targets
     rows = [{k: (float(v) if "." in v else int(v)) for k, v in r.items()} for r in _rows("results.csv")]
     return "".join(f"- {label}: {'held' if ok else 'MISSED'}\n" for label, ok in check_targets(rows))

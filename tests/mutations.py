@@ -26,7 +26,7 @@ from helpers import read_csv
 
 MAX_PER_CLASS = 12
 # What validate.py reads; copied per mutant with conftest.copy_repo.
-PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata")
+PARTS = ("datapackage.json", "data", "schemas", "sources", "metadata", "annotations.jsonld")
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,39 @@ def write_hashed(pkg: Path, contents: dict[str, bytes]) -> None:
             res["bytes"] = len(content)
     replace_file(pkg / "datapackage.json",
                  (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    if {"data/evidence.csv", "data/sources.csv"} & set(contents):
+        rerender_annotations(pkg)
+
+
+def _typed_csv(pkg: Path, name: str) -> list[dict]:
+    types = {f["name"]: f["type"] for f in json.loads(
+        (pkg / f"schemas/{name}.tableschema.json").read_text(encoding="utf-8"))["fields"]}
+    return [{k: typed_cell(v, types.get(k, "string")) for k, v in r.items()}
+            for r in read_csv_records((pkg / f"data/{name}.csv").read_text(encoding="utf-8"))]
+
+
+def rerender_annotations(pkg: Path) -> None:
+    """annotations.jsonld as the build would write it from the (edited) evidence and
+    sources: derived like a JSON twin, so the annotation check alone does not fire on a
+    mutant aimed at another. Left as it is where the edit leaves nothing to render."""
+    from types import SimpleNamespace
+
+    from ansar_data.core.tables_io import dump_json
+    from ansar_data.core.yamlfile import read_yaml
+    from ansar_data.curate import annotations
+
+    try:
+        descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+        index = {e["id"]: e["file"] for e in read_yaml(pkg / "sources" / "sources.yaml")}
+        sources = [SimpleNamespace(id=r["id"], url=r["url"], revision=r["revision"],
+                                   text=(pkg / "sources" / index[r["id"]]).read_text(encoding="utf-8"))
+                   for r in _typed_csv(pkg, "sources")]
+        rendered = annotations.render(_typed_csv(pkg, "evidence"), sources, descriptor["title"])
+        if json.loads((pkg / "annotations.jsonld").read_bytes()) == rendered:
+            return  # the edit left every annotation as it was (json's indented writer is slow)
+    except (KeyError, TypeError, ValueError, OSError, IndexError):
+        return
+    replace_file(pkg / "annotations.jsonld", dump_json(rendered))
 
 
 def edit_records(name: str, change: Callable[[list[dict[str, str]]], None]) -> Callable[[Path], None]:
@@ -218,6 +251,8 @@ def generate(root: Path) -> list[Mutant]:
     add_twins_and_csv(tables, add)
     add_whole_files(root, descriptor, tables, add)
     add_derived_columns(tables, add)
+    add_annotations(root, add)
+    add_rules_switched_off(root, add)
     add("resource-dropped", [
         Mutant("resource-dropped", f"descriptor without {res['name']}",
                edit_json("datapackage.json", lambda d, n=res["name"]: d.update(
@@ -1030,3 +1065,64 @@ def add_derived_columns(tables: dict[str, Table], add: Add) -> None:
                                 edit_records(name, set_where({"id": r["id"]}, sources=other)),
                                 "sources-derived", name, i, "sources", ()))
     add("sources-edited", items)
+
+
+def _annotation_edit(n: int, change: Callable[[dict], None]) -> Callable[[Path], None]:
+    """Change annotation n (0-based) of annotations.jsonld, written back as the build writes it."""
+    def edit(data: object) -> None:
+        change(data["first"]["items"][n])
+    return edit_json("annotations.jsonld", edit)
+
+
+def _shift(item: dict) -> None:
+    item["target"]["selector"][1]["start"] += 1
+
+
+def _requote(item: dict) -> None:
+    item["target"]["selector"][0]["exact"] += " (and more)"
+
+
+def _repoint(item: dict) -> None:
+    item["target"]["source"] = "https://en.wikipedia.org/wiki/Another_article"
+
+
+def add_annotations(root: Path, add: Add) -> None:
+    """annotations.jsonld, derived from the evidence table as a JSON twin from its CSV:
+    a shifted offset, a changed quote or a re-pointed target at the annotation (row) it
+    is in; an annotation dropped or added, garbage, or the file gone, for the file."""
+    items = json.loads((root / "annotations.jsonld").read_text(encoding="utf-8"))["first"]["items"]
+    for cls, change in (("annotation-shifted", _shift), ("annotation-requoted", _requote),
+                        ("annotation-repointed", _repoint)):
+        add(cls, [Mutant(cls, f"annotation {n + 1} {cls.split('-')[1]}", _annotation_edit(n, change),
+                         "annotations-derived", "evidence", n + 2, None, ()) for n in range(len(items))])
+    add("annotations-file-damaged", [
+        Mutant("annotations-file-damaged", "an annotation dropped",
+               edit_json("annotations.jsonld", lambda d: d["first"]["items"].pop()), "annotations-derived",
+               None, None, None, ()),
+        Mutant("annotations-file-damaged", "garbage", edit_bytes("annotations.jsonld", lambda b: b"garbage\n"),
+               "annotations-derived", None, None, None, ()),
+        Mutant("annotations-file-damaged", "the file removed", lambda pkg: (pkg / "annotations.jsonld").unlink(),
+               "annotations-derived", None, None, None, ()),
+    ])
+
+
+def _drop_rule(pattern: str) -> Callable[[Path], None]:
+    def apply(pkg: Path) -> None:
+        text = (pkg / "metadata" / "tables.yaml").read_text(encoding="utf-8")
+        changed = re.sub(pattern, "", text, count=1, flags=re.M)
+        assert changed != text, pattern
+        replace_file(pkg / "metadata" / "tables.yaml", changed.encode("utf-8"))
+    return apply
+
+
+def add_rules_switched_off(root: Path, add: Add) -> None:
+    """A copy's tables.yaml with a rule deleted (the schemas do not show it): checked
+    against the rules of the package's version that the validator's repository knows."""
+    add("rules-switched-off", [
+        Mutant("rules-switched-off", "time_spans deleted", _drop_rule(r"^    time_spans:\n      - \{[^}]*\}\n"),
+               "rules-differ", None, None, None, ()),
+        Mutant("rules-switched-off", "a distinct rule deleted", _drop_rule(r"^    distinct:\n      - \[[^\]]*\]\n"),
+               "rules-differ", None, None, None, ()),
+        Mutant("rules-switched-off", "an acyclic rule deleted", _drop_rule(r"^    acyclic:\n(      - .*\n)+"),
+               "rules-differ", None, None, None, ()),
+    ])

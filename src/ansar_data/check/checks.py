@@ -13,12 +13,16 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 from importlib import resources as package_files
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jsonschema_rs
 
 from ansar_data.check.package import Loaded, Package, Problem
 from ansar_data.core.descriptor import PACKAGE_PROFILE, package_metadata, table_resources
+from ansar_data.core.errors import InputError
+from ansar_data.core.files import MAX_JSON_BYTES, FileRefused, read_regular, read_text
 from ansar_data.core.provenance import supports, why_not
 from ansar_data.core.rules import (
     HIDDEN_RE,
@@ -30,8 +34,10 @@ from ansar_data.core.rules import (
     unicode_problem,
 )
 from ansar_data.core.schema import INT_MAX, INT_MIN, TYPES, json_schema, table_schema
-from ansar_data.core.tables_io import cell
+from ansar_data.core.tables_io import cell, dump_json, load_json
 from ansar_data.core.values import COUNT_FIELDS, edtf_bounds, edtf_precision, parse_count, parse_duration, typed_value
+from ansar_data.core.yamlfile import read_yaml
+from ansar_data.curate import annotations
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -775,6 +781,113 @@ def check_event_links(pkg: Package) -> Iterator[Problem]:
                           f"reads as {want!r}", "event_links", i + 2, "lag_duration")
 
 
+ANNOTATIONS = "annotations.jsonld"
+
+
+_RENDERED: dict[tuple, bytes] = {}
+
+
+def _rendered_bytes(key: tuple, expected: Any) -> bytes:
+    if key not in _RENDERED:
+        _RENDERED.clear()  # one entry: the inputs of the package last checked
+        _RENDERED[key] = dump_json(expected)
+    return _RENDERED[key]
+
+
+def check_annotations(pkg: Package) -> Iterator[Problem]:
+    """annotations.jsonld is exactly what the evidence table renders to
+    (curate.annotations), as a JSON twin is its CSV: the first annotation that differs is
+    named. Where the evidence or the sources cannot be read, other checks report it."""
+    evidence, sources = pkg.resources.get("evidence"), pkg.resources.get("sources")
+    if evidence is None or sources is None or not (evidence.readable and sources.readable):
+        return
+    texts, entries = pkg.texts(), {r.get("id"): r for r in sources.records}
+    views = {sid: SimpleNamespace(id=sid, url=entries[sid].get("url"), revision=entries[sid].get("revision"),
+                                  text=text) for sid, text in texts.items() if sid in entries}
+    # the title as package.yaml gives it, where it is there (the descriptor's own is checked against it)
+    title = (pkg.meta or {}).get("title") or pkg.descriptor.get("title")
+    try:
+        expected = annotations.render(evidence.records, list(views.values()), title)
+    except (KeyError, TypeError, IndexError):
+        return  # evidence pointing at no source, or not of its types: other codes
+    path = pkg.dir / ANNOTATIONS
+    try:
+        data = read_regular(path, MAX_JSON_BYTES, inside=pkg.dir)
+    except FileRefused as exc:
+        yield Problem("annotations-derived", f"{ANNOTATIONS}: {exc.reason}; the build writes it from the evidence")
+        return
+    # The rendering's bytes are made once per inputs (json's indented writer is Python,
+    # not C: the mutation suite checks hundreds of copies with one evidence table).
+    key = (evidence.sha256, sources.sha256, hashlib.sha256(json.dumps(
+        [(v.id, v.url, v.revision, v.text) for v in views.values()]).encode()).hexdigest(), title)
+    if evidence.sha256 and sources.sha256 and data == _rendered_bytes(key, expected):
+        return
+    if data == dump_json(expected):
+        return
+    try:
+        found = load_json(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        yield Problem("annotations-derived", f"{ANNOTATIONS} is not readable JSON ({exc})")
+        return
+    found_items = found.get("first", {}).get("items") if isinstance(found, dict) and isinstance(
+        found.get("first"), dict) else None
+    want_items = expected["first"]["items"]
+    if isinstance(found_items, list):
+        for n, (a, b) in enumerate(zip(found_items, want_items), start=1):
+            if (diff := _difference(a, b)) is not None:
+                yield Problem("annotations-derived", f"{ANNOTATIONS}: annotation {n} ({b['id']}): {diff}",
+                              "evidence", n + 1)
+                return
+        if len(found_items) != len(want_items):
+            yield Problem("annotations-derived", f"{ANNOTATIONS} has {len(found_items)} annotations; the evidence "
+                          f"has {len(want_items)} rows")
+            return
+    diff = _difference(found, expected) or "its bytes are not the ones the evidence renders to"
+    yield Problem("annotations-derived", f"{ANNOTATIONS}: {diff}")
+
+
+# The repository this validator's code is part of: its metadata/tables.yaml and the
+# per-file sums of its releases are the rules a package of a known version is held to.
+CODE_ROOT = Path(__file__).resolve().parents[3]
+
+
+@lru_cache(maxsize=16)
+def trusted_rules(version: str, code_root: Path = CODE_ROOT) -> frozenset[str]:
+    """The sha256 of every tables.yaml that the validator's own repository gives for a
+    package version: the one its release's SHA256SUMS lists, and its own when it is at that
+    version. Empty when the version is unknown to it (a development build)."""
+    found = set()
+    sums = code_root / "releases" / f"{version}.SHA256SUMS"
+    try:
+        for line in read_text(sums, MAX_JSON_BYTES, inside=code_root).splitlines():
+            digest, _, name = line.partition("  ")
+            if name == "metadata/tables.yaml":
+                found.add(digest)
+    except (FileRefused, UnicodeDecodeError):
+        pass
+    try:
+        own = read_yaml(code_root / "metadata" / "package.yaml", shape="package")
+        if own.get("version") == version:
+            found.add(hashlib.sha256(read_regular(code_root / "metadata" / "tables.yaml", MAX_JSON_BYTES,
+                                                  inside=code_root)).hexdigest())
+    except (InputError, FileRefused):
+        pass
+    return frozenset(found)
+
+
+def check_rules(pkg: Package) -> Iterator[Problem]:
+    """The rules the checks read (metadata/tables.yaml beside the package) are those of the
+    package's version as this validator's repository knows them: a copy cannot switch a
+    check off by editing the rules it ships with."""
+    if pkg.inputs_dir == CODE_ROOT or not isinstance(version := pkg.descriptor.get("version"), str):
+        return  # the repository's own rules, or no version to hold it to (descriptor-strict says so)
+    trusted = trusted_rules(version)
+    if trusted and pkg.spec.digest not in trusted:
+        yield Problem("rules-differ", f"metadata/tables.yaml (sha256 {pkg.spec.digest[:12]}...) is not the "
+                      f"tables.yaml of version {version} that this validator knows: its rules were changed, and "
+                      "the checks that read them cannot be trusted")
+
+
 def check_rows(pkg: Package) -> Iterator[Problem]:
     """The rules on rows that the build runs too (rules.row_findings), on the CSV tables."""
     tables = {res.name: res.records for res in pkg.csv_tables()}
@@ -788,4 +901,4 @@ CHECKS = (check_descriptor, check_resource_set, check_descriptor_metadata, check
           check_cells, check_types, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
           check_evidence, check_field_evidence, check_evidence_source,
-          check_counts, check_infobox_values, check_event_links, check_rows)
+          check_counts, check_infobox_values, check_event_links, check_rows, check_annotations, check_rules)

@@ -93,6 +93,11 @@ RULES: dict[str, Rule] = _rules(
     ("row-width", "cells", "validator", "A CSV row has more or fewer cells than the header."),
     ("json-schema", "cells", "validator", "A JSON twin's record does not pass its JSON Schema."),
     ("twin-mismatch", "cells", "validator", "A JSON twin differs from its CSV."),
+    ("rules-differ", "schemas", "validator",
+     "metadata/tables.yaml beside the package is not the one of its version that the validator's repository "
+     "knows (its release's sums, or its own at that version): a check could have been switched off."),
+    ("annotations-derived", "files", "validator",
+     "annotations.jsonld is not exactly the rendering of the evidence table (a Web Annotation per evidence row)."),
 
     ("primary-key", "rows", "validator", "Two rows share the values of the primary key."),
     ("unique-key", "rows", "validator",

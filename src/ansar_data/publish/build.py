@@ -31,7 +31,7 @@ from ansar_data.core.schema import Spec, json_schema, load_spec, table_schema
 from ansar_data.core.shared import share, share_all
 from ansar_data.core.tables_io import columns_of, dump_json, to_csv, to_json
 from ansar_data.core.yamlfile import read_input, read_yaml
-from ansar_data.curate import curate
+from ansar_data.curate import annotations, curate
 from ansar_data.extract import extract
 from ansar_data.publish.citation import data_swhid
 from ansar_data.publish.docs import render_docs
@@ -52,7 +52,7 @@ GENERATED_BY = {
     ".zenodo.json": "the metadata Zenodo reads for a release's DOI (publish.citation)",
     "dataset.jsonld": "the schema.org Dataset record that search engines read (publish.citation)",
     "croissant.json": "the Croissant description of every table (publish.croissant)",
-    "annotations.jsonld": "every quote as a W3C Web Annotation (publish.annotations)",
+    "annotations.jsonld": "every quote as a W3C Web Annotation (curate.annotations; validate.py derives it again)",
 }
 GENERATED = tuple(GENERATED_BY)
 # What a release stamps, and what dist replaces (dist/ holds only this build).
@@ -62,6 +62,8 @@ DISTRIBUTED = ("exports", "dist")
 # may name (outputs.write_outputs refuses any other path).
 OWNED = (*GENERATED, *STAMPED, "CHANGELOG.md", "releases", *DISTRIBUTED)
 Tables = dict[str, list[dict[str, Any]]]
+# The check a build or release does not run on what it makes: its rules are its own.
+OWN_RULES = ("check_rules",)
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,8 @@ def _storable(name: str, rows: list[dict[str, Any]], columns: list[list[Any]] | 
 
 
 def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
-    """data/, schemas/ and datapackage.json."""
+    """data/, schemas/, datapackage.json and annotations.jsonld (the evidence as Web
+    Annotations, which validate.py derives again)."""
     files: dict[str, bytes] = {}
     resources = []
     for table in inputs.spec.tables:
@@ -226,6 +229,8 @@ def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
     descriptor = {**package_metadata(inputs.package, ((s.title, s.url) for s in inputs.sources)),
                   "resources": resources}
     files["datapackage.json"] = dump_json(descriptor)
+    files["annotations.jsonld"] = dump_json(annotations.render(tables["evidence"], inputs.sources,
+                                                               inputs.package["title"]))
     return files
 
 
@@ -277,7 +282,9 @@ def validated(inputs_dir: Path, reports: list[Report] | None = None,
     (with every check of validate.py); the report is appended to `reports`. `shared`, as
     validate_package takes it: only a process that did not render may share its checks."""
     def check(tmp: Path) -> None:
-        report = validate_package(tmp, inputs_dir=inputs_dir, max_errors=MAX_PER_CHECK, meta=meta, shared=shared)
+        # the rules a build reads are its own: rules-differ is for a copy checked later
+        report = validate_package(tmp, inputs_dir=inputs_dir, max_errors=MAX_PER_CHECK, meta=meta, shared=shared,
+                                  skip=OWN_RULES)
         if not report.valid:
             raise BuildFailed(report.human())
         if reports is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ansar_data.core.schema import Spec
 from ansar_data.core.tables_io import dump_json
-from ansar_data.publish import annotations, citation, codebook, croissant, exports, figures, site
+from ansar_data.publish import citation, codebook, croissant, exports, figures, site
 from ansar_data.read.sources import Source
 
 
@@ -30,7 +30,6 @@ def render_docs(spec: Spec, meta: dict[str, Any], sources: list[Source],
     license_urls = {term: a["url"] for term, a in spec.vocabularies["license"].attributes.items()}
     files["dataset.jsonld"] = dump_json(citation.json_ld(meta, sources, downloads, license_urls))
     files["croissant.json"] = dump_json(croissant.render(meta, spec, resources))
-    files["annotations.jsonld"] = dump_json(annotations.render(tables["evidence"], sources, meta["title"]))
     figure_files = figures.render(tables, meta["title"], figures.relation_kinds(spec), previous)
     files.update(figure_files)
     page_ld = citation.json_ld(meta, sources, downloads, license_urls, base="../")  # site/index.html is one folder down

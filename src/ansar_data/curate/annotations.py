@@ -3,13 +3,22 @@ row, targeting its source article (with its revision when known) by a
 TextQuoteSelector (the quote, with a short prefix and suffix) and a
 TextPositionSelector (its offsets), its body naming the record and the fields the quote
 supports. A reader's tool (Hypothesis, any Web Annotation client) can anchor them in
-the article, and re-anchor them in an edited one by the quote and its context."""
+the article, and re-anchor them in an edited one by the quote and its context.
+
+A rendering of the evidence table (as a JSON twin is of its CSV), here below the check
+stage so that validate.py can derive the file again and compare."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from ansar_data.read.sources import Source
+
+class Source(Protocol):
+    """What an annotation needs of a source: read.sources.Source, or the validator's view."""
+    id: str
+    url: str
+    text: str
+    revision: int | None
 
 CONTEXT = 32  # characters of prefix and suffix, as refresh uses to choose among matches
 
