@@ -159,3 +159,112 @@ def test_the_revision_of_each_source_is_named_in_the_citation_and_the_notes(inpu
     line = citation.revisions_line([known, inputs.sources[1]])
     assert line == ("Built from these snapshots of the articles: Al-Ansar (Iraq), revision 1234567, retrieved "
                     "2026-12-01; Pasht Ashan massacre, revision id not recorded.")
+
+
+# ---- #37: refresh is one transaction under the build's lock, on text the rule takes ----
+
+def inserted(tmp_path) -> Path:
+    at = ANSAR.index("==Pasht Ashan massacre==")
+    new = tmp_path / "revision.txt"
+    new.write_text(ANSAR[:at] + "A paragraph added in a later revision.\n\n" + ANSAR[at:], encoding="utf-8")
+    return new
+
+
+def test_a_refresh_killed_at_any_step_is_rolled_back_or_completed(tmp_path):
+    from ansar_data.core import outputs
+    from ansar_data.publish.build import build
+    from ansar_data.release.refresh import refresh
+    from helpers import killed_at
+
+    new = inserted(tmp_path)
+    probe = copy_repo(tmp_path / "probe")
+    before = snapshot(probe)
+    steps: list[str] = []
+    refresh(probe, "al-ansar-iraq", new, on_step=steps.append)
+    after = snapshot(probe)
+    assert after["sources/al-ansar-iraq.txt"] == new.read_bytes() and after != before
+    assert {"write journal", "move aside sources", "move in sources", "move in data", "commit"} <= set(steps)
+    for n, step in enumerate(steps):
+        root = copy_repo(tmp_path / f"kill-{n}")
+        killed_at(step, refresh, root, "al-ansar-iraq", new)
+        build(root)  # the next writer rolls a half swap back (or finds it complete) first
+        now = {k: v for k, v in snapshot(root).items() if not k.startswith(".build")}
+        assert now == (after if step == "clean up" else before), step
+        assert not outputs.interrupted(root), step
+
+
+def test_a_refresh_while_a_build_writes_exits_2_and_changes_nothing(repo, tmp_path, capsys):
+    from ansar_data.core import outputs
+
+    before = snapshot(repo)
+    with outputs.locked(repo):
+        code = cli.main(["refresh", "al-ansar-iraq", str(inserted(tmp_path)), "--root", str(repo)])
+    assert code == 2 and re.search(r"another build or release \(pid \d+\) is writing in", capsys.readouterr().err)
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda s: s.replace("Iraqi Communist Party", "Iraqi\x00Communist Party", 1), "U+0000"),
+    (lambda s: s.replace("Iraqi Communist Party", "Iraqi Communist Party\u202e", 1), "U+202E"),
+    (lambda s: s.replace("Communist", "Communiste\u0301", 1), "not in Unicode NFC form"),
+])
+def test_a_revision_the_text_rule_refuses_is_refused(repo, tmp_path, capsys, edit, message):
+    before = snapshot(repo)
+    new = tmp_path / "revision.txt"
+    new.write_text(edit(ANSAR), encoding="utf-8")
+    assert cli.main(["refresh", "al-ansar-iraq", str(new), "--root", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert f"{new}: whole file: " in err and message in err and "a snapshot of al-ansar-iraq must pass" in err
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2000-12-31"])
+def test_a_retrieval_day_no_snapshot_could_have_is_refused(repo, tmp_path, capsys, day):
+    before = snapshot(repo)
+    assert cli.main(["refresh", "al-ansar-iraq", str(inserted(tmp_path)), "--retrieved", day,
+                     "--root", str(repo)]) == 2
+    assert f"--retrieved: '{day}': not a day between 2001-01-15 (Wikipedia's first edit) and today" in \
+        capsys.readouterr().err
+    assert snapshot(repo) == before
+
+
+def test_the_other_article_is_not_taken_for_a_revision(repo, capsys):
+    before = snapshot(repo)
+    code = cli.main(["refresh", "al-ansar-iraq", str(ROOT / "sources" / "pasht-ashan-massacre.txt"),
+                     "--root", str(repo)])
+    err = capsys.readouterr().err
+    assert code == 2 and "this does not look like a revision of al-ansar-iraq: it keeps" in err
+    assert "is it the right file?" in err and len(err.splitlines()) <= 3  # said before any review
+    assert snapshot(repo) == before
+
+
+def test_a_diff_past_its_budget_says_so():
+    from ansar_data.release.refresh import RefreshCannotRun, looks_like_a_revision
+
+    old = " ".join(f"w{i}" for i in range(0, 200_000, 2))
+    new = " ".join(f"w{i}" for i in range(1, 200_000, 2))
+    with pytest.raises(RefreshCannotRun, match=r"took over 0\.001 s: it is too different to re-anchor"):
+        looks_like_a_revision("al-ansar-iraq", Path("new.txt"), old, new, seconds=0.001)
+
+
+def test_the_whole_loop_reword_review_edit_rerun(repo, tmp_path, capsys):
+    """#39: a reworded quoted sentence is reviewed ("quote this instead"); the curator edits
+    curation/ as proposed; the second run takes the revision, rebuilds and validates."""
+    old_sentence = "By that time the partisan forces operated throughout the Kurdish provinces of Iraq."
+    new_sentence = "By then the partisan forces operated throughout the Kurdish provinces of Iraq."
+    new = tmp_path / "revision.txt"
+    new.write_text(ANSAR.replace(old_sentence, new_sentence, 1), encoding="utf-8")
+    code = cli.main(["refresh", "al-ansar-iraq", str(new), "--json", "--root", str(repo)])
+    review = json.loads(capsys.readouterr().out)
+    assert code == 1
+    changed = [q for q in review["quotes"] if q["status"] == "changed"]
+    assert changed and all(q["new_text"] == new_sentence for q in changed)
+    for path in (repo / "curation").glob("*.yaml"):  # the edit the review proposes
+        path.write_text(path.read_text(encoding="utf-8").replace(old_sentence, new_sentence), encoding="utf-8")
+    code = cli.main(["refresh", "al-ansar-iraq", str(new), "--root", str(repo)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "the curation already quotes this revision: taken, rebuilt and validated" in out
+    assert (repo / "sources" / "al-ansar-iraq.txt").read_bytes() == new.read_bytes()
+    assert validate_package(repo).valid
+    assert new_sentence in (repo / "data" / "evidence.csv").read_text(encoding="utf-8")

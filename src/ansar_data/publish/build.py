@@ -60,7 +60,7 @@ STAMPED = ("metadata/package.yaml", "pyproject.toml")
 DISTRIBUTED = ("exports", "dist")
 # Everything a build, dist or release may replace: all a journal left by a killed one
 # may name (outputs.write_outputs refuses any other path).
-OWNED = (*GENERATED, *STAMPED, "CHANGELOG.md", "releases", *DISTRIBUTED)
+OWNED = (*GENERATED, *STAMPED, "CHANGELOG.md", "releases", *DISTRIBUTED, "sources")  # sources: refresh
 Tables = dict[str, list[dict[str, Any]]]
 # The check a build or release does not run on what it makes: its rules are its own.
 OWN_RULES = ("check_rules",)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ansar_data.core.errors import InputError
 from ansar_data.core.files import MAX_TEXT_BYTES
-from ansar_data.core.rules import text_problem
+from ansar_data.core.rules import NOT_NFC, text_problem, unicode_problem
 from ansar_data.core.yamlfile import read_input, read_yaml
 
 REQUIRED = ("id", "file", "title", "url", "language", "license", "sha256")
@@ -74,6 +75,19 @@ def source_path(folder: Path, entry: dict[str, str]) -> Path:
     return folder / entry["file"]
 
 
+def snapshot_problem(text: str) -> str | None:
+    """Why an article's text cannot be a snapshot, or None: the text rule of a cell, line
+    by line (no control character but the line feed, no bidi control, zero-width character
+    or noncharacter; ZWNJ only inside Arabic-script words), in NFC, as every quote of it
+    must be."""
+    if not unicodedata.is_normalized("NFC", text):
+        return NOT_NFC
+    for number, line in enumerate(text.split("\n"), start=1):
+        if (problem := unicode_problem(line, allow_zwnj=True)) is not None:
+            return f"line {number}: {problem}"
+    return None
+
+
 def load_sources(folder: Path) -> list[Source]:
     """Read sources.yaml and every file it lists; refuse a file whose sha256 differs."""
     meta_path = folder / INDEX
@@ -91,6 +105,8 @@ def load_sources(folder: Path) -> list[Source]:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(str(path), f"byte {exc.start}", None, "not valid UTF-8") from exc
+        if (problem := snapshot_problem(text)) is not None:
+            raise InputError(str(path), "whole file", None, problem)
         sources.append(Source(**{k: entry[k] for k in REQUIRED}, text=text, bytes=len(data),
                               revision=entry.get("revision"), retrieved=entry.get("retrieved")))
     return sources

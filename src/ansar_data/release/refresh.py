@@ -24,13 +24,22 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import shutil
+import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ansar_data.core.errors import InputError
+from ansar_data.core.files import MAX_TEXT_BYTES, MAX_YAML_BYTES
+from ansar_data.core.outputs import Step, write_outputs, writing
 from ansar_data.core.provenance import supports
 from ansar_data.core.schema import Spec
+from ansar_data.core.yamlfile import read_input
+from ansar_data.publish.build import GENERATED, OWNED, build_tables, load_inputs, previous_files, render, validated
+from ansar_data.read.sources import INDEX, read_index, snapshot_problem, source_path
 
 CONTEXT = 32          # characters of prefix and suffix that choose among matches
 CLOSE_ENOUGH = 0.6    # a changed quote keeps at least this share of its characters
@@ -59,8 +68,13 @@ def _mapper(old: str, new: str) -> Any:
     from diff_match_patch import diff_match_patch
 
     dmp = diff_match_patch()
-    dmp.Diff_Timeout = 0  # the articles are small: the exact diff, every time the same
+    dmp.Diff_Timeout = DIFF_SECONDS  # the exact diff when it ends in time (articles take milliseconds)
+    began = time.monotonic()
     diffs = dmp.diff_main(old, new, False)
+    if time.monotonic() - began >= DIFF_SECONDS:
+        raise RefreshCannotRun("the new revision", "whole file", None,
+                               f"re-anchoring took over {DIFF_SECONDS:g} s: it is too different to re-anchor "
+                               "quote by quote")
     return dmp, diffs
 
 
@@ -153,10 +167,11 @@ class Review:
     source: str
     anchors: list[Anchor]
     infobox: list[str] = field(default_factory=list)   # lines of the infobox and "See also" added or removed
+    taken_as_curated: bool = False  # the curation already quoted the new revision, and it was taken
 
     @property
     def takes(self) -> bool:
-        return all(a.status in ("kept", "moved") for a in self.anchors)
+        return self.taken_as_curated or all(a.status in ("kept", "moved") for a in self.anchors)
 
     def counts(self) -> dict[str, int]:
         return {s: sum(1 for a in self.anchors if a.status == s) for s in STATUSES}
@@ -173,8 +188,11 @@ class Review:
                 lines.append(f"    now at {a.new_start}-{a.new_end}: {a.new_text!r}; quote this instead ({a.differs})")
             lines += [f"    {v}" for v in a.values]
         lines += [f"  infobox or See also: {line}" for line in self.infobox]
-        lines.append("nothing was changed: edit the quotes in curation/ and run this again" if not self.takes
-                     else "every quote kept or moved")
+        if self.taken_as_curated:
+            lines.append("the curation already quotes this revision: taken, rebuilt and validated")
+        else:
+            lines.append("nothing was changed: edit the quotes in curation/ and run this again" if not self.takes
+                         else "every quote kept or moved")
         return "\n".join(lines)
 
     def as_json(self) -> dict[str, Any]:
@@ -228,53 +246,131 @@ def review_source(spec: Spec, tables: dict[str, list[dict[str, Any]]], source_id
     return Review(source_id, anchor(old, new, rows, spec, records), listed_lines(old, new))
 
 
-def refresh(root: Path, source_id: str, new_file: Path, revision: int | None = None,
-            retrieved: str | None = None) -> Review:
-    """Compare new_file with the snapshot of source_id; if every quote is kept or
-    moved, take it (snapshot, sources.yaml, rebuild, validate), else change nothing."""
-    import shutil
-    import tempfile
+# The first edit of the English Wikipedia: no snapshot of an article can be older.
+WIKIPEDIA_BEGAN = datetime.date(2001, 1, 15)
+# How long re-anchoring may diff two texts (the articles take milliseconds; a rewritten
+# 258 KiB revision took 73 s) before it says so and stops.
+DIFF_SECONDS = 10.0
+# Below this share of the snapshot's characters kept, a file is not taken for a revision.
+LEAST_SHARED = 1 / 3
 
-    from ansar_data.core.errors import InputError
-    from ansar_data.core.files import MAX_TEXT_BYTES, MAX_YAML_BYTES
-    from ansar_data.core.yamlfile import read_input
-    from ansar_data.publish.build import build, build_tables, load_inputs
-    from ansar_data.read.sources import INDEX, read_index, source_path
 
-    entries = {e["id"]: e for e in read_index(root / "sources")}
-    if source_id not in entries:
-        raise InputError(str(root / "sources" / INDEX), f"source {source_id!r}", None,
-                         f"no such source; known: {', '.join(sorted(entries))}")
+class RefreshCannotRun(InputError):
+    """The new file cannot be reviewed as a revision of the source (exit 2)."""
+
+
+def check_retrieved(value: str | None, today: datetime.date | None = None) -> None:
+    """A retrieval date is a real day, not in the future, not before Wikipedia began."""
+    if value is None:
+        return
+    today = today or datetime.date.today()
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise InputError("--retrieved", repr(value), None, "not a date YYYY-MM-DD") from None
+    if not WIKIPEDIA_BEGAN <= day <= today:
+        raise InputError("--retrieved", repr(value), None, f"not a day between {WIKIPEDIA_BEGAN} (Wikipedia's first "
+                         f"edit) and today ({today}): no snapshot could have been taken then")
+
+
+def read_revision(source_id: str, new_file: Path) -> tuple[bytes, str]:
+    """The new file's bytes and text, refused unless it passes the text rule of a snapshot."""
     data = read_input(new_file, MAX_TEXT_BYTES)
     try:
         new = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(str(new_file), f"byte {exc.start}", None, "not valid UTF-8") from exc
-    inputs = load_inputs(root)
-    tables = build_tables(inputs)
-    old = next(s.text for s in inputs.sources if s.id == source_id)
-    review = review_source(inputs.spec, tables, source_id, old, new)
-    if not review.takes:
+    if (problem := snapshot_problem(new)) is not None:
+        raise InputError(str(new_file), "whole file", None, f"{problem}; a snapshot of {source_id} must pass the "
+                         "text rule every quote of it must")
+    return data, new
+
+
+def _as_symbols(words: list[str], vocabulary: dict[str, int]) -> str:
+    """Each word as one character (as diff-match-patch's line mode does with lines), so a
+    diff counts words; code points past the surrogates."""
+    out = []
+    for word in words:
+        n = vocabulary.setdefault(word, len(vocabulary))
+        out.append(chr(0x100 + n if n < 0xD800 - 0x100 else 0xE000 + n - (0xD800 - 0x100)))
+    return "".join(out)
+
+
+def looks_like_a_revision(source_id: str, new_file: Path, old: str, new: str,
+                          seconds: float = DIFF_SECONDS) -> None:
+    """RefreshCannotRun when a word-by-word diff takes longer than `seconds`, or the new
+    text keeps less than LEAST_SHARED of the snapshot's words: the wrong file, or a
+    rewrite to curate anew."""
+    from diff_match_patch import diff_match_patch
+
+    vocabulary: dict[str, int] = {}
+    before, after = old.split(), new.split()
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = seconds  # bisection stops at the deadline: then we say so, not review a rough diff
+    began = time.monotonic()
+    diffs = dmp.diff_main(_as_symbols(before, vocabulary), _as_symbols(after, vocabulary), False)
+    if time.monotonic() - began >= seconds:
+        raise RefreshCannotRun(str(new_file), "whole file", None,
+                               f"comparing it with the snapshot of {source_id} took over {seconds:g} s: it is too "
+                               "different to re-anchor quote by quote; is it a revision of this article?")
+    kept = sum(len(text) for op, text in diffs if op == 0)
+    if kept < LEAST_SHARED * len(before):
+        raise RefreshCannotRun(str(new_file), "whole file", None,
+                               f"this does not look like a revision of {source_id}: it keeps {kept:,} of the "
+                               f"snapshot's {len(before):,} words; is it the right file?")
+
+
+def refresh(root: Path, source_id: str, new_file: Path, revision: int | None = None,
+            retrieved: str | None = None, on_step: Step = lambda step: None) -> Review:
+    """Compare new_file with the snapshot of source_id; if every quote is kept or moved,
+    take it: the snapshot, sources.yaml and every generated file are replaced in one
+    journaled swap under the build's lock (a kill at any step is rolled back or completed
+    by the next build; a build or refresh at the same time exits 2). Else change nothing.
+    When the curation already quotes the new revision (a curator edited it as a review
+    proposed), the revision is taken if the package it builds validates."""
+    check_retrieved(retrieved)
+    with writing(root, OWNED, on_step) as lock:
+        entries = {e["id"]: e for e in read_index(root / "sources")}
+        if source_id not in entries:
+            raise InputError(str(root / "sources" / INDEX), f"source {source_id!r}", None,
+                             f"no such source; known: {', '.join(sorted(entries))}")
+        data, new = read_revision(source_id, new_file)
+        target = source_path(root / "sources", entries[source_id])
+        old = read_input(target, MAX_TEXT_BYTES).decode("utf-8", "replace")
+        looks_like_a_revision(source_id, new_file, old, new)
+        try:
+            inputs = load_inputs(root)
+            tables = build_tables(inputs)
+        except InputError as current:
+            # the curation may quote the new revision already: then it is checked against that
+            review = Review(source_id, [], listed_lines(old, new))
+            try:
+                _take(root, source_id, entries, data, revision, retrieved, lock, on_step)
+            except InputError:
+                raise current from None
+            review.taken_as_curated = True
+            return review
+        review = review_source(inputs.spec, tables, source_id, old, new)
+        if review.takes:
+            _take(root, source_id, entries, data, revision, retrieved, lock, on_step)
         return review
-    index_path = root / "sources" / INDEX
-    old_index = read_input(index_path, MAX_YAML_BYTES)
-    index_text = stamped_index(old_index.decode("utf-8"), source_id, data, revision, retrieved)
-    target = source_path(root / "sources", entries[source_id])
-    # try it on a copy first: the real inputs change only if the new revision builds
+
+
+def _take(root: Path, source_id: str, entries: dict[str, dict[str, Any]], data: bytes, revision: int | None,
+          retrieved: str | None, lock: int, on_step: Step) -> None:
+    """Build the package from the inputs with the new revision in a scratch folder; if it
+    builds, put sources/ and every generated file in place as one swap, validated first."""
+    index = read_input(root / "sources" / INDEX, MAX_YAML_BYTES).decode("utf-8")
+    index_text = stamped_index(index, source_id, data, revision, retrieved)
     with tempfile.TemporaryDirectory(prefix="ansar-refresh-") as scratch:
         trial = Path(scratch)
         for part in ("sources", "metadata", "curation"):
             shutil.copytree(root / part, trial / part)
-        (trial / "sources" / target.name).write_bytes(data)
+        (trial / "sources" / entries[source_id]["file"]).write_bytes(data)
         (trial / "sources" / INDEX).write_text(index_text, encoding="utf-8")
-        build_tables(load_inputs(trial))
-    old_bytes = read_input(target, MAX_TEXT_BYTES)
-    target.write_bytes(data)
-    index_path.write_text(index_text, encoding="utf-8")
-    try:
-        build(root)
-    except BaseException:
-        target.write_bytes(old_bytes)
-        index_path.write_bytes(old_index)
-        raise
-    return review
+        inputs = load_inputs(trial)
+        files = render(inputs, build_tables(inputs), previous=previous_files(root))
+        files.update({f"sources/{p.relative_to(trial / 'sources').as_posix()}": p.read_bytes()
+                      for p in sorted((trial / "sources").rglob("*")) if p.is_file()})
+        write_outputs(root, files, (*GENERATED, "sources"), validated(trial), on_step=on_step, owned=OWNED,
+                      lock=lock)
