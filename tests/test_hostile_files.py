@@ -45,6 +45,17 @@ def test_a_descriptor_linked_from_outside_is_not_read(pkg, tmp_path, capsys):
     assert out == f"could not run: {pkg / 'datapackage.json'}: is a link to {outside}, outside {pkg}"
 
 
+@pytest.mark.parametrize("part", ["sources", "metadata"])
+def test_a_folder_of_the_inputs_linked_from_outside_is_not_followed(pkg, tmp_path, capsys, part):
+    """#37: sources/ as a link out of the package validated against whatever it pointed at."""
+    outside = tmp_path / f"elsewhere-{part}"
+    (pkg / part).rename(outside)
+    (pkg / part).symlink_to(outside)
+    code, out = verdict(capsys, str(pkg))
+    assert (code, out) == (2, f"could not run: {pkg / part} is a link, to {outside}: what the package is checked "
+                              "against must be a folder inside it")
+
+
 @pytest.mark.parametrize("rel, where", [("metadata/tables.yaml", "whole file: "),
                                         ("sources/sources.yaml", "whole file: "), ("datapackage.json", "")])
 def test_a_fifo_where_a_file_belongs_is_refused_at_once(pkg, capsys, rel, where):
@@ -248,8 +259,10 @@ def test_a_file_size_limit_is_one_line(tmp_path):
 
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+    # no bytecode written under the limit: CPython would replace a .pyc with a short write of it
     result = subprocess.run([sys.executable, "-m", "ansar_data", "build", "--root", str(repo)],
-                            capture_output=True, text=True, preexec_fn=limit, cwd=ROOT)
+                            capture_output=True, text=True, preexec_fn=limit, cwd=ROOT,
+                            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("could not build, nothing changed: ")
     assert result.stderr.strip().endswith("File too large") and "Traceback" not in result.stderr

@@ -502,7 +502,8 @@ def test_dist_past_a_file_size_limit_is_one_line_and_exit_2(repo):
     before = tree(repo)
     limit = 100 * 1024  # the SQLite export is larger; every file before it is smaller
     result = subprocess.run([sys.executable, "-m", "ansar_data", "dist", "--root", str(repo)], capture_output=True,
-                            text=True, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+                            text=True, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+                            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})  # no .pyc cut short by the limit
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert re.search(r"could not dist, nothing changed: \S+/exports/al-ansar-iraq\.sqlite: SQLite could not write "
                      r"the export: (disk I/O error|database or disk is full)\n$", result.stderr), result.stderr

@@ -139,3 +139,38 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
     except FileNotFoundError:
         return False
+
+
+def test_a_stopped_child_is_given_up_on_not_waited_for():
+    """#37: validate.py hung for ever when its child was stopped (SIGSTOP, a debugger);
+    the child is killed and its share run here."""
+    import signal
+    import time
+
+    parent = os.getpid()
+
+    def first():
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGSTOP)
+        return "head"
+    began = time.monotonic()
+    assert share([lambda: 1, lambda: 2], first) == ([1, 2], "head")
+    assert time.monotonic() - began < 10
+
+
+def test_out_of_memory_is_one_line_and_exit_2(tmp_path):
+    """#37: under a 300 MB address-space limit, validate.py ended in a MemoryError traceback."""
+    import resource
+    import subprocess
+    import sys
+
+    from helpers import ROOT, copy_repo
+
+    pkg = copy_repo(tmp_path / "pkg", ("datapackage.json", "data", "schemas", "sources", "metadata"))
+    (pkg / "data" / "claims.json").write_text("[" + ",".join(["0"] * 30_000_000) + "]\n")  # 60 MB of zeros
+    limit = 300 * 2**20
+    result = subprocess.run([sys.executable, str(ROOT / "validate.py"), str(pkg)], capture_output=True, text=True,
+                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),
+                            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-800:]
+    assert result.stderr.startswith(f"could not run: out of memory while checking {pkg}")

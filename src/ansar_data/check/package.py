@@ -576,6 +576,10 @@ def load_package(package_dir: Path, inputs_dir: Path | None = None, meta: dict[s
     if interrupted(package_dir):
         raise CannotRun(f"{package_dir / JOURNAL}: a build was interrupted while swapping its outputs in; "
                         "run the build command, which rolls it back first")
+    for part in ("sources", "metadata"):  # what the checks are held to: no other folder's
+        if (inputs_dir / part).is_symlink():
+            raise CannotRun(f"{inputs_dir / part} is a link, to {os.readlink(inputs_dir / part)}: what the "
+                            "package is checked against must be a folder inside it")
     try:
         spec = load_spec(inputs_dir / "metadata" / "tables.yaml", earlier.spec if earlier is not None else None)
     except (OSError, ValueError) as exc:

@@ -182,6 +182,10 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:  # anything the loaders did not turn into a finding
         print(f"could not run: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    except MemoryError:  # a memory limit (ulimit -v) below what the package needs
+        print(f"could not run: out of memory while checking {package}; the limits keep a hostile file under "
+              "1 GiB, so allow this process that much", file=sys.stderr)
+        return 2
     print(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if args.json
           else report.human())
     return 0 if report.valid else 1

@@ -10,8 +10,10 @@ job it did not report is run here. Linux and macOS fork; elsewhere all runs here
 from __future__ import annotations
 
 import ctypes
+import io
 import os
 import pickle
+import select
 import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -121,12 +123,42 @@ def _shared(jobs: Sequence[Callable[[], T]], first: Callable[[], F],
     return [done[i] if i in done else theirs[i] if i in theirs else jobs[i]() for i in range(len(jobs))], head, mine
 
 
+class ChildStopped(OSError):
+    """The child was stopped (SIGSTOP, a debugger) before it had sent its results."""
+
+
+class _Watched(io.RawIOBase):
+    """The child's pipe, read only when it has something to read: while it has not, the
+    child is looked at, and one that is stopped is given up on, not waited for."""
+
+    def __init__(self, fd: int, pid: int) -> None:
+        self.fd, self.pid = fd, pid
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not select.select([self.fd], [], [], POLL_SECONDS)[0]:
+            if os.waitid(os.P_PID, self.pid, os.WSTOPPED | os.WNOHANG | os.WNOWAIT) is not None:
+                raise ChildStopped(f"process {self.pid} was stopped")
+        data = os.read(self.fd, len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+POLL_SECONDS = 0.2  # how often a parent waiting for results looks whether the child was stopped
+
+
 def _collect(back: int, pid: int) -> tuple[Any, dict[int, Any] | None]:
-    """What the child sent, once it has exited (None when it did not finish). Read as
-    it streams in: a large result is not held twice, as bytes and as objects."""
+    """What the child sent, once it has exited (None when it did not finish or was
+    stopped: then it is killed). Read as it streams in: a large result is not held twice,
+    as bytes and as objects."""
     try:
-        with os.fdopen(os.dup(back), "rb") as f:
+        with io.BufferedReader(_Watched(back, pid)) as f:
             got = pickle.load(f)
+    except ChildStopped:
+        os.kill(pid, signal.SIGKILL)
+        got = None
     except (pickle.UnpicklingError, EOFError, ValueError, OSError):  # it stopped before it had sent all
         got = None
     _, status = os.waitpid(pid, 0)
