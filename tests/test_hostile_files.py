@@ -302,3 +302,18 @@ def test_each_descriptor_path_is_resolved_once_per_validation(monkeypatch):
     monkeypatch.undo()
     assert pkg.path("data/events.csv") == ROOT.resolve() / "data" / "events.csv"
     assert pkg.path("../README.md") is None and pkg.path(["data/events.csv"]) is None
+
+
+def test_a_twin_of_millions_of_numbers_is_not_parsed(tmp_path):
+    """#37: a 127 MiB claims.json of `[0,0,...]` peaked at 1.8 GiB: json.loads made every
+    number before any limit could be checked. Its elements are counted first, in C."""
+    import sys
+
+    from peak import run_measured
+
+    pkg = copy_repo(tmp_path / "pkg", PARTS)
+    (pkg / "data" / "claims.json").write_text("[" + "0," * 66_000_000 + "0]\n")
+    code, out, _, seconds, peak_mib = run_measured([sys.executable, ROOT / "validate.py", "--json", pkg])
+    assert code == 1
+    assert ("resource-too-large", "claims_json") in {(e["code"], e["resource"]) for e in json.loads(out)["errors"]}
+    assert peak_mib < 1024 and seconds < 30, (peak_mib, seconds)  # it was 1.8 GiB and 15 s

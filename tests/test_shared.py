@@ -167,7 +167,7 @@ def test_out_of_memory_is_one_line_and_exit_2(tmp_path):
     from helpers import ROOT, copy_repo
 
     pkg = copy_repo(tmp_path / "pkg", ("datapackage.json", "data", "schemas", "sources", "metadata"))
-    (pkg / "data" / "claims.json").write_text("[" + ",".join(["0"] * 30_000_000) + "]\n")  # 60 MB of zeros
+    (pkg / "data" / "claims.json").write_text("[" + "0," * 60_000_000 + "0]\n")  # 120 MB of zeros
     limit = 300 * 2**20
     result = subprocess.run([sys.executable, str(ROOT / "validate.py"), str(pkg)], capture_output=True, text=True,
                             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),

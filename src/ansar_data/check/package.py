@@ -27,7 +27,7 @@ from ansar_data.core.outputs import JOURNAL, interrupted
 from ansar_data.core.registry import rule_of
 from ansar_data.core.schema import BOOLEAN_CELLS, TYPES, Spec, Table, load_spec
 from ansar_data.core.shared import beside
-from ansar_data.core.tables_io import is_json_of, load_json
+from ansar_data.core.tables_io import MAX_JSON_DEPTH, is_json_of, load_json
 from ansar_data.core.yamlfile import read_yaml
 from ansar_data.read.sources import read_index, source_path
 
@@ -45,12 +45,34 @@ CSV_FIELD_LIMIT = 131_072
 MAX_LINE_FIELDS = 2_000_000
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_INNERMOST = re.compile(r"[{\[][^{}\[\]]*[}\]]")
+
+
+def _top_level_elements(text: str) -> int:
+    """An upper bound on the elements of a JSON array, counted in C: strings taken out,
+    then innermost objects and arrays, until only the top-level commas are left."""
+    rest = _JSON_STRING.sub("", text)
+    start = rest.find("[")
+    if start < 0:
+        return 0
+    rest = rest[start + 1:rest.rfind("]")] if "]" in rest else rest[start + 1:]
+    for _ in range(MAX_JSON_DEPTH + 1):
+        shorter = _INNERMOST.sub("", rest)
+        if shorter == rest:
+            break
+        rest = shorter
+    return rest.count(",") + (1 if rest.strip() or "{" in text else 0)
+
+
 def _more_records_than(text: str, limit: int) -> bool:
     """Whether a JSON array holds more than `limit` elements, parsed one element at a
     time and stopping there: json.loads of 127 MiB of `{}` records made 42 million
-    dictionaries (4 GiB) before any limit could be checked."""
+    dictionaries (4 GiB) before any limit could be checked, and of 127 MiB of `0,` as
+    many numbers (1.8 GiB)."""
     if text.count("{") <= limit:
-        return False  # every record is an object: there cannot be more
+        # every element an object: there cannot be more; other elements are counted too
+        return _top_level_elements(text) > limit
     decoder, i, n = json.JSONDecoder(), text.find("[") + 1, 0
     if i == 0:
         return False
