@@ -114,8 +114,8 @@ def pytest_configure(config):
 # --no-loadscope-reorder): a long file started last runs on one core while the other
 # idles. Only speed depends on the order; a name that is no test file stops the run.
 LONGEST_FIRST = tuple(f"tests/test_{name}.py" for name in (
-    "mutations", "release", "validate", "load", "dist", "build", "values", "parser_fuzz", "safety", "cli",
-    "benchmark"))
+    "mutations", "refresh", "release", "validate", "load", "dist", "page_safety", "build", "values", "parser_fuzz",
+    "safety", "cli", "benchmark"))
 
 
 def pytest_collection_modifyitems(config, items):
