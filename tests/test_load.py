@@ -316,6 +316,23 @@ def test_stata_and_spss_exports(exports, counts, inputs):
     assert all(len(label) <= 80 for label in meta.column_labels)
 
 
+def test_every_date_column_is_a_date_in_stata_and_spss_even_when_empty(exports, inputs):
+    """#39: relations.valid_end_latest and sources.retrieved, empty in every row, were
+    written as strings; every date field is a date, from the one type table."""
+    import pyreadstat
+
+    from ansar_data.core.schema import TYPES
+
+    dates = [(t.name, f["name"]) for t in inputs.spec.tables for f in t.fields
+             if TYPES[f["type"]].statistics == "date"]
+    assert ("relations", "valid_end_latest") in dates and ("sources", "retrieved") in dates
+    for table, field in dates:
+        _, dta = pyreadstat.read_dta(str(exports / "stata" / f"{table}.dta"), metadataonly=True)
+        _, sav = pyreadstat.read_sav(str(exports / "spss" / f"{table}.sav"), metadataonly=True)
+        assert dta.original_variable_types[field] == "%td", (table, field)
+        assert sav.original_variable_types[field] == "DATE11", (table, field)
+
+
 def test_an_integer_stata_cannot_hold_is_a_clear_error(inputs, tables, tmp_path):
     from ansar_data.publish.exports import ExportError, write_stata_spss
 

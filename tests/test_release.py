@@ -508,3 +508,18 @@ def test_dist_past_a_file_size_limit_is_one_line_and_exit_2(repo):
     assert re.search(r"could not dist, nothing changed: \S+/exports/al-ansar-iraq\.sqlite: SQLite could not write "
                      r"the export: (disk I/O error|database or disk is full)\n$", result.stderr), result.stderr
     assert tree(repo) == before
+
+
+def test_the_bibtex_title_keeps_its_capitals_and_the_entry_says_where_the_package_lives(inputs):
+    """#39: a style lowercased an unbraced title ("al-ansar", "iraq"); nothing said where
+    the package lives."""
+    from ansar_data.publish.citation import bibtex
+
+    entry = bibtex(inputs.package)
+    assert "  title = {{Al-Ansar (Iraq) and the Pasht Ashan massacre}},\n" in entry
+    assert "url = " not in entry  # no address was given to us: none is invented
+    meta = {**inputs.package, "repository": "https://example.org/al-ansar", "title": "A & B_c {x} 100%"}
+    entry = bibtex(meta)
+    assert "  title = {{A \\& B\\_c \\{x\\} 100\\%}},\n" in entry
+    assert "  url = {https://example.org/al-ansar},\n" in entry
+    assert "  url = {https://example.org/home},\n" in bibtex({**meta, "homepage": "https://example.org/home"})

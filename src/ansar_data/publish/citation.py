@@ -209,14 +209,25 @@ def json_ld(meta: dict[str, Any], sources: list[Source], files: list[Download], 
     return out
 
 
+BIBTEX_SPECIAL = re.compile(r"([&%$#_{}])")
+
+
+def bibtex_text(text: str) -> str:
+    """Text for a BibTeX field: its special characters escaped."""
+    return BIBTEX_SPECIAL.sub(r"\\\1", text)
+
+
 def bibtex(meta: dict[str, Any]) -> str:
+    """The BibTeX entry. The title is braced whole, so that no style lowercases its
+    proper nouns ("Al-Ansar", "Iraq"); `url` is where the package lives, when known."""
     year = str(meta["released"])[:4] if meta.get("released") else "n.d."
     key = re.sub(r"[^a-z0-9]", "", meta["name"].lower()) + "_" + meta["version"].replace(".", "_")
     extra = "".join(f"  {k} = {{{meta[k]}}},\n" for k in ("doi",) if meta.get(k))
-    extra += f"  url = {{{meta['homepage']}}},\n" if meta.get("homepage") else ""
+    where = meta.get("homepage") or meta.get("repository")
+    extra += f"  url = {{{where}}},\n" if where else ""
     swh = f" Tables: {meta['swhid']}." if meta.get("swhid") else ""
     return (f"@misc{{{key},\n  author = {{{{{' and '.join(creators(meta))}}}}},\n"
-            f"  title = {{{meta['title']}}},\n  year = {{{year}}},\n"
+            f"  title = {{{{{bibtex_text(meta['title'])}}}}},\n  year = {{{year}}},\n"
             f"  version = {{{meta['version']}}},\n{extra}  note = {{Dataset, version {meta['version']}. "
             f"Licensed {license_label(meta)}.{swh}}}\n}}")
 

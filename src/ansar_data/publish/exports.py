@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import math
 import re
 import sqlite3
 import zipfile
@@ -274,6 +275,10 @@ def statistics_frame(table: Table, rows: list[dict[str, Any]]):
             columns[name] = pd.Series(numbers, dtype="Int32" if fits else "float64")
         elif kind == "number":
             columns[name] = pd.Series([None if v is None else float(v) for v in values], dtype="float64")
+        elif kind == "date" and all(v is None for v in values):
+            # no date to tell the writer the type: a numeric column of missing days, given
+            # the date format by date_formats (else it would be written as text)
+            columns[name] = pd.Series([math.nan] * len(values), dtype="float64")
         elif kind == "date":
             columns[name] = pd.Series([TYPES[f["type"]].native(v) for v in values], dtype="object")
         else:
@@ -281,10 +286,20 @@ def statistics_frame(table: Table, rows: list[dict[str, Any]]):
     return pd.DataFrame(columns)
 
 
+# The display formats of a date in each tool: a day (not a date and time).
+DATE_FORMATS = {"stata": "%td", "spss": "DATE11"}
+
+
+def date_formats(table: Table, tool: str) -> dict[str, str]:
+    """Every date field's format for Stata or SPSS, from the one type table: a date column
+    is a date even when it is empty."""
+    return {f["name"]: DATE_FORMATS[tool] for f in table.fields if TYPES[f["type"]].statistics == "date"}
+
+
 def spss_formats(table: Table, frame: Any) -> tuple[dict[str, str], dict[str, str]]:
     """SPSS print formats and measure levels from the field types: whole numbers without
     decimals (F{digits}.0, not 150.00), every other kind as SPSS would guess it."""
-    formats, measures = {}, {}
+    formats, measures = date_formats(table, "spss"), {}
     for f in table.fields:
         kind = TYPES[f["type"]]
         measures[f["name"]] = kind.spss_measure
@@ -354,7 +369,8 @@ def write_stata_spss(folder: Path, spec: Spec, tables: dict[str, list[dict[str, 
         dta, sav = folder / "stata" / f"{table.name}.dta", folder / "spss" / f"{table.name}.sav"
         try:
             pyreadstat.write_dta(frame, str(dta), file_label=table.title[:80], column_labels=labels,
-                                 variable_value_labels=values, version=14)
+                                 variable_value_labels=values, version=14,
+                                 variable_format=date_formats(table, "stata"))
             formats, measures = spss_formats(table, frame)
             pyreadstat.write_sav(frame, str(sav), file_label=table.title[:64], column_labels=labels,
                                  variable_value_labels=values, variable_format=formats, variable_measure=measures)
