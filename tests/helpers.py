@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -136,30 +135,17 @@ class Reproduced:
 
 
 def reproduce_release(version: str, work: Path) -> Reproduced:
-    """Rebuild `version` in a worktree under `work`; the archive is kept in `work`."""
-    from ansar_data.release.release import recorded_releases
+    """Rebuild `version` as `ansar-data dist --release` does, in a clone of this
+    repository (so that ROOT's dist/ is left alone); the archive is kept in `work`."""
+    from ansar_data.release.release import rebuild_release
 
-    def git(*args: str, cwd: Path = ROOT) -> str:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
-
-    digest = recorded_releases((ROOT / "CHANGELOG.md").read_text())[version]
-    found = git("log", "--format=%H", "--reverse", "-S", digest, "--", "CHANGELOG.md").split()
-    assert found, f"no commit records {version}'s sha256: is this a shallow clone?"
-    worktree = work / f"worktree-{version}"
-    git("worktree", "add", "--detach", str(worktree), found[0])
-    try:
-        env = {**os.environ, "PYTHONPATH": str(worktree / "src")}  # its src/ before the installed package
-        module = subprocess.run([sys.executable, "-c", "import ansar_data; print(ansar_data.__file__)"],
-                                capture_output=True, text=True, env=env).stdout
-        run = subprocess.run([sys.executable, "-m", "ansar_data", "release", version, "--root", str(worktree)],
-                             capture_output=True, text=True, env=env)
-        assert run.returncode == 0, run.stderr
-        archive = work / f"al-ansar-iraq-{version}.zip"
-        shutil.copyfile(worktree / "dist" / archive.name, archive)
-        return Reproduced(archive, (worktree / "dist" / "SHA256SUMS").read_text(),
-                          git("status", "--porcelain", cwd=worktree), module.startswith(str(worktree / "src")))
-    finally:
-        git("worktree", "remove", "--force", str(worktree))
+    clone = work / f"clone-{version}"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    rebuilt = rebuild_release(clone, version)
+    archive = work / f"al-ansar-iraq-{version}.zip"
+    shutil.copyfile(rebuilt.archive, archive)
+    return Reproduced(archive, (rebuilt.archive.parent / "SHA256SUMS").read_text(), rebuilt.changed,
+                      rebuilt.code == "src/ansar_data/__init__.py")
 
 
 def git(repo: Path, *args: str) -> str:

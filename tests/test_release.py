@@ -523,3 +523,21 @@ def test_the_bibtex_title_keeps_its_capitals_and_the_entry_says_where_the_packag
     assert "  title = {{A \\& B\\_c \\{x\\} 100\\%}},\n" in entry
     assert "  url = {https://example.org/al-ansar},\n" in entry
     assert "  url = {https://example.org/home},\n" in bibtex({**meta, "homepage": "https://example.org/home"})
+
+
+def test_dist_release_rebuilds_a_past_release_from_the_history_alone(tmp_path, capsys):
+    """#39: "check out v2.0.0" failed, since no tag travels with a clone; the commit that
+    recorded the release's sha256 in CHANGELOG.md says where it was built."""
+    from ansar_data import cli
+
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--no-tags", str(ROOT), str(clone))
+    assert git(clone, "tag") == ""
+    digest = recorded_releases((ROOT / "CHANGELOG.md").read_text())["2.0.0"]
+    assert cli.main(["dist", "--release", "2.0.0", "--root", str(clone)]) == 0
+    out = capsys.readouterr().out
+    assert f"\n{digest}  al-ansar-iraq-2.0.0.zip\n" in out and "the sha256 CHANGELOG.md records" in out
+    assert (clone / "dist" / "rebuilt-2.0.0" / "al-ansar-iraq-2.0.0.zip").is_file()
+    assert git(clone, "status", "--porcelain") == ""  # dist/ is ignored; nothing else changed
+    assert cli.main(["dist", "--release", "9.9.9", "--root", str(clone)]) == 2
+    assert "CHANGELOG.md records no release 9.9.9 (recorded: 0.1.0, " in capsys.readouterr().err

@@ -27,7 +27,7 @@ from ansar_data.publish.build import BuildFailed, build, load_inputs, render, st
 from ansar_data.publish.exports import ExportError
 from ansar_data.read.parse import ParseError
 from ansar_data.release.refresh import refresh
-from ansar_data.release.release import ReleaseCannotRun, ReleaseRefused, dist, release
+from ansar_data.release.release import ReleaseCannotRun, ReleaseRefused, dist, rebuild_release, release
 from ansar_data.release.verify import verify
 
 INPUT_ERRORS = (InputError, ParseError, SpecError)
@@ -57,7 +57,11 @@ def parser(prog: str) -> argparse.ArgumentParser:
     p = commands.add_parser("dist", help="build the release archive of the current version into dist/",
                             description="Write exports/ and dist/ (archive, SHA256SUMS, release notes) "
                                         "for the version in metadata/package.yaml, without stamping "
-                                        "it and without running the tests.")
+                                        "it and without running the tests. With --release X.Y.Z, rebuild "
+                                        "that recorded release from the commit that recorded it, with that "
+                                        "commit's code, into dist/rebuilt-X.Y.Z/, and check its sha256 "
+                                        "(exit 0 the same, 1 different).")
+    p.add_argument("--release", metavar="X.Y.Z", help="rebuild this recorded release instead")
     _root(p)
     p = commands.add_parser("release", help="cut release X.Y.Z into dist/",
                             description="Check, stamp the version and date, rebuild, write dist/ "
@@ -141,6 +145,16 @@ def _step(label: str, seconds: float) -> None:
 
 
 def _dist(args: argparse.Namespace) -> int:
+    if args.release:
+        rebuilt = rebuild_release(args.root, args.release, on_step=_step)
+        print(f"{rebuilt.sha256}  {rebuilt.archive.name}")
+        if not rebuilt.identical:
+            print(f"NOT the recorded release: rebuilt from {rebuilt.commit[:12]} into {rebuilt.archive}, but "
+                  f"CHANGELOG.md records sha256 {rebuilt.recorded}", file=sys.stderr)
+            return 1
+        print(f"rebuilt {args.release} from commit {rebuilt.commit[:12]} into {rebuilt.archive}: the sha256 "
+              "CHANGELOG.md records")
+        return 0
     out = dist(args.root, on_step=_step)
     print(out.sums.read_text(encoding="utf-8").strip())
     print(f"wrote {out.archive}, {out.sums}, {out.notes}")

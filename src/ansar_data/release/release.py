@@ -28,8 +28,11 @@ import datetime
 import hashlib
 import io
 import json
+import os
 import re
+import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import tomllib
@@ -610,3 +613,59 @@ def prepare_release(root: Path, version: str, today: datetime.date,
     with zipfile.ZipFile(io.BytesIO(staged[f"dist/{name}.zip"])) as zf:
         staged[sums_path(version)] = zf.read(f"{name}/SHA256SUMS")
     return staged, meta, digest
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    version: str
+    commit: str       # the commit whose CHANGELOG first records the release's sha256
+    archive: Path     # the rebuilt archive, in root's dist/
+    sha256: str
+    recorded: str     # the sha256 CHANGELOG.md records
+    changed: str      # what `git status` said in the worktree after (nothing: the record was there)
+    code: str         # the file ansar_data was imported from there: the commit's own
+
+    @property
+    def identical(self) -> bool:
+        return self.sha256 == self.recorded and not self.changed
+
+
+def rebuild_release(root: Path, version: str, on_step: Step = _quiet) -> Rebuilt:
+    """Release `version` built again from the commit that recorded it, with that commit's
+    own code, in a temporary git worktree (no tag needed: the history says which commit);
+    the archive and its SHA256SUMS are copied to root's dist/rebuilt-X.Y.Z/."""
+    recorded = recorded_releases(repo_text(root, "CHANGELOG.md"))
+    if version not in recorded:
+        raise ReleaseCannotRun(f"CHANGELOG.md records no release {version} (recorded: "
+                               f"{', '.join(sorted(recorded, key=version_key)) or 'none'})")
+    if _git(root, "rev-parse", "--is-shallow-repository").strip() == "true":
+        raise ReleaseCannotRun("this is a shallow clone: its history is cut, so the commit that recorded "
+                               f"{version} cannot be found; run `git fetch --unshallow` first")
+    try:
+        commit = release_commit(root, recorded[version])
+    except ReleaseRefused as exc:
+        raise ReleaseCannotRun(str(exc)) from exc
+    with tempfile.TemporaryDirectory(prefix="ansar-rebuild-") as scratch:
+        worktree = Path(scratch) / f"worktree-{version}"
+        _timed(on_step, "check out", lambda: _git(root, "worktree", "add", "--detach", str(worktree), commit))
+        try:
+            env = {**os.environ, "PYTHONPATH": str(worktree / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+            run = _timed(on_step, f"release {version} there", lambda: subprocess.run(
+                [sys.executable, "-m", "ansar_data", "release", version, "--root", str(worktree)],
+                capture_output=True, text=True, env=env))
+            if run.returncode != 0:
+                raise ReleaseCannotRun(f"the release's own code could not rebuild it at {commit[:12]}: "
+                                       f"{(run.stderr.strip().splitlines() or ['no message'])[-1]}")
+            changed = _git(worktree, "status", "--porcelain")
+            code = subprocess.run([sys.executable, "-c", "import ansar_data; print(ansar_data.__file__)"],
+                                  capture_output=True, text=True, env=env).stdout.strip()
+            name = f"al-ansar-iraq-{version}.zip"
+            out = root / "dist" / f"rebuilt-{version}"
+            out.mkdir(parents=True, exist_ok=True)
+            for part in (name, "SHA256SUMS"):
+                shutil.copyfile(worktree / "dist" / part, out / part)
+        finally:
+            _git(root, "worktree", "remove", "--force", str(worktree))
+    digest = hashlib.sha256((out / name).read_bytes()).hexdigest()
+    return Rebuilt(version, commit, out / name, digest, recorded[version], changed,
+                   str(Path(code).relative_to(worktree)) if code.startswith(str(worktree)) else code)
