@@ -98,7 +98,7 @@ def test_unknown_entity(curate):
 
 def test_unknown_key_and_missing_evidence(curate):
     err = error_of(curate, lambda r: find(r, "claims", "defeat-cause-finding").update(claimants="x"))
-    assert (err.field, err.message) == ("claimants", "unknown key")
+    assert err.field == "claimants" and err.message.startswith("unknown key; the keys are ")
     err = error_of(curate, lambda r: find(r, "events", "crackdown-1977").update(evidence=[]))
     assert (err.field, err.message) == ("evidence", "needs at least one evidence item")
 
@@ -288,3 +288,11 @@ def test_text_the_validator_would_refuse_is_refused_at_its_record(curate, value,
     err = error_of(curate, edit)
     assert err.path.endswith("curation/disagreements.yaml")
     assert (err.where, err.field, err.message) == ("record 'massacre-death-toll'", "description", message)
+
+
+def test_a_misspelt_key_is_named_with_the_key_it_resembles(curate):
+    """#39: `predicat:` was reported as 'predicate' missing, with no word of the misspelling."""
+    def edit(r):
+        r["relations"][0]["predicat"] = r["relations"][0].pop("predicate")
+    err = error_of(curate, edit)
+    assert (err.field, err.message) == ("predicat", "unknown key; did you mean 'predicate'?")

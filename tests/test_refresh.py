@@ -170,13 +170,16 @@ def inserted(tmp_path) -> Path:
     return new
 
 
-def test_a_refresh_killed_at_any_step_is_rolled_back_or_completed(tmp_path):
+def test_a_refresh_killed_at_any_step_is_rolled_back_or_completed(tmp_path, monkeypatch):
     from ansar_data.core import outputs
     from ansar_data.publish.build import build
     from ansar_data.release.refresh import refresh
     from helpers import killed_at
 
     new = inserted(tmp_path)
+    scratch = tmp_path / "scratch"  # a killed refresh leaves its scratch folder: here, not in the machine's
+    scratch.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(scratch))
     probe = copy_repo(tmp_path / "probe")
     before = snapshot(probe)
     steps: list[str] = []

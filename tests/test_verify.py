@@ -134,8 +134,7 @@ def test_verify_on_a_file_is_a_message(unzipped, capsys):
 def clone(tmp_path_factory) -> Path:
     """A full local clone of this repository: its working tree is the user's to edit."""
     target = tmp_path_factory.mktemp("clone") / "repo"
-    subprocess.run(["git", "clone", "-q", "--no-checkout", str(ROOT), str(target)], check=True)
-    subprocess.run(["git", "checkout", "-q", "HEAD", "--", "CHANGELOG.md", "releases"], cwd=target, check=True)
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(target)], check=True)
     return target
 
 
@@ -208,3 +207,27 @@ def test_the_zip_beside_the_folder_is_checked_too(unzipped, reproduced, tmp_path
     (tmp_path / f"{unzipped.name}.zip").write_bytes(b"PK not the archive")
     code, out = run_verify(capsys, folder)
     assert code == 0 and f"note: {unzipped.name}.zip beside the folder is not the recorded archive" in out
+
+
+def test_a_development_build_is_pointed_at_the_release_it_follows(copy, capsys):
+    """#39: verify on a development build exited 2 with no hint of --release."""
+    descriptor = copy / "datapackage.json"
+    text = descriptor.read_text()
+    assert f'"version": "{VERSION}"' in text
+    descriptor.write_text(text.replace(f'"version": "{VERSION}"', '"version": "1.0.1-dev+gabc123"', 1))
+    code, out = run_verify(capsys, copy)
+    assert code == 2
+    assert ("1.0.1-dev+gabc123 is a development build after 1.0.0: to see what differs from that release, run "
+            "verify with --release 1.0.0") in out
+
+
+def test_stamps_alone_differing_is_told_apart_from_data_differing(copy, capsys):
+    """#39: when only version stamps differ, verify never said the data is identical."""
+    (copy / "CITATION.cff").write_text((copy / "CITATION.cff").read_text().replace(VERSION, "1.0.1"))
+    code, out = run_verify(capsys, copy)
+    assert code == 1 and "  changed: CITATION.cff" in out
+    assert f"the data (every file of data/, schemas/, sources/) is identical to {VERSION}; only files" in out
+    table, match, values, _ = EDITS[0]
+    edit_records(table, set_where(match, **values))(copy)
+    code, out = run_verify(capsys, copy)
+    assert code == 1 and "is identical to" not in out

@@ -205,4 +205,11 @@ def main(argv: list[str] | None = None, prog: str = "ansar-data") -> int:
         print(f"could not {args.command}: {root} is not a folder; run it in the repository's root folder or name "
               "that folder with --root", file=sys.stderr)
         return 2
+    folder = getattr(args, "folder", None)  # verify's own argument is looked at first
+    if root is not None and (folder is None or folder.is_dir()) and not any(
+            (root / part).is_dir() for part in ("sources", "metadata", "curation")):
+        print(f"could not {args.command}: {root.resolve()} is not the repository's root (it has no sources/, "
+              "metadata/ or curation/); run it in the folder that has them, or name that folder with --root",
+              file=sys.stderr)
+        return 2
     return _guarded(args.command, lambda: run[args.command](args))

@@ -25,6 +25,7 @@ referent_date).
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -106,10 +107,13 @@ def read_inputs(table: Table, rec: Any, loc: Loc, vocab: dict[str, set[str]],
     if not isinstance(rec, dict):
         raise loc.fail(where.rstrip(".") or None, "expected a mapping")
     keys = table.input_keys()
+    # an unknown key first: a misspelt key would otherwise be reported as the real one missing
+    for key in sorted(set(map(str, rec)) - set(keys)):
+        near = difflib.get_close_matches(key, sorted(set(keys) - set(map(str, rec))), n=1)
+        raise loc.fail(where + key, "unknown key" + (f"; did you mean {near[0]!r}?" if near else
+                                                       f"; the keys are {', '.join(sorted(keys))}"))
     for key in sorted(k for k, required in keys.items() if required and rec.get(k) is None):
         raise loc.fail(where + key, "missing")
-    for key in sorted(set(map(str, rec)) - set(keys)):
-        raise loc.fail(where + key, "unknown key")
     values = {}
     for f in table.input_fields():
         value = rec.get(f["name"])

@@ -36,9 +36,12 @@ from ansar_data.release.release import (
     release_commit,
     repo_text,
     sums_path,
+    version_key,
 )
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
+# The files that hold the data itself: when none differs, only stamps do.
+DATA_PARTS = ("data/", "schemas/", "sources/")
 # Records are compared only in files up to this size: a table read whole into records
 # takes several times its bytes, and a file this far from the release is not it anyway.
 MAX_COMPARED_BYTES = 32 * 1024 * 1024
@@ -76,6 +79,9 @@ class Verdict:
                               "recorded", *notes])
         lines = [f"NOT {self.version}: {len(self.changed)} changed, {len(self.missing)} missing, "
                  f"{len(self.extra)} extra file(s)"]
+        if not any(p.startswith(DATA_PARTS) for p in self.changed + self.missing + self.extra):
+            lines.append(f"the data (every file of {', '.join(DATA_PARTS)}) is identical to {self.version}; "
+                         "only files that carry a version, a date or a listing differ")
         lines += [f"  changed: {p}" for p in self.changed] + [f"  missing: {p}" for p in self.missing]
         lines += [f"  extra: {p}" for p in self.extra]
         if self.records:
@@ -142,7 +148,8 @@ def _anchor(root: Path, version: str) -> tuple[str, str, str, list[str]]:
     recorded = recorded_releases(repo_text(root, "CHANGELOG.md"))
     if version not in recorded:
         raise ReleaseCannotRun(f"CHANGELOG.md records no release {version} (recorded: "
-                               f"{', '.join(sorted(recorded)) or 'none'})")
+                               f"{', '.join(sorted(recorded, key=version_key)) or 'none'})"
+                               + _nearest_hint(version, list(recorded)))
     if _git(root, "rev-parse", "--is-shallow-repository").strip() == "true":
         raise ReleaseCannotRun(f"{root} is a shallow clone: its history is cut, so it cannot say which commit "
                                "recorded a release; run `git fetch --unshallow` first")
@@ -161,6 +168,20 @@ def _anchor(root: Path, version: str) -> tuple[str, str, str, list[str]]:
         notes.append(f"{sums_path(version)} in this working tree differs from the one committed in "
                      f"{sums_commit[:12]}; the committed one was used")
     return recorded[version], commit, sums_text, notes
+
+
+def _nearest_hint(version: str, recorded: list[str]) -> str:
+    """For a development build (X.Y.Z-dev+g...), the release it follows, to compare with."""
+    try:
+        key = version_key(version)
+    except (TypeError, AttributeError):
+        return ""
+    before = [v for v in recorded if version_key(v) <= key]
+    if not before:
+        return ""
+    nearest = max(before, key=version_key)
+    return (f"; {version} is a development build after {nearest}: to see what differs from that release, "
+            f"run verify with --release {nearest}")
 
 
 def _zip_beside(folder: Path, digest: str) -> list[str]:
