@@ -133,7 +133,7 @@ def unresolved(unzipped: Path) -> tuple[list[tuple[str, str]], dict[str, int]]:
 def test_every_link_of_the_readme_and_landing_page_resolves(unzipped):
     missing, counts = unresolved(unzipped)
     assert missing == []
-    assert counts == {"readme": 101, "page": 99, "ld": 93}
+    assert counts == {"readme": 102, "page": 99, "ld": 93}
     page = (unzipped / "site" / "index.html").read_text()
     page_ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
     formats = {d["encodingFormat"] for d in page_ld["distribution"]}
@@ -329,3 +329,57 @@ def test_a_homepage_and_doi_given_appear_in_every_citation(inputs):
     from ansar_data.release.readme import identity
     assert "- DOI: https://doi.org/10.5281/zenodo.1234567" in identity(meta)
     assert "No home page, DOI or repository URL was given" in identity({**inputs.package, "swhid": "s"})
+
+
+def test_the_archive_lists_its_record_changes_for_a_machine(unzipped):
+    """#39: each record added, removed, changed or renamed since the release before, one row
+    each, matching the counts CHANGES.md gives per table."""
+    import csv
+
+    with open(unzipped / "CHANGES.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert (unzipped / "CHANGES.csv").read_text(encoding="utf-8").startswith("table,record,change,fields,renamed_to\n")
+    assert {r["change"] for r in rows} <= {"added", "removed", "changed", "renamed"}
+    changes = (unzipped / "CHANGES.md").read_text()
+    section = changes[changes.index("### Changes in the data since"):]
+    section = section[:section.index("\n## ")] if "\n## " in section else section
+    for table, added, removed, changed in re.findall(
+            r"- `(\w+)`: (\d+) added, (\d+) removed, (\d+) field value\(s\) changed", section):
+        mine = [r for r in rows if r["table"] == table]
+        renamed = sum(r["change"] == "renamed" for r in mine)
+        assert sum(r["change"] == "added" for r in mine) + renamed == int(added), table
+        assert sum(r["change"] == "removed" for r in mine) + renamed == int(removed), table
+        assert sum(len(r["fields"].split()) for r in mine if r["change"] == "changed") == int(changed), table
+    assert "[`CHANGES.csv`](CHANGES.csv)" in (unzipped / "README.md").read_text()
+
+
+def test_a_renamed_record_is_a_rename_not_a_removal_and_an_addition():
+    from ansar_data.release.release import changes_csv, diff_records, renames
+
+    old = [{"id": "a", "name": "x", "sources": "s"}, {"id": "b", "name": "y", "sources": "s"}]
+    new = [{"id": "a2", "name": "x", "sources": "s t"}, {"id": "c", "name": "z", "sources": "s"}]
+    diff = diff_records("t", ["id"], old, new)
+    moved = renames(diff, old, new, ["id"])
+    assert moved == {"a": "a2"}
+    assert changes_csv([diff], {"t": moved}).decode() == (
+        "table,record,change,fields,renamed_to\nt,a,renamed,,a2\nt,b,removed,,\nt,c,added,,\n")
+
+
+def test_no_id_of_a_release_is_reused_for_another_record_later():
+    """An id that a release removed never comes back naming another record."""
+    from ansar_data.release.release import files_at, read_tables, release_commit
+
+    releases = recorded_releases((ROOT / "CHANGELOG.md").read_text())
+    seen: dict[tuple[str, str], dict] = {}
+    gone: set[tuple[str, str]] = set()
+    ordered = sorted(releases, key=version_key)
+    for version in ordered:
+        files = files_at(ROOT, release_commit(ROOT, releases[version]))
+        tables = read_tables(files, json.loads(files["datapackage.json"]))
+        current = {(name, "/".join(r[k] for k in key)): r for name, (key, rows) in tables.items() for r in rows}
+        for ident in gone & set(current):
+            assert {k: v for k, v in current[ident].items() if k != "sources"} == \
+                {k: v for k, v in seen[ident].items() if k != "sources"}, ident
+        gone |= set(seen) - set(current)
+        seen.update(current)
+    assert len(ordered) >= 2

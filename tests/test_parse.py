@@ -169,3 +169,36 @@ def test_a_value_splits_outside_parentheses_only():
 
     assert split_value("Aden (South Yemen, PDRY), Kirkuk", (", ",)) == [(0, "Aden (South Yemen, PDRY)"), (26, "Kirkuk")]
     assert split_value("KDP, PUK ;ICP", (", ", ";")) == [(0, "KDP"), (5, "PUK "), (10, "ICP")]
+
+
+# #39: a lead paragraph followed by a bulleted list, with no infobox (the shape of
+# "List of armed groups in the Lebanese Civil War"), was read as an infobox and refused.
+LEAD_LIST = """= A list of armed groups =
+
+The list does not include the regular army; note that the army split into two parts:
+- The first part favoured one government
+- The second part: it fought for the rival government
+
+A later paragraph of the lead.
+
+== List ==
+| Militia | Fighters |
+| A militia | 100 |
+"""
+
+
+def test_bullets_after_the_lead_s_prose_are_a_list_not_an_infobox():
+    article = parse_article(LEAD_LIST, "lead-list")
+    assert article.infobox is None
+    assert [s.text for s in article.lead] == [
+        "The list does not include the regular army; note that the army split into two parts:",
+        "A later paragraph of the lead."]
+    assert [s.text for s in article.lead_items] == ["The first part favoured one government",
+                                                    "The second part: it fought for the rival government"]
+    assert [s.heading.text for s in article.sections] == ["List"]
+
+
+def test_an_infobox_is_the_key_value_block_under_its_caption():
+    article = parse_article("= T =\n\nT\n- Active: 1979\n- Area: Iraq\n\nProse.\n", "t")
+    assert [f.key.text for f in article.infobox.fields] == ["Active", "Area"]
+    assert article.infobox.header.text == "T" and [s.text for s in article.lead] == ["Prose."]

@@ -5,9 +5,12 @@ Grammar (one element per line; lines end with LF; the file ends with LF)::
     article   = title blank* [infobox] lead* section*
     lead      = paragraph | list_item | blank      (a bulleted lead is list items)
     title     = "= " TEXT " ="                    (first line, exactly one)
-    infobox   = HEADER NL item (item | more)*     (a header line directly followed
+    infobox   = HEADER NL item (item | more)*     (a caption line directly followed
                                                    by "- Key: Value" lines, up to
-                                                   the next blank line)
+                                                   the next blank line; a caption
+                                                   does not end as a sentence does,
+                                                   with . : ; ! ? or ",": a lead
+                                                   paragraph and its bullets are prose)
     item      = "- " KEY ": " VALUE
     more      = "- " TEXT                         (no "Key: " of its own: one more value
                                                    of the field above, as a list in a
@@ -147,7 +150,8 @@ def parse_article(text: str, source: str) -> Article:
         i += 1
 
     infobox = None
-    if i + 1 < len(lines) and _starts_block(lines[i]) is None and lines[i + 1].text.startswith("- "):
+    if i + 1 < len(lines) and _is_caption(lines[i]) and lines[i + 1].text.startswith("- ") and any(
+            ITEM_RE.fullmatch(line.text) for line in _block(lines, i + 1)):
         infobox, i = _parse_infobox(source, lines, i)
 
     lead: list[Span] = []
@@ -187,6 +191,21 @@ def parse_article(text: str, source: str) -> Article:
     if current is not None:
         sections.append(_close_section(current))
     return Article(source, title, infobox, tuple(lead), tuple(sections), tuple(lead_items))
+
+
+# A caption line names the infobox ("Al-Ansar", "Infobox"); a line that ends as a
+# sentence does is the lead's prose, and the bullets after it are a list in the lead.
+SENTENCE_END = (".", ":", ";", "!", "?", ",")
+
+
+def _block(lines: list[_Line], i: int) -> list[_Line]:
+    """The lines from i up to the next blank line."""
+    end = next((j for j in range(i, len(lines)) if lines[j].blank), len(lines))
+    return lines[i:end]
+
+
+def _is_caption(line: _Line) -> bool:
+    return _starts_block(line) is None and not line.text.rstrip().endswith(SENTENCE_END)
 
 
 def _starts_block(line: _Line) -> str | None:

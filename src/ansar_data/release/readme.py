@@ -56,6 +56,9 @@ The whole package:
   [`dataset.jsonld`](dataset.jsonld): how to cite this version
 - [`CHANGES.md`](CHANGES.md): what changed in the data, release by release: columns
   renamed or re-meant, and records added, removed or changed
+- [`CHANGES.csv`](CHANGES.csv): the same since the release before, one row per record
+  (table, record, change: added, removed, changed or renamed; the fields changed; the new
+  id of a renamed record), to bring a copy up to date
 - [`sources/`](sources/sources.yaml): the source articles, byte for byte, with their URLs
 - [`schemas/`](schemas/{example}.tableschema.json): a Table Schema and a JSON Schema per table
 - [`docs/figures/`](docs/figures/timeline.svg): the figures, as SVG and PNG

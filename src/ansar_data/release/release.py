@@ -46,7 +46,7 @@ from ansar_data.check.validate import MAX_PER_CHECK, validate_package
 from ansar_data.core.errors import InputError
 from ansar_data.core.files import MAX_YAML_BYTES, FileRefused, read_regular, read_text
 from ansar_data.core.outputs import write_outputs, writing
-from ansar_data.core.tables_io import deterministic_zip, read_csv_records
+from ansar_data.core.tables_io import deterministic_zip, read_csv_records, to_csv
 from ansar_data.core.yamlfile import check_shape, parse_yaml
 from ansar_data.publish import citation
 from ansar_data.publish.build import (
@@ -281,7 +281,7 @@ def archive_entries(root: Path, staged: dict[str, bytes]) -> list[tuple[str, byt
             entries[rel] = read_regular(root / rel, MAX_ARCHIVED_BYTES, inside=root)
         except FileRefused as exc:
             raise ReleaseRefused(f"{rel} cannot go into the archive: {exc.reason}") from exc
-    entries.update({rel: staged[rel] for rel in ("README.md", "CHANGES.md") if rel in staged})
+    entries.update({rel: staged[rel] for rel in ("README.md", "CHANGES.md", "CHANGES.csv") if rel in staged})
     entries.update({rel: data for rel, data in staged.items() if rel.startswith(tuple(f + "/" for f in ARCHIVE_DIRS))})
     entries["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {rel}\n"
                                     for rel, data in sorted(entries.items())).encode()
@@ -328,6 +328,48 @@ def diff_packages(old: dict[str, tuple[list[str], list[dict]]],
     return [diff_records(name, key, old.get(name, (key, []))[1], rows, old.get(name, (key, []))[0])
             for name, (key, rows) in new.items()] + [
         diff_records(name, key, rows, []) for name, (key, rows) in old.items() if name not in new]
+
+
+CHANGES_COLUMNS = ["table", "record", "change", "fields", "renamed_to"]
+
+
+def renames(diff: TableDiff, old: list[dict], new: list[dict], key: list[str]) -> dict[str, str]:
+    """Removed record -> added record, where the two are the same record under another id:
+    every column but the key's (and the `sources` listing) equal, and only one such pair."""
+    def body(row: dict) -> tuple:
+        return tuple(sorted((k, v) for k, v in row.items() if k not in key and k != "sources"))
+    removed = {"/".join(r[k] for k in key): body(r) for r in old if "/".join(r[k] for k in key) in diff.removed}
+    added: dict[tuple, list[str]] = {}
+    for r in new:
+        rid = "/".join(r[k] for k in key)
+        if rid in diff.added:
+            added.setdefault(body(r), []).append(rid)
+    candidates: dict[tuple, list[str]] = {}
+    for rid, b in removed.items():
+        candidates.setdefault(b, []).append(rid)
+    return {olds[0]: added[b][0] for b, olds in candidates.items() if len(olds) == 1 and len(added.get(b, [])) == 1}
+
+
+def changes_csv(diffs: list[TableDiff], renamed: dict[str, dict[str, str]]) -> bytes:
+    """CHANGES.csv: one row per record added, removed, changed or renamed since the
+    release before, so that a copy can be brought up to date without downloading it
+    all again (as ACLED's deletion list lets users do)."""
+    rows = []
+    for d in diffs:
+        moved = renamed.get(d.table, {})
+        targets = set(moved.values())
+        rows += [{"table": d.table, "record": old, "change": "renamed", "fields": "", "renamed_to": new}
+                 for old, new in sorted(moved.items())]
+        rows += [{"table": d.table, "record": k, "change": "removed", "fields": "", "renamed_to": ""}
+                 for k in d.removed if k not in moved]
+        rows += [{"table": d.table, "record": k, "change": "added", "fields": "", "renamed_to": ""}
+                 for k in d.added if k not in targets]
+        fields: dict[str, list[str]] = {}
+        for c in d.changed:
+            fields.setdefault(c.key, []).append(c.field)
+        rows += [{"table": d.table, "record": k, "change": "changed", "fields": " ".join(f), "renamed_to": ""}
+                 for k, f in fields.items()]
+    return to_csv(rows, CHANGES_COLUMNS)
 
 
 def render_diff(diffs: list[TableDiff], previous: str | None, limit: int = 50) -> str:
@@ -463,9 +505,11 @@ def assemble(root: Path, inputs: Inputs, tables: dict[str, list[dict[str, Any]]]
             at_release[release] = read_tables(old_files, json.loads(old_files["datapackage.json"]))
         return at_release[release]
 
-    def diff() -> str:
-        current = read_tables(files, json.loads(files["datapackage.json"]))
-        return render_diff(diff_packages(tables_at(previous), current), previous)
+    current = read_tables(files, json.loads(files["datapackage.json"]))
+    diffs = _timed(on_step, "diff against the previous release", lambda: diff_packages(tables_at(previous), current))
+    before = tables_at(previous)
+    renamed = {d.table: renames(d, before.get(d.table, ([], []))[1], current[d.table][1], current[d.table][0])
+               for d in diffs if d.table in current and d.added and d.removed}
 
     def history() -> list[tuple[str, str, str]]:
         """Each earlier release against the one before it, summarised per table."""
@@ -476,7 +520,7 @@ def assemble(root: Path, inputs: Inputs, tables: dict[str, list[dict[str, Any]]]
             out.append((f"{v}" + (f" ({date})" if date else ""), sections.get(v, ""),
                         render_diff(diff_packages(tables_at(before), tables_at(v)), before, limit=0)))
         return out
-    changes = _timed(on_step, "diff against the previous release", diff)
+    changes = render_diff(diffs, previous)
     title = f"{version} ({meta['released']})" if is_release and meta.get("released") else (
         version if is_release else f"{version} (a development build, not a release)")
     data_changelog = data_changes([(title, sections[version] if is_release else sections.get("Unreleased") or "",
@@ -492,8 +536,9 @@ def assemble(root: Path, inputs: Inputs, tables: dict[str, list[dict[str, Any]]]
     inside = {"README.md": readme.render(meta, inputs.spec, tables,
                                          citation.downloads(meta, resources, export_files(inputs.spec, meta))),
               "CHANGES.md": data_changelog}
+    inside_bytes = {"CHANGES.csv": changes_csv(diffs, renamed)}
     when = datetime.date.fromisoformat(str(meta["released"])) if meta.get("released") else datetime.date(1980, 1, 1)
-    archive_bytes = _timed(on_step, "archive", lambda: build_zip(root, {**staged, **{
+    archive_bytes = _timed(on_step, "archive", lambda: build_zip(root, {**staged, **inside_bytes, **{
         k: v.encode("utf-8") for k, v in inside.items()}}, name, when))
     digest = hashlib.sha256(archive_bytes).hexdigest()
     staged[f"dist/{name}.zip"] = archive_bytes
