@@ -30,6 +30,7 @@ def statuses(result) -> dict[str, int]:
 def test_an_unchanged_article_keeps_every_quote(inputs, tables):
     result = review(inputs, tables, "pasht-ashan-massacre", MASSACRE)
     assert result.takes and set(statuses(result)) == {"kept"}
+    assert result.uncovered == []  # every sentence of the snapshot is touched (test_coverage)
 
 
 def test_an_inserted_paragraph_moves_the_quotes_after_it(inputs, tables):
@@ -41,6 +42,9 @@ def test_an_inserted_paragraph_moves_the_quotes_after_it(inputs, tables):
         assert a.status == ("kept" if a.old_end <= at else "moved"), a
         assert a.new_start == a.old_start + (0 if a.old_end <= at else len("A paragraph added in a later "
                                                                            "revision.\n\n"))
+    # #39: the review names what the revision adds that no quote touches
+    assert result.uncovered == ["A paragraph added in a later revision."]
+    assert "  no quote touches: 'A paragraph added in a later revision.'" in result.human().splitlines()
 
 
 def test_a_new_title_keeps_everything_else(inputs, tables):

@@ -38,7 +38,9 @@ from ansar_data.core.outputs import Step, write_outputs, writing
 from ansar_data.core.provenance import supports
 from ansar_data.core.schema import Spec
 from ansar_data.core.yamlfile import read_input
+from ansar_data.curate import coverage
 from ansar_data.publish.build import GENERATED, OWNED, build_tables, load_inputs, previous_files, render, validated
+from ansar_data.read.parse import parse_article
 from ansar_data.read.sources import INDEX, read_index, snapshot_problem, source_path
 
 CONTEXT = 32          # characters of prefix and suffix that choose among matches
@@ -168,6 +170,9 @@ class Review:
     anchors: list[Anchor]
     infobox: list[str] = field(default_factory=list)   # lines of the infobox and "See also" added or removed
     taken_as_curated: bool = False  # the curation already quoted the new revision, and it was taken
+    # sentences, infobox values and list items of the new revision that no quote touches
+    # (coverage.uncovered): new text to curate, or to put on the allow-list on purpose
+    uncovered: list[str] = field(default_factory=list)
 
     @property
     def takes(self) -> bool:
@@ -188,6 +193,7 @@ class Review:
                 lines.append(f"    now at {a.new_start}-{a.new_end}: {a.new_text!r}; quote this instead ({a.differs})")
             lines += [f"    {v}" for v in a.values]
         lines += [f"  infobox or See also: {line}" for line in self.infobox]
+        lines += [f"  no quote touches: {text!r}" for text in self.uncovered]
         if self.taken_as_curated:
             lines.append("the curation already quotes this revision: taken, rebuilt and validated")
         else:
@@ -197,7 +203,8 @@ class Review:
 
     def as_json(self) -> dict[str, Any]:
         return {"source": self.source, "takes": self.takes, "counts": self.counts(),
-                "quotes": [asdict(a) for a in self.anchors], "infobox_and_see_also": self.infobox}
+                "quotes": [asdict(a) for a in self.anchors], "infobox_and_see_also": self.infobox,
+                "uncovered": self.uncovered}
 
 
 def listed_lines(old: str, new: str) -> list[str]:
@@ -236,14 +243,18 @@ def stamped_index(text: str, source_id: str, data: bytes, revision: int | None, 
 
 
 def review_source(spec: Spec, tables: dict[str, list[dict[str, Any]]], source_id: str, old: str,
-                  new: str) -> Review:
-    """Re-anchor every quote of source_id in the new text."""
+                  new: str, allow: list[dict[str, Any]] | None = None) -> Review:
+    """Re-anchor every quote of source_id in the new text, and list what of the new text
+    no quote then touches (less what the allow-list names)."""
     records = {}
     for table in spec.curated:
         for row in tables.get(table.name, []):
             records[(table.name, row.get("id"))] = {**row, "__table__": table.name}
     rows = [r for r in tables["evidence"] if r["source"] == source_id]
-    return Review(source_id, anchor(old, new, rows, spec, records), listed_lines(old, new))
+    anchors = anchor(old, new, rows, spec, records)
+    spans = [(a.new_start, a.new_end) for a in anchors if a.new_start is not None and a.new_end is not None]
+    return Review(source_id, anchors, listed_lines(old, new),
+                  uncovered=coverage.uncovered(parse_article(new, source_id), spans, allow or []))
 
 
 # The first edit of the English Wikipedia: no snapshot of an article can be older.
@@ -350,7 +361,7 @@ def refresh(root: Path, source_id: str, new_file: Path, revision: int | None = N
                 raise current from None
             review.taken_as_curated = True
             return review
-        review = review_source(inputs.spec, tables, source_id, old, new)
+        review = review_source(inputs.spec, tables, source_id, old, new, coverage.read_allowlist(root / "curation"))
         if review.takes:
             _take(root, source_id, entries, data, revision, retrieved, lock, on_step)
         return review
