@@ -131,5 +131,33 @@ def test_the_network_shows_every_relation_as_its_own_labelled_edge_with_no_label
     renderer = fig.canvas.get_renderer()
     nodes = [tuple(ax.transData.transform(c.get_offsets()[0])) for c in ax.collections]
     assert figures.overlaps([t.get_window_extent(renderer) for t in labels], nodes) == []
+    # #39: labels keep GAP_PX apart, edge labels are legible, and no arc passes over a node
+    assert figures.GAP_PX >= 3 and figures.EDGE_LABEL_PT >= 7
+    assert {t.get_fontsize() for t in labels[:drawn]} == {figures.EDGE_LABEL_PT}
+    names = sorted({r["subject"] for r in edges} | {r["object"] for r in edges})  # drawn in this order
+    pixels = dict(zip(names, nodes))
+    assert figures.arcs_over_nodes(pixels, edges, figures.NODE_RADIUS_PX) == []
     import matplotlib.pyplot as plt
     plt.close(fig)
+
+
+def test_the_checks_of_the_network_can_fail():
+    """A test that cannot fail is a defect: close labels and an arc through a node are found."""
+    from matplotlib.transforms import Bbox
+
+    from ansar_data.publish import figures
+
+    assert figures.overlaps([Bbox([[0, 0], [10, 10]]), Bbox([[11, 0], [20, 10]])]) == [(0, 1)]  # 1 px apart
+    assert figures.overlaps([Bbox([[0, 0], [10, 10]]), Bbox([[20, 0], [30, 10]])]) == []
+    edges = [{"subject": "a", "object": "b", "predicate": "allied_with"}]
+    assert figures.arcs_over_nodes({"a": (0, 0), "b": (100, 0), "c": (50, 2)}, edges, 6) == [("a", "b", "c")]
+    assert figures.arcs_over_nodes({"a": (0, 0), "b": (100, 0), "c": (50, 40)}, edges, 6) == []
+
+
+def test_the_network_caption_counts_the_relations_it_does_not_draw(tables):
+    from ansar_data.publish import figures
+
+    values = [r for r in tables["relations"] if not r["object"]]
+    caption = figures.describe(tables)["network"][1]
+    assert values and f"Not drawn: the {len(values)} relations to a plain value" in caption
+    assert "data/relations.csv with a literal" in caption and "ideology" in caption

@@ -426,11 +426,21 @@ def test_a_record_s_quotes_light_up_in_the_article_in_a_browser(counts):
         records.find_element(By.TAG_NAME, "summary").click()
         entry = driver.find_element(By.XPATH, "//details[@id='records-relations']//li[code='al-ansar/allied_with/kdp']")
         link = entry.find_element(By.CSS_SELECTOR, "a.rec")
+        # #39: a link says which words it quotes and from where, not "quote 1"
+        assert link.text == "“Allies: KDP” (al-ansar-iraq)"
         target = link.get_attribute("data-ev")
+        tint = "return getComputedStyle(document.querySelector('.q')).backgroundColor"
+        assert driver.execute_script(tint) == "rgba(0, 0, 0, 0)"  # only the chosen record's quotes are tinted
         link.click()
         lit = driver.find_elements(By.CSS_SELECTOR, ".hl")
         assert lit and "".join(e.text for e in lit) == "Allies: KDP"
         assert driver.execute_script("return location.hash") == f"#{target}"
+        top, height = driver.execute_script(
+            "var r = document.querySelector('.hl').getBoundingClientRect(); return [r.top, window.innerHeight]")
+        assert height / 4 < top < 3 * height / 4  # scrolled to the middle, not the top edge
+        driver.find_element(By.ID, "all-quotes").click()  # the toggle shows every quote, and the markers
+        assert driver.execute_script(tint) != "rgba(0, 0, 0, 0)"
+        assert driver.find_element(By.CSS_SELECTOR, "a.ev").is_displayed()
         back = driver.find_element(By.ID, target).get_attribute("href")
         assert back.endswith("#" + entry.get_attribute("id"))
         shots = ROOT / "build" / "screenshots"

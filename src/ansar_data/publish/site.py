@@ -28,8 +28,10 @@ th{background:#f3f3f3} code{background:#f6f6f6;padding:0 .2rem} pre{background:#
 figure{margin:1rem 0} figure img{max-width:100%;height:auto} figcaption{color:#444;font-size:.9rem}
 nav a{margin-right:1rem}
 .article{white-space:pre-wrap;background:#fcfcfc;border:1px solid #ddd;padding:.8rem;font-size:.9rem}
-.q{background:#e8f1fb} .hl{background:#ffd54f} a.ev{text-decoration:none;color:#888;font-size:.7rem}
-.records li{margin:.15rem 0} .records a.rec{margin-left:.3rem}
+.q{background:transparent} .all .q{background:#e8f1fb} .hl,.all .hl{background:#ffd54f}
+a.ev{display:none;text-decoration:none;color:#888;font-size:.7rem} .all a.ev{display:inline}
+.records li{margin:.15rem 0} .records a.rec{margin-left:.5rem;font-size:.85rem}
+.records a.rec .src{color:#666;font-size:.75rem} label.toggle{font-size:.9rem}
 """.strip()
 # Highlights every span of the quotes of the record whose link was clicked; the link's
 # own target (the first quote) scrolls into view as any link does.
@@ -37,10 +39,17 @@ SCRIPT = """
 document.addEventListener("click", function (event) {
   var link = event.target.closest("a.rec");
   if (!link) return;
+  event.preventDefault();
   document.querySelectorAll(".hl").forEach(function (e) { e.classList.remove("hl"); });
   link.dataset.ev.split(" ").forEach(function (id) {
     document.querySelectorAll('.q[data-ev~="' + id + '"]').forEach(function (e) { e.classList.add("hl"); });
   });
+  var first = document.querySelector('.q[data-ev~="' + link.dataset.ev.split(" ")[0] + '"]');
+  if (first) first.scrollIntoView({block: "center"});
+  history.replaceState(null, "", link.getAttribute("href"));
+});
+document.addEventListener("change", function (event) {
+  if (event.target.id === "all-quotes") document.body.classList.toggle("all", event.target.checked);
 });
 """.strip()
 
@@ -123,10 +132,17 @@ def marked_article(text: str, quotes: list[tuple[str, int, int, str, str]]) -> s
     return "".join(out)
 
 
+def opening_words(quote: str, words: int = 6) -> str:
+    """A quote's first words, as a link's label ("was the paramilitary wing of the…")."""
+    parts = quote.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
 def evidence_section(sources: dict[str, str], tables: dict[str, list[dict[str, Any]]], spec: Spec) -> str:
     """Each article with its quotes marked, and every curated record with links to its
     quotes there (and back)."""
     records: dict[tuple[str, str], list[str]] = {}
+    labels: dict[str, tuple[str, str]] = {}  # evidence id -> (its quote's first words, its source)
     quotes: dict[str, list[tuple[str, int, int, str, str]]] = {sid: [] for sid in sources}
     anchors = {(t.name, r["id"]): f"rec-{t.name}-{n}" for t in spec.curated
                for n, r in enumerate(tables.get(t.name, []), start=1)}
@@ -135,6 +151,7 @@ def evidence_section(sources: dict[str, str], tables: dict[str, list[dict[str, A
         records.setdefault(key, []).append(f"ev-{n}")
         quotes[ev["source"]].append((f"ev-{n}", ev["char_start"], ev["char_end"], anchors[key],
                                      f"{key[0]} {key[1]}: {ev['fields']}"))
+        labels[f"ev-{n}"] = (opening_words(ev["quote"]), ev["source"])
     parts = []
     for sid, text in sources.items():
         parts.append(f'<h3 id="article-{sid}">{html.escape(sid)}</h3>'
@@ -142,8 +159,9 @@ def evidence_section(sources: dict[str, str], tables: dict[str, list[dict[str, A
     for t in spec.curated:
         items = "".join(
             f'<li id="{anchors[(t.name, r["id"])]}"><code>{html.escape(r["id"])}</code>'
-            + "".join(f'<a class="rec" href="#{ev}" data-ev="{ev}">quote {k}</a>'
-                      for k, ev in enumerate(records.get((t.name, r["id"]), []), start=1)) + "</li>"
+            + "".join(f'<a class="rec" href="#{ev}" data-ev="{ev}">“{html.escape(labels[ev][0])}” '
+                      f'<span class="src">({html.escape(labels[ev][1])})</span></a>'
+                      for ev in records.get((t.name, r["id"]), [])) + "</li>"
             for r in tables.get(t.name, []))
         parts.append(f'<details class="records" id="records-{t.name}"><summary>{html.escape(t.name)} '
                      f'({len(tables.get(t.name, []))} records)</summary><ul>{items}</ul></details>')
@@ -223,8 +241,9 @@ Check the files with <code>sha256sum -c SHA256SUMS</code> in the unzipped folder
 {previews}
 
 <h2 id="evidence">The evidence in the articles</h2>
-<p>Every quote that supports a record is marked in its article (›: the record it supports).
-Open a table's records and click a quote: its words are highlighted in the article.</p>
+<p>Open a table's records and click a quote: its words are highlighted in the article.
+<label class="toggle"><input type="checkbox" id="all-quotes"> show every quote in the articles (›: the
+record it supports)</label></p>
 {evidence_section(sources or {}, tables, spec) if sources else ""}
 
 <h2 id="codebook">Codebook</h2>
