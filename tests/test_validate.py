@@ -417,3 +417,28 @@ def test_a_column_fits_when_each_of_its_values_fits(values):
     kinds = set(map(type, values)) - {type(None)}
     if kinds in ({str}, {int}, set()):
         assert fits == each
+
+
+def test_cells_past_the_limit_are_counted_not_spelled_out(tmp_path):
+    """#37: a claims.csv of 299,999 rows of formula cells took 1.4 GiB: every problem was
+    made, and the cells' problems were held whole for the JSON twin. Past the report's limit
+    a check counts them (a Tally); the counts are those of a report that keeps them all."""
+    import csv
+    from collections import Counter
+
+    from ansar_data.check.validate import validate_package
+    from helpers import copy_repo
+
+    pkg = copy_repo(tmp_path / "pkg", ("datapackage.json", "data", "schemas", "sources", "metadata",
+                                       "annotations.jsonld"))
+    header = (pkg / "data" / "claims.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    with open(pkg / "data" / "claims.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([[f"=X{i}"] * len(header) for i in range(400)])
+    capped, whole = validate_package(pkg, max_errors=3), validate_package(pkg, max_errors=None)
+    assert capped.error_count == whole.error_count and capped.counts == whole.counts
+    assert capped.counts[("claims", "csv-injection")] == 400 * len(header)
+    kept = Counter((p.resource, p.code) for p in capped.problems)
+    assert kept[("claims", "csv-injection")] == 3
+    assert [p.row for p in capped.problems if p.code == "csv-injection"] == [2, 2, 2]  # row by row, as found

@@ -11,7 +11,7 @@ import json
 import operator
 import re
 from collections.abc import Callable, Iterator
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from importlib import resources as package_files
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from ansar_data.check.package import Loaded, Package, Problem
+from ansar_data.check.package import Loaded, Package, Problem, Tally
 from ansar_data.core.descriptor import PACKAGE_PROFILE, package_metadata, table_resources
 from ansar_data.core.errors import InputError
 from ansar_data.core.files import MAX_JSON_BYTES, FileRefused, read_regular, read_text
@@ -346,11 +346,11 @@ def check_cells(pkg: Package) -> Iterator[Problem]:
         elif res.header != expected:
             yield Problem("header-mismatch", f"header {res.header} differs from the schema's field "
                           f"order {expected}", res.name, 1)
-        yield from _once_per_records(res, _cell_findings, shared)
+        yield from _once_per_records(res, partial(_cell_findings, limit=pkg.limit), shared)
 
 
-def _once_per_records(res: Loaded, find: Callable[[Loaded], Iterator[Problem]],
-                      shared: dict[Any, list[Problem]]) -> Iterator[Problem]:
+def _once_per_records(res: Loaded, find: Callable[[Loaded], Iterator[Problem | Tally]],
+                      shared: dict[Any, list[Problem | Tally]]) -> Iterator[Problem | Tally]:
     """find(res), except for a JSON twin that holds its CSV's very records (package.py
     shares them when they are identical) under the same schema: it gets the CSV's
     problems under its own name, since every one would be found again."""
@@ -362,7 +362,24 @@ def _once_per_records(res: Loaded, find: Callable[[Loaded], Iterator[Problem]],
         yield from (dataclasses.replace(p, resource=res.name) for p in shared[key])
 
 
-def _cell_findings(res: Loaded) -> Iterator[Problem]:
+def _spelled(limit: int | None) -> Callable[[str], bool]:
+    """Whether the next problem of a code is to be spelled out (within `limit`), counting it."""
+    seen: dict[str, int] = {}
+
+    def take(code: str) -> bool:
+        seen[code] = seen.get(code, 0) + 1
+        return limit is None or seen[code] <= limit
+    take.seen = seen  # type: ignore[attr-defined]
+    return take
+
+
+def _tallies(take: Callable[[str], bool], resource: str, limit: int | None) -> Iterator[Tally]:
+    for code, n in take.seen.items():  # type: ignore[attr-defined]
+        if limit is not None and n > limit:
+            yield Tally(code, resource, n - limit)
+
+
+def _cell_findings(res: Loaded, limit: int | None = None) -> Iterator[Problem | Tally]:
     strings = _string_fields(res)
     integers = {f["name"] for f in res.table.fields if f["type"] == "integer"}
     zwnj = {f["name"] for f in res.table.fields if f.get("unicode") == "arabic-zwnj"}
@@ -373,31 +390,49 @@ def _cell_findings(res: Loaded) -> Iterator[Problem]:
         rows = (((n, record[n]) for n in suspect) for record in res.records) if suspect else ()
     else:  # keys that differ from row to row: one record at a time
         rows = (record.items() for record in res.records)
+    take = _spelled(limit)
     for i, cells in enumerate(rows):
         for name, value in cells:
             if _needs_rules(value, name in integers):
-                yield from _cell_problems(res.name, i + 2, name, value, name in strings, name in integers,
-                                          name in zwnj)
+                for code in _cell_codes(value, name in strings, name in integers, name in zwnj):
+                    if take(code):
+                        yield Problem(code, _cell_message(code, value, name in zwnj), res.name, i + 2, name)
+    yield from _tallies(take, res.name, limit)
 
 
-def _cell_problems(resource: str, row: int, name: str, value: Any, string: bool, integer: bool,
-                   zwnj: bool) -> Iterator[Problem]:
-    if (problem := cell_problem(value)) is not None:
-        yield Problem("cell-limit", f"cell holds {problem}", resource, row, name)
+def _cell_codes(value: Any, string: bool, integer: bool, zwnj: bool) -> list[str]:
+    """The codes of what is wrong with one cell, in the order they are reported."""
+    codes = []
+    if cell_problem(value) is not None:
+        codes.append("cell-limit")
     if integer and isinstance(value, (str, float)):
-        yield Problem("integer-invalid", f"{str(value)[:40]!r} is not ASCII digits within the "
-                      f"signed 64-bit range", resource, row, name)
+        codes.append("integer-invalid")
     if not isinstance(value, str):
-        return
+        return codes
     if CONTROL.search(value):
-        yield Problem("cell-control", "control character in cell", resource, row, name)
-    elif (problem := unicode_problem(value, zwnj)) is not None:
-        yield Problem("cell-unicode", f"{problem}, which the Unicode policy refuses", resource, row, name)
+        codes.append("cell-control")
+    elif unicode_problem(value, zwnj) is not None:
+        codes.append("cell-unicode")
     if value != value.strip():
-        yield Problem("cell-whitespace", "leading or trailing white space", resource, row, name)
+        codes.append("cell-whitespace")
     if string and value.startswith(INJECTION):
-        yield Problem("csv-injection", f"cell starts with {value[0]!r}, which a spreadsheet "
-                      f"would run as a formula", resource, row, name)
+        codes.append("csv-injection")
+    return codes
+
+
+def _cell_message(code: str, value: Any, zwnj: bool) -> str:
+    """What _cell_codes found, in words: made only for the problems a report keeps."""
+    if code == "cell-limit":
+        return f"cell holds {cell_problem(value)}"
+    if code == "integer-invalid":
+        return f"{str(value)[:40]!r} is not ASCII digits within the signed 64-bit range"
+    if code == "cell-control":
+        return "control character in cell"
+    if code == "cell-unicode":
+        return f"{unicode_problem(value, zwnj)}, which the Unicode policy refuses"
+    if code == "cell-whitespace":
+        return "leading or trailing white space"
+    return f"cell starts with {value[0]!r}, which a spreadsheet would run as a formula"
 
 
 @lru_cache(maxsize=64)

@@ -113,6 +113,16 @@ class Problem:
             raise ValueError(f"undeclared error code {self.code!r}: declare it in registry.py")
 
 
+@dataclass(frozen=True)
+class Tally:
+    """Problems a check counted without spelling them out: past the report's limit for
+    their resource and code, where a file of millions of bad cells would otherwise make
+    (and hold) millions of messages."""
+    code: str
+    resource: str | None
+    count: int
+
+
 class CannotRun(Exception):
     """The package cannot be validated at all (exit code 2)."""
 
@@ -223,6 +233,7 @@ class Package:
     source_index: list[dict[str, Any]] = field(default_factory=list)  # the entries of sources.yaml
     meta: dict[str, Any] | None = None  # metadata/package.yaml beside the package, when there
     located: dict[str, Path | None] = field(default_factory=dict)  # descriptor path -> safe_path of it
+    limit: int | None = None  # problems a report keeps per resource and code: a check may tally the rest
 
     @cached_property
     def json_schemas(self) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ansar_data.check.checks import CHECKS
-from ansar_data.check.package import CannotRun, Package, Problem, gc_paused, load_package, verify_twins
+from ansar_data.check.package import CannotRun, Package, Problem, Tally, gc_paused, load_package, verify_twins
 from ansar_data.core.outputs import interrupted, swap_marker
 from ansar_data.core.shared import share
 from ansar_data.read.sources import MANY_SOURCE_BYTES, source_bytes
@@ -41,8 +41,11 @@ class Report:
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (resource, code) -> found
     checked: dict[str, int] = field(default_factory=dict)
 
-    def add(self, problem: Problem) -> None:
+    def add(self, problem: Problem | Tally) -> None:
         key = (problem.resource or "", problem.code)
+        if isinstance(problem, Tally):  # counted past the limit by the check itself
+            self.counts[key] += problem.count
+            return
         self.counts[key] += 1
         if self.limit is None or self.counts[key] <= self.limit:
             self.problems.append(problem)
@@ -120,6 +123,7 @@ def validate_package(package_dir: Path, inputs_dir: Path | None = None,
         # verifies them as it reads them, with their bytes in hand
         pkg = load_package(package_dir, inputs_dir, meta, earlier, defer_twins=shared is not False,
                            sources_apart=sources_apart)
+        pkg.limit = max_errors
         checks = [check for check in CHECKS if check.__name__ not in skip]
         if shared is None:
             shared = sum(len(res.records) for res in pkg.resources.values()) >= SHARE_FROM_RECORDS
@@ -131,6 +135,7 @@ def validate_package(package_dir: Path, inputs_dir: Path | None = None,
         if not verified:  # a twin is not its CSV's rendering: read as it is, it is checked as it is
             del pkg, found  # the first reading is let go before the second is made
             pkg, found = load_package(package_dir, inputs_dir, meta, earlier), []
+            pkg.limit = max_errors
         report = Report(max_errors)
         for part in found or [_run(check, pkg, max_errors) for check in checks]:
             report.merge(part)
