@@ -541,3 +541,29 @@ def test_dist_release_rebuilds_a_past_release_from_the_history_alone(tmp_path, c
     assert git(clone, "status", "--porcelain") == ""  # dist/ is ignored; nothing else changed
     assert cli.main(["dist", "--release", "9.9.9", "--root", str(clone)]) == 2
     assert "CHANGELOG.md records no release 9.9.9 (recorded: 0.1.0, " in capsys.readouterr().err
+
+
+def test_every_recorded_release_has_its_record():
+    """#39: every release records its commit beside its sums (releases/X.Y.Z.json), so that
+    nothing depends on tags; the record agrees with the CHANGELOG and the history."""
+    from ansar_data.release.release import check_record, record_path, release_commit
+
+    recorded = recorded_releases((ROOT / "CHANGELOG.md").read_text())
+    for version, digest in recorded.items():
+        record = json.loads((ROOT / record_path(version)).read_text())
+        assert (record["version"], record["sha256"], record["archive"]) == (
+            version, digest, f"al-ansar-iraq-{version}.zip")
+        assert re.fullmatch(r"swh:1:dir:[0-9a-f]{40}", record["swhid"])
+        check_record(ROOT, version, digest, release_commit(ROOT, digest))  # raises when they disagree
+    assert sorted(p.stem for p in (ROOT / "releases").glob("*.json")) == sorted(recorded)
+
+
+def test_a_release_writes_its_record(repo):
+    from ansar_data.release.release import record_path
+
+    head = git(repo, "rev-parse", "HEAD").strip()
+    out = release(repo, "9.0.0", TODAY)
+    record = json.loads((repo / record_path("9.0.0")).read_text())
+    assert record["cut_from"] == head and record["released"] == TODAY.isoformat()
+    assert record["sha256"] == out.sums.read_text().split()[0]
+    assert record["swhid"] in (repo / "CITATION.cff").read_text()

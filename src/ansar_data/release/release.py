@@ -46,7 +46,7 @@ from ansar_data.check.validate import MAX_PER_CHECK, validate_package
 from ansar_data.core.errors import InputError
 from ansar_data.core.files import MAX_YAML_BYTES, FileRefused, read_regular, read_text
 from ansar_data.core.outputs import write_outputs, writing
-from ansar_data.core.tables_io import deterministic_zip, read_csv_records, to_csv
+from ansar_data.core.tables_io import deterministic_zip, dump_json, load_json, read_csv_records, to_csv
 from ansar_data.core.yamlfile import check_shape, parse_yaml
 from ansar_data.publish import citation
 from ansar_data.publish.build import (
@@ -122,6 +122,21 @@ def repo_text(root: Path, rel: str) -> str:
     """A text file of the repository that a release reads (CHANGELOG.md, package.yaml,
     pyproject.toml, a SHA256SUMS): a regular file inside it, of bounded size."""
     return read_text(root / rel, MAX_YAML_BYTES, inside=root)
+
+
+def record_path(version: str) -> str:
+    """Where the repository keeps release `version`'s record (releases/X.Y.Z.json)."""
+    return f"{SUMS_FOLDER}/{version}.json"
+
+
+def release_record(version: str, archive: str, digest: str, swhid: str, released: str | None,
+                   cut_from: str) -> bytes:
+    """A release's record, so that nothing depends on tags: its archive and sha256, the
+    Software Heritage identifier of its data/, its date, and the commit it was cut from
+    (the commit that records it in CHANGELOG.md is that one's child, which `dist
+    --release` rebuilds from)."""
+    return dump_json({"version": version, "archive": archive, "sha256": digest, "swhid": swhid,
+                      "released": released, "cut_from": cut_from})
 
 
 def sums_path(version: str) -> str:
@@ -657,7 +672,31 @@ def prepare_release(root: Path, version: str, today: datetime.date,
         staged[rel] = read_regular(root / rel, MAX_ARCHIVED_BYTES, inside=root)
     with zipfile.ZipFile(io.BytesIO(staged[f"dist/{name}.zip"])) as zf:
         staged[sums_path(version)] = zf.read(f"{name}/SHA256SUMS")
+    if version not in recorded:  # a release re-run keeps its record as it was committed
+        staged[record_path(version)] = release_record(version, f"{name}.zip", digest, citation.data_swhid(files),
+                                                      str(meta.get("released") or "") or None,
+                                                      _git(root, "rev-parse", "HEAD").strip())
     return staged, meta, digest
+
+
+def check_record(root: Path, version: str, digest: str, commit: str) -> None:
+    """The release's record (releases/X.Y.Z.json) agrees with the CHANGELOG and the history:
+    the same sha256, and cut from an ancestor of the commit that recorded it."""
+    path = root / record_path(version)
+    if not path.exists():
+        raise ReleaseCannotRun(f"{record_path(version)} is missing: every release records its commit there")
+    try:
+        record = load_json(repo_text(root, record_path(version)))
+    except ValueError as exc:
+        raise ReleaseCannotRun(f"{record_path(version)}: not a readable record: {exc}") from exc
+    if record.get("sha256") != digest:
+        raise ReleaseCannotRun(f"{record_path(version)} gives sha256 {record.get('sha256')}, but CHANGELOG.md "
+                               f"records {digest}")
+    cut_from = record.get("cut_from")
+    if not isinstance(cut_from, str) or subprocess.run(
+            ["git", "merge-base", "--is-ancestor", cut_from, commit], cwd=root, capture_output=True).returncode:
+        raise ReleaseCannotRun(f"{record_path(version)} says {version} was cut from {cut_from}, which is not an "
+                               f"ancestor of {commit[:12]}, the commit that recorded it")
 
 
 @dataclass(frozen=True)
@@ -690,6 +729,7 @@ def rebuild_release(root: Path, version: str, on_step: Step = _quiet) -> Rebuilt
         commit = release_commit(root, recorded[version])
     except ReleaseRefused as exc:
         raise ReleaseCannotRun(str(exc)) from exc
+    check_record(root, version, recorded[version], commit)
     with tempfile.TemporaryDirectory(prefix="ansar-rebuild-") as scratch:
         worktree = Path(scratch) / f"worktree-{version}"
         _timed(on_step, "check out", lambda: _git(root, "worktree", "add", "--detach", str(worktree), commit))
