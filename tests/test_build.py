@@ -130,7 +130,7 @@ def test_the_network_shows_every_relation_as_its_own_labelled_edge_with_no_label
     assert texts.count("allied with") == sum(r["predicate"] == "allied_with" for r in edges)
     renderer = fig.canvas.get_renderer()
     nodes = [tuple(ax.transData.transform(c.get_offsets()[0])) for c in ax.collections]
-    assert figures.overlaps([t.get_window_extent(renderer) for t in labels], nodes) == []
+    assert figures.overlaps([figures.label_box(t, renderer) for t in labels], nodes) == []
     # #39: labels keep GAP_PX apart, edge labels are legible, and no arc passes over a node
     assert figures.GAP_PX >= 3 and figures.EDGE_LABEL_PT >= 7
     assert {t.get_fontsize() for t in labels[:drawn]} == {figures.EDGE_LABEL_PT}
@@ -161,3 +161,33 @@ def test_the_network_caption_counts_the_relations_it_does_not_draw(tables):
     caption = figures.describe(tables)["network"][1]
     assert values and f"Not drawn: the {len(values)} relations to a plain value" in caption
     assert "data/relations.csv with a literal" in caption and "ideology" in caption
+
+
+def test_the_network_svg_has_no_label_over_another_or_a_node():
+    """#39, read from the file a reader opens: every label's white box (its patch in the
+    SVG) keeps clear of every other label box and of every node marker."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    svg = ET.parse(ROOT / "docs" / "figures" / "network.svg").getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    boxes, names = [], []
+    for group in svg.iter(f"{ns}g"):
+        if not re.fullmatch(r"text_\d+", group.get("id", "")):
+            continue
+        path, text = group.find(f"{ns}g/{ns}path"), group.find(f"{ns}text")
+        if path is None or text is None:
+            continue  # the title: no box
+        numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", path.get("d"))]
+        xs, ys = numbers[0::2], numbers[1::2]
+        boxes.append((min(xs), min(ys), max(xs), max(ys)))
+        names.append(text.text)
+    nodes = [(float(u.get("x")), float(u.get("y"))) for g in svg.iter(f"{ns}g")
+             if g.get("id", "").startswith("PathCollection_") for u in g.iter(f"{ns}use")]
+    assert len(nodes) >= 30 and len(boxes) > len(nodes)  # every node's name and the edges' labels
+    gap, radius = 1.0, 4.0  # points: the white boxes apart, and clear of the markers' middles
+    close = [(names[i], names[j]) for i, a in enumerate(boxes) for j, b in enumerate(boxes) if i < j
+             and a[0] - gap < b[2] and b[0] - gap < a[2] and a[1] - gap < b[3] and b[1] - gap < a[3]]
+    covered = [(names[i], (x, y)) for i, a in enumerate(boxes) for x, y in nodes
+               if a[0] - radius < x < a[2] + radius and a[1] - radius < y < a[3] + radius]
+    assert close == [] and covered == []

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import re
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -89,7 +91,10 @@ def check_shape(data: Any, shape: str, origin: str) -> None:
         return
     import jsonschema
 
-    error = jsonschema.exceptions.best_match(_validator(shape).iter_errors(data))
+    errors = list(_validator(shape).iter_errors(data))
+    if (misspelt := _misspelt_key(errors)) is not None:
+        raise misspelt.with_origin(origin)
+    error = jsonschema.exceptions.best_match(errors)
     if error is None:
         return
     path = [str(p) for p in error.absolute_path]
@@ -98,6 +103,30 @@ def check_shape(data: Any, shape: str, origin: str) -> None:
     where = "record " + ".".join(path[:-1]) if len(path) > 1 else "top level"
     message = error.message if len(error.message) < 200 else error.message[:200] + "..."
     raise InputError(origin, where, path[-1] if path else None, message)
+
+
+@dataclass(frozen=True)
+class _Misspelt:
+    where: str
+    key: str
+    near: str
+
+    def with_origin(self, origin: str) -> InputError:
+        return InputError(origin, self.where, self.key, f"unknown key; did you mean {self.near!r}?")
+
+
+def _misspelt_key(errors: list[Any]) -> _Misspelt | None:
+    """An unknown key that resembles a key the mapping may have, and is missing: reported
+    as itself ("did you mean"), where the missing key alone would hide the misspelling."""
+    for error in errors:
+        if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+            continue
+        allowed = sorted(set(error.schema.get("properties", {})) - set(map(str, error.instance)))
+        for key in sorted(set(map(str, error.instance)) - set(error.schema.get("properties", {}))):
+            if near := difflib.get_close_matches(key, allowed, n=1):
+                path = [str(p) for p in error.absolute_path]
+                return _Misspelt("record " + ".".join(path) if path else "top level", key, near[0])
+    return None
 
 
 def read_input(path: Path, limit: int = MAX_YAML_BYTES, inside: Path | None = None) -> bytes:

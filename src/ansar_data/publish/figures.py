@@ -267,7 +267,7 @@ def draw_network(entities: list[dict[str, Any]], relations: list[dict[str, Any]]
 
 NODE_RADIUS_PX = 6  # half a marker of size 70 at 110 dpi, about
 EDGE_LABEL_PT = 7.5  # legible beside the node names (7 pt); 5.5 pt was too small to read
-GAP_PX = 3  # the least room between two labels, so that none runs into another
+GAP_PX = 8  # the least room between two labels on the canvas: the SVG renderer sizes boxes a little differently
 
 
 def overlaps(boxes: list[Any], points: list[tuple[float, float]] = (),
@@ -345,13 +345,23 @@ def _layout(graph: Any, edges: list[dict[str, Any]]) -> dict[str, Any]:
     return best
 
 
+def label_box(label: Any, renderer: Any) -> Any:
+    """What a label covers: its white box where it has one (wider than its letters), as
+    the saved files draw it."""
+    patch = label.get_bbox_patch()
+    if patch is None:
+        return label.get_window_extent(renderer)
+    label.update_bbox_position_size(renderer)
+    return patch.get_window_extent(renderer)
+
+
 def _spread(fig: Any, ax: Any, labels: list[Any], nodes: list[Any], rounds: int = 600) -> None:
     """Move labels apart, a few pixels at a time, until none overlaps another or a node
     (deterministic: the same figure every build)."""
     renderer = fig.canvas.get_renderer()
     to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
     for _ in range(rounds):
-        boxes = [label.get_window_extent(renderer) for label in labels]
+        boxes = [label_box(label, renderer) for label in labels]
         moved = False
         for i, j in overlaps(boxes, nodes):
             a = boxes[i]
