@@ -435,10 +435,19 @@ def test_cells_past_the_limit_are_counted_not_spelled_out(tmp_path):
     with open(pkg / "data" / "claims.csv", "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows([[f"=X{i}"] * len(header) for i in range(400)])
+        writer.writerows([[f"=X{i}", f" padded {i}", f"tab\there {i}", "ok"] + [f"=Y{i}"] * (len(header) - 4)
+                          for i in range(400)])
     capped, whole = validate_package(pkg, max_errors=3), validate_package(pkg, max_errors=None)
     assert capped.error_count == whole.error_count and capped.counts == whole.counts
-    assert capped.counts[("claims", "csv-injection")] == 400 * len(header)
+    assert capped.counts[("claims", "csv-injection")] == 400 * (len(header) - 3)
     kept = Counter((p.resource, p.code) for p in capped.problems)
     assert kept[("claims", "csv-injection")] == 3
     assert [p.row for p in capped.problems if p.code == "csv-injection"] == [2, 2, 2]  # row by row, as found
+    # the same problems, in the same order, as a report that keeps every one keeps of each code first
+    seen: Counter = Counter()
+    first = []
+    for p in whole.problems:
+        seen[(p.resource, p.code)] += 1
+        if seen[(p.resource, p.code)] <= 3:
+            first.append(p)
+    assert capped.problems == first

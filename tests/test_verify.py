@@ -231,3 +231,17 @@ def test_stamps_alone_differing_is_told_apart_from_data_differing(copy, capsys):
     edit_records(table, set_where(match, **values))(copy)
     code, out = run_verify(capsys, copy)
     assert code == 1 and "is identical to" not in out
+
+
+def test_a_large_table_is_compared_by_its_sum_not_record_by_record(copy, capsys):
+    """#37: a 250 MB CSV under the size cap peaked at 7.1 GB when its records were compared;
+    over 32 MiB a table's records are not compared, and it says so."""
+    from ansar_data.release.verify import MAX_COMPARED_BYTES
+
+    path = copy / "data" / "sections.csv"
+    with open(path, "a", encoding="utf-8") as f:
+        line = "x," * 50 + "\n"
+        f.write(line * (MAX_COMPARED_BYTES // len(line) + 1))
+    code, out = run_verify(capsys, copy)
+    assert code == 1 and "  changed: data/sections.csv" in out.splitlines()
+    assert "  sections: records not compared: over 32 MiB, too large to compare record by record" in out.splitlines()

@@ -385,8 +385,11 @@ def _cell_findings(res: Loaded, limit: int | None = None) -> Iterator[Problem | 
     zwnj = {f["name"] for f in res.table.fields if f.get("unicode") == "arabic-zwnj"}
     names = tuple(res.table.field_names)
     if all(map(names.__eq__, map(tuple, res.records))):
-        suspect = [n for n in names if _column_needs_rules(list(map(operator.itemgetter(n), res.records)),
-                                                           n in integers)]
+        columns = {n: list(map(operator.itemgetter(n), res.records)) for n in names}
+        suspect = [n for n in names if _column_needs_rules(columns[n], n in integers)]
+        if limit is not None and suspect:  # counted a column at a time: only the kept ones are spelled out
+            yield from _column_cell_findings(res.name, columns, suspect, limit, strings, integers, zwnj)
+            return
         rows = (((n, record[n]) for n in suspect) for record in res.records) if suspect else ()
     else:  # keys that differ from row to row: one record at a time
         rows = (record.items() for record in res.records)
@@ -398,6 +401,49 @@ def _cell_findings(res: Loaded, limit: int | None = None) -> Iterator[Problem | 
                     if take(code):
                         yield Problem(code, _cell_message(code, value, name in zwnj), res.name, i + 2, name)
     yield from _tallies(take, res.name, limit)
+
+
+CELL_CODES = ("cell-limit", "integer-invalid", "cell-control", "cell-unicode", "cell-whitespace", "csv-injection")
+
+
+def _column_rows(values: list[Any], string: bool, integer: bool, zwnj: bool) -> dict[str, list[int]]:
+    """The rows (0-based) of one column that break each cell rule: what _cell_codes finds
+    cell by cell, found a rule at a time over the column."""
+    texts = [(i, v) for i, v in enumerate(values) if type(v) is str]
+    found = {
+        "cell-limit": [i for i, v in enumerate(values) if v is not None and cell_problem(v) is not None],
+        "integer-invalid": [i for i, v in enumerate(values) if isinstance(v, (str, float))] if integer else [],
+        "cell-control": [i for i, v in texts if CONTROL.search(v)],
+        "cell-whitespace": [i for i, v in texts if v != v.strip()],
+        "csv-injection": [i for i, v in texts if v.startswith(INJECTION)] if string else [],
+    }
+    control = set(found["cell-control"])
+    found["cell-unicode"] = [i for i, v in texts if i not in control and HIDDEN_RE.search(v)
+                             and unicode_problem(v, zwnj) is not None]
+    return found
+
+
+def _column_cell_findings(resource: str, columns: dict[str, list[Any]], suspect: list[str], limit: int,
+                          strings: set[str], integers: set[str], zwnj: set[str]) -> Iterator[Problem | Tally]:
+    """_cell_findings' problems when the report keeps `limit` of each code: the first of
+    each in the order the cell-by-cell pass finds them (row, then field, then code), and
+    a Tally of the rest. A file of a million bad cells makes `limit` messages, not a million."""
+    order = {n: k for k, n in enumerate(columns)}
+    kept: list[tuple[int, int, int, str, str]] = []
+    counts: dict[str, int] = {}
+    for name in suspect:
+        rows = _column_rows(columns[name], name in strings, name in integers, name in zwnj)
+        for rank, code in enumerate(CELL_CODES):
+            counts[code] = counts.get(code, 0) + len(rows[code])
+            kept += [(i, order[name], rank, code, name) for i in rows[code][:limit]]
+    chosen: dict[str, int] = {}
+    for i, _, _, code, name in sorted(kept):
+        chosen[code] = chosen.get(code, 0) + 1
+        if chosen[code] <= limit:
+            yield Problem(code, _cell_message(code, columns[name][i], name in zwnj), resource, i + 2, name)
+    for code in CELL_CODES:
+        if counts.get(code, 0) > limit:
+            yield Tally(code, resource, counts[code] - limit)
 
 
 def _cell_codes(value: Any, string: bool, integer: bool, zwnj: bool) -> list[str]:
