@@ -129,3 +129,18 @@ def test_every_blank_that_means_not_said_is_on_the_page_and_in_the_codebook(inpu
     for table, f in declared:
         assert f"- `{table}.{f['name']}`: {f['when_empty']}" in codebook
         assert html.escape(f"Empty: {f['when_empty']}") in page, (table, f["name"])
+
+
+def test_descriptions_are_in_our_own_words(tables, texts):
+    """#38 item 7: a description copies no run of seven words of either article (six did)."""
+    import re
+
+    def words(text: str) -> list[str]:
+        return re.findall(r"[\w'’-]+", text.lower())
+
+    runs = {tuple(w[i:i + 7]) for text in texts.values() for w in [words(text)] for i in range(len(w) - 6)}
+    copied = [(name, row["id"], " ".join(w[i:i + 7]))
+              for name, rows in tables.items() for row in rows if isinstance(row.get("description"), str)
+              for w in [words(row["description"])] for i in range(len(w) - 6) if tuple(w[i:i + 7]) in runs]
+    assert copied == []
+    assert any("description" in rows[0] for rows in tables.values() if rows)  # the check sees descriptions

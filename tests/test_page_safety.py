@@ -39,7 +39,7 @@ def hostile(tmp_path_factory):
     repo = copy_repo(tmp_path_factory.mktemp("hostile") / "repo", PACKAGE_PARTS)
     quoted = json.dumps(ALL, ensure_ascii=False)
     replace_once(repo / "curation" / "entities.yaml",
-                 "description: Armed wing of the Iraqi Communist Party, active from 1979 to 1988.",
+                 "description: The Iraqi Communist Party's armed wing, which the sources date to 1979-1988.",
                  f"description: {quoted}")
     replace_once(repo / "metadata" / "package.yaml", "title: Al-Ansar (Iraq) and the Pasht Ashan massacre",
                  f"title: {json.dumps('Al-Ansar ' + ALL)}")
