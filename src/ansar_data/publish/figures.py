@@ -216,32 +216,26 @@ def draw_network(entities: list[dict[str, Any]], relations: list[dict[str, Any]]
         x, y = pos[n]
         ax.scatter([x], [y], s=70, marker=NODE_SHAPES[types.index(by_id[n]["type"])],
                    facecolor="white", edgecolor="#222222", linewidth=1.0, zorder=3)
-    pairs: dict[frozenset[str], list[dict[str, Any]]] = {}
-    for r in edges:
-        pairs.setdefault(frozenset((r["subject"], r["object"])), []).append(r)
     fig.canvas.draw()  # fixes the data-to-pixel transform that arcs and labels are placed by
     to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
     edge_labels = []
-    for group in pairs.values():
-        for rank, r in enumerate(group):
-            colour = KIND_COLOURS[kinds[r["predicate"]]]
-            a, b = sorted((r["subject"], r["object"]))  # one orientation per pair, so arcs fan apart
-            rad = _arc(rank, len(group)) * (1 if r["subject"] == a else -1)
-            plain = r["predicate"] == "part_of"
-            ax.annotate("", xy=pos[r["object"]], xytext=pos[r["subject"]], zorder=1,
-                        arrowprops={"arrowstyle": "-" if plain else "-|>", "color": colour, "lw": 1.0,
-                                    "shrinkA": 7, "shrinkB": 9, "alpha": 0.85,
-                                    "connectionstyle": f"arc3,rad={rad}"})
-            if plain and len(group) == 1:
-                continue
-            # the arc's middle, as matplotlib's arc3 draws it in pixels
-            (x1, y1), (x2, y2) = to_px(pos[r["subject"]]), to_px(pos[r["object"]])
-            middle = ((x1 + x2) / 2 + rad * (y2 - y1) / 2, (y1 + y2) / 2 - rad * (x2 - x1) / 2)
-            x, y = to_data(middle)
-            edge_labels.append(ax.text(x, y, r["predicate"].replace("_", " "), fontsize=EDGE_LABEL_PT,
-                                       color=colour, ha="center", va="center", zorder=2,
-                                       bbox={"boxstyle": "round,pad=0.1", "facecolor": "white",
-                                             "edgecolor": "none", "alpha": 0.85}))
+    for r, rad, shared in arcs(edges):
+        colour = KIND_COLOURS[kinds[r["predicate"]]]
+        plain = r["predicate"] == "part_of"
+        ax.annotate("", xy=pos[r["object"]], xytext=pos[r["subject"]], zorder=1,
+                    arrowprops={"arrowstyle": "-" if plain else "-|>", "color": colour, "lw": 1.0,
+                                "shrinkA": 7, "shrinkB": 9, "alpha": 0.85,
+                                "connectionstyle": f"arc3,rad={rad}"})
+        if plain and not shared:
+            continue
+        # the arc's middle, as matplotlib's arc3 draws it in pixels
+        (x1, y1), (x2, y2) = to_px(pos[r["subject"]]), to_px(pos[r["object"]])
+        middle = ((x1 + x2) / 2 + rad * (y2 - y1) / 2, (y1 + y2) / 2 - rad * (x2 - x1) / 2)
+        x, y = to_data(middle)
+        edge_labels.append(ax.text(x, y, r["predicate"].replace("_", " "), fontsize=EDGE_LABEL_PT,
+                                   color=colour, ha="center", va="center", zorder=2,
+                                   bbox={"boxstyle": "round,pad=0.1", "facecolor": "white",
+                                         "edgecolor": "none", "alpha": 0.85}))
     node_labels = [ax.text(pos[n][0], pos[n][1] - 0.035, by_id[n]["name"], fontsize=7, ha="center", va="top",
                            zorder=4, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
                                            "alpha": 0.75})
@@ -303,23 +297,27 @@ def arcs_over_nodes(pos: dict[str, Any], edges: list[dict[str, Any]], radius: fl
     not one of its ends; positions are multiplied by `scale` first (data to pixels)."""
     px = {n: (p[0] * scale[0], p[1] * scale[1]) for n, p in pos.items()}
     out = []
-    for (a, b), rad in _arc_shapes(edges).items():
+    for r, rad, _ in arcs(edges):
+        a, b = r["subject"], r["object"]
         points = arc_points(px[a], px[b], rad)
         out += [(a, b, n) for n, (x, y) in px.items() if n not in (a, b)
                 and any((x - u) ** 2 + (y - v) ** 2 < radius ** 2 for u, v in points)]
     return out
 
 
-def _arc_shapes(edges: list[dict[str, Any]]) -> dict[tuple[str, str], float]:
-    """(subject, object) -> the curvature its arc is drawn with (as draw_network draws it)."""
+def arcs(edges: list[dict[str, Any]]) -> list[tuple[dict[str, Any], float, bool]]:
+    """Each relation with the curvature its arc is drawn with, and whether it shares its
+    pair of entities with another: relations between one pair fan out, one orientation per
+    pair so that they curve apart. The one home of the arcs' shape, for the drawing and
+    the test of what it crosses."""
     pairs: dict[frozenset[str], list[dict[str, Any]]] = {}
     for r in edges:
         pairs.setdefault(frozenset((r["subject"], r["object"])), []).append(r)
-    out = {}
+    out = []
     for group in pairs.values():
         for rank, r in enumerate(group):
             a, _ = sorted((r["subject"], r["object"]))
-            out[(r["subject"], r["object"])] = _arc(rank, len(group)) * (1 if r["subject"] == a else -1)
+            out.append((r, _arc(rank, len(group)) * (1 if r["subject"] == a else -1), len(group) > 1))
     return out
 
 
