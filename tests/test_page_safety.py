@@ -112,9 +112,8 @@ def test_no_payload_runs_in_chromium(hostile):
 
 def test_an_injected_script_is_refused_by_the_policy(tmp_path):
     """The policy is a second wall: a script the escaping let through would not run."""
-    page = site.render.__globals__["CSP"]
-    assert "unsafe-inline" not in page and "default-src 'none'" in page
-    html_page = (f'<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="{page}">'
+    assert "unsafe-inline" not in site.CSP and "default-src 'none'" in site.CSP
+    html_page = (f'<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="{site.CSP}">'
                  f"</head><body><img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>"
                  f"<script>{site.SCRIPT}</script></body></html>")
     (tmp_path / "p.html").write_text(html_page, encoding="utf-8")

@@ -123,6 +123,9 @@ def _shared(jobs: Sequence[Callable[[], T]], first: Callable[[], F],
     return [done[i] if i in done else theirs[i] if i in theirs else jobs[i]() for i in range(len(jobs))], head, mine
 
 
+POLL_SECONDS = 0.2  # how often a parent waiting for results looks whether the child was stopped
+
+
 class ChildStopped(OSError):
     """The child was stopped (SIGSTOP, a debugger) before it had sent its results."""
 
@@ -145,8 +148,6 @@ class _Watched(io.RawIOBase):
         buffer[:len(data)] = data
         return len(data)
 
-
-POLL_SECONDS = 0.2  # how often a parent waiting for results looks whether the child was stopped
 
 
 def _collect(back: int, pid: int) -> tuple[Any, dict[int, Any] | None]:

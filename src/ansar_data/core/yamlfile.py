@@ -6,7 +6,6 @@ import copy
 import difflib
 import json
 import re
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -92,8 +91,8 @@ def check_shape(data: Any, shape: str, origin: str) -> None:
     import jsonschema
 
     errors = list(_validator(shape).iter_errors(data))
-    if (misspelt := _misspelt_key(errors)) is not None:
-        raise misspelt.with_origin(origin)
+    if (misspelt := _misspelt_key(errors, origin)) is not None:
+        raise misspelt
     error = jsonschema.exceptions.best_match(errors)
     if error is None:
         return
@@ -105,17 +104,7 @@ def check_shape(data: Any, shape: str, origin: str) -> None:
     raise InputError(origin, where, path[-1] if path else None, message)
 
 
-@dataclass(frozen=True)
-class _Misspelt:
-    where: str
-    key: str
-    near: str
-
-    def with_origin(self, origin: str) -> InputError:
-        return InputError(origin, self.where, self.key, f"unknown key; did you mean {self.near!r}?")
-
-
-def _misspelt_key(errors: list[Any]) -> _Misspelt | None:
+def _misspelt_key(errors: list[Any], origin: str) -> InputError | None:
     """An unknown key that resembles a key the mapping may have, and is missing: reported
     as itself ("did you mean"), where the missing key alone would hide the misspelling."""
     for error in errors:
@@ -125,7 +114,8 @@ def _misspelt_key(errors: list[Any]) -> _Misspelt | None:
         for key in sorted(set(map(str, error.instance)) - set(error.schema.get("properties", {}))):
             if near := difflib.get_close_matches(key, allowed, n=1):
                 path = [str(p) for p in error.absolute_path]
-                return _Misspelt("record " + ".".join(path) if path else "top level", key, near[0])
+                return InputError(origin, "record " + ".".join(path) if path else "top level", key,
+                                  f"unknown key; did you mean {near[0]!r}?")
     return None
 
 

@@ -689,6 +689,8 @@ def check_record(root: Path, version: str, digest: str, commit: str) -> None:
         record = load_json(repo_text(root, record_path(version)))
     except ValueError as exc:
         raise ReleaseCannotRun(f"{record_path(version)}: not a readable record: {exc}") from exc
+    if not isinstance(record, dict):
+        raise ReleaseCannotRun(f"{record_path(version)}: not a record (a JSON object)")
     if record.get("sha256") != digest:
         raise ReleaseCannotRun(f"{record_path(version)} gives sha256 {record.get('sha256')}, but CHANGELOG.md "
                                f"records {digest}")

@@ -187,14 +187,12 @@ def _nearest_hint(version: str, recorded: list[str]) -> str:
 def _zip_beside(folder: Path, digest: str) -> list[str]:
     """With the archive beside its unzipped folder: its sha256 against the recorded one."""
     archive = folder.with_name(folder.name + ".zip")
-    if not archive.is_file():
+    if archive.is_symlink() or not archive.is_file():  # a regular file only: no FIFO to wait on
         return []
-    sha = hashlib.sha256()
     with open(archive, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            sha.update(block)
-    if sha.hexdigest() != digest:
-        return [f"{archive.name} beside the folder is not the recorded archive (sha256 {sha.hexdigest()[:12]}..., "
+        found = hashlib.file_digest(f, "sha256").hexdigest()
+    if found != digest:
+        return [f"{archive.name} beside the folder is not the recorded archive (sha256 {found[:12]}..., "
                 f"recorded {digest[:12]}...)"]
     return [f"{archive.name} beside the folder has the recorded sha256"]
 
