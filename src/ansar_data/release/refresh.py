@@ -15,8 +15,9 @@ quote is looked for again:
 - ambiguous: found more than once, and the surrounding words do not decide;
 - gone: nothing close enough.
 
-Pure but for `refresh`, which reads the files and, when every quote is kept or moved,
-writes the new snapshot and sources.yaml and rebuilds.
+Pure but for `refresh` (and its `_take`), which reads the files and, when every quote is
+kept or moved, puts the new snapshot, sources.yaml and every generated file in place as
+one journaled swap under the build's lock.
 """
 
 from __future__ import annotations
@@ -376,7 +377,7 @@ def _take(root: Path, source_id: str, entries: dict[str, dict[str, Any]], data: 
     with tempfile.TemporaryDirectory(prefix="ansar-refresh-") as scratch:
         trial = Path(scratch)
         for part in ("sources", "metadata", "curation"):
-            shutil.copytree(root / part, trial / part)
+            shutil.copytree(root / part, trial / part, symlinks=True)  # a link stays one, refused as at home
         (trial / "sources" / entries[source_id]["file"]).write_bytes(data)
         (trial / "sources" / INDEX).write_text(index_text, encoding="utf-8")
         inputs = load_inputs(trial)

@@ -674,7 +674,7 @@ def prepare_release(root: Path, version: str, today: datetime.date,
         staged[sums_path(version)] = zf.read(f"{name}/SHA256SUMS")
     if version not in recorded:  # a release re-run keeps its record as it was committed
         staged[record_path(version)] = release_record(version, f"{name}.zip", digest, citation.data_swhid(files),
-                                                      str(meta.get("released") or "") or None,
+                                                      str(meta["released"]) if meta.get("released") else None,
                                                       _git(root, "rev-parse", "HEAD").strip())
     return staged, meta, digest
 
