@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -37,20 +36,24 @@ def abstract(meta: dict[str, Any]) -> str:
 
 def data_swhid(files: dict[str, bytes], folder: str = "data") -> str:
     """The Software Heritage identifier of the folder of tables (swh:1:dir:..., git's tree
-    hash of it), computed with swh.model from the files the build wrote there. Any file
-    outside the folder can hold it; it resolves at Software Heritage once the repository
-    is archived, and anyone can recompute it from an unzipped release."""
-    import tempfile
+    hash of it), computed with swh.model from the files the build wrote there, in memory
+    (a scratch copy on disk failed under a file-size limit). Any file outside the folder
+    can hold it; it resolves at Software Heritage once the repository is archived, and
+    anyone can recompute it from an unzipped release."""
+    from swh.model.from_disk import Content, Directory
 
-    from swh.model.from_disk import Directory
-
-    with tempfile.TemporaryDirectory(prefix="ansar-swhid-") as tmp:
-        for rel, content in files.items():
-            if rel.startswith(folder + "/"):
-                target = Path(tmp) / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
-        return str(Directory.from_disk(path=str(Path(tmp) / folder).encode(), max_content_length=None).swhid())
+    root = Directory()
+    for rel, content in sorted(files.items()):
+        if not rel.startswith(folder + "/"):
+            continue
+        *parents, name = rel[len(folder) + 1:].split("/")
+        node = root
+        for part in parents:
+            if part.encode() not in node:
+                node[part.encode()] = Directory()
+            node = node[part.encode()]
+        node[name.encode()] = Content.from_bytes(mode=0o100644, data=content)
+    return str(root.swhid())
 
 
 def citation_cff(meta: dict[str, Any], sources: list[Source]) -> str:
