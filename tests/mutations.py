@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ansar_data.check.package import typed_cell
-from ansar_data.core.rules import fatalities_columns
 from ansar_data.core.schema import load_spec
 from ansar_data.core.tables_io import cell, read_csv_records, to_csv, to_json
 from ansar_data.core.values import edtf_bounds, parse_count
@@ -622,7 +621,7 @@ def add_graph(tables: dict[str, Table], add: Add) -> None:
     add("parent-cycle", [
         Mutant("parent-cycle", f"events {events[r['parent']][1]['id']} -> {r['id']}",
                edit_records("events", set_where({"id": r["parent"]}, parent=r["id"], parent_relation="part_of")),
-               "cycle", "events", None, "parent", ("field-unsupported",))
+               "cycle", "events", None, "parent", ("field-unsupported", *TIME_MOVES))
         for _, r in children[:3] if not events[r["parent"]][1]["parent"]])
     add("place-not-a-place", [
         Mutant("place-not-a-place", f"events {r['id']}",
@@ -686,7 +685,10 @@ def add_files(root: Path, tables: dict[str, Table], add: Add) -> None:
 def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
     evidence = list(tables["evidence"].records())
     evidence_at = dict(evidence)
-    inferences = list(tables["inferences"].records())
+    # the curated inferences (a quote dated by another event, a part by its whole); the
+    # temporal network's rows have classes of their own (add_derived_columns)
+    rules = load_spec(root / "metadata" / "tables.yaml").vocabularies["inference_rule"].attributes
+    inferences = [(i, r) for i, r in tables["inferences"].records() if "constraints" not in rules[r["rule"]]]
     inferred = {(r["record_table"], r["record_id"], r["field"]) for _, r in inferences}
     sources = {r["id"] for _, r in tables["sources"].records()}
     texts = {s: (root / "sources" / f"{s}.txt").read_text(encoding="utf-8") for s in sources}
@@ -727,7 +729,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
     add("link-lag-misread", [
         Mutant("link-lag-misread", f"event_links {r['id']}",
                edit_records("event_links", set_where({"id": r["id"]}, lag_duration="P2D")),
-               "lag-parse", "event_links", i, "lag_duration", ())
+               "lag-parse", "event_links", i, "lag_duration", TIME_MOVES)
         for i, r in links if r["lag_duration"]])
     add("link-two-targets", [
         Mutant("link-two-targets", f"event_links {r['id']}",
@@ -765,7 +767,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
                 items.append(Mutant("date-not-in-quote", f"{table} {r['id']}",
                                     edit_records(table, set_where({"id": r["id"]}, **{
                                         column: later, start: bounds[0], end: bounds[1]})),
-                                    "quote-date", table, i, column, ("inference-mismatch",)))
+                                    "quote-date", table, i, column, ("inference-mismatch", *TIME_MOVES)))
     add("date-not-in-quote", items)
     items = []
     events = {r["id"]: (i, r) for i, r in tables["events"].records()}
@@ -778,7 +780,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
             items.append(Mutant("inference-not-its-rule", f"events {inf['record_id']}",
                                 edit_records("events", set_where({"id": inf["record_id"]}, edtf=later,
                                                                  date_start=bounds[0], date_end=bounds[1])),
-                                "inference-mismatch", "events", i, "edtf", ()))
+                                "inference-mismatch", "events", i, "edtf", TIME_MOVES))
     add("inference-not-its-rule", items)
     items = []
     for _, inf in inferences:
@@ -787,7 +789,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
         items.append(Mutant("inference-dropped", f"{inf['record_table']} {inf['record_id']} {inf['field']}",
                             edit_records("inferences", lambda recs, key=key: recs.remove(
                                 next(r for r in recs if all(r[k] == v for k, v in key.items())))),
-                            "field-unsupported", inf["record_table"], row, inf["field"], ()))
+                            "field-unsupported", inf["record_table"], row, inf["field"], ("time-bounds",)))
     add("inference-dropped", items)
     items = []
     listed: dict[tuple[str, str, str], list[int]] = {}
@@ -816,7 +818,7 @@ def add_value_level(root: Path, tables: dict[str, Table], add: Add) -> None:
         Mutant("inference-target-missing", f"inferences row {i}",
                edit_records("inferences", set_where({k: r[k] for k in ("record_table", "record_id", "field")},
                                                     record_id="no-such-record")),
-               "inference-target", "inferences", i, "record_id", ("field-unsupported",))
+               "inference-target", "inferences", i, "record_id", ("field-unsupported", "time-bounds"))
         for i, r in inferences])
 
 
@@ -845,14 +847,6 @@ def add_shared_rules(root: Path, tables: dict[str, Table], add: Add) -> None:
                edit_records("event_links", set_where({"id": r["id"]}, lag_text="two weeks", lag_duration="P2W")),
                "field-only-when", "event_links", i, "lag_text", ("field-unsupported",))
         for i, r in tables["event_links"].records() if r["link"] != "after"][:3])
-    typed_counts = {c["id"]: c for c in json.loads((root / "data" / "counts.json").read_text(encoding="utf-8"))}
-    add("fatalities-count-of-another", [
-        Mutant("fatalities-count-of-another", f"events {r['id']} -> {other}",
-               edit_records("events", set_where({"id": r["id"]}, fatalities_count=other, **{
-                   k: cell(v) for k, v in fatalities_columns(typed_counts[other]).items()})),
-               "fatalities-count", "events", i, "fatalities_count", ())
-        for i, r in events if r["fatalities_count"]
-        for other in [c for c in typed_counts if typed_counts[c]["event"] != r["id"]][:2]])
     add("inference-from-itself", [
         Mutant("inference-from-itself", f"inferences {r['record_table']} {r['record_id']}",
                edit_records("inferences", set_where({k: r[k] for k in ("record_table", "record_id", "field")},
@@ -922,7 +916,7 @@ def add_sources_and_dates(root: Path, tables: dict[str, Table], add: Add) -> Non
     add("date-without-its-edtf", [
         Mutant("date-without-its-edtf", f"events {r['id']}",
                edit_records("events", set_where({"id": r["id"]}, edtf="")),
-               "date-without-edtf", "events", i, "date_start", ("evidence-field",))
+               "date-without-edtf", "events", i, "date_start", ("evidence-field", *TIME_MOVES))
         for i, r in tables["events"].records() if r["edtf"] and r["date_start"] and r["id"] not in inferred][:3])
     add("evidence-of-nothing", [
         Mutant("evidence-of-nothing", f"evidence row {i}",
@@ -1057,6 +1051,36 @@ def add_derived_columns(tables: dict[str, Table], add: Add) -> None:
         for n, (i, r) in enumerate(timed)
         for column, value in [[("valid_begin_latest", "1999-12-31")], [("valid_end_open", "false" if
                               r["valid_end_open"] == "true" else "true")]][n % 2]])
+    # The temporal network's inference rows: one re-pointed, one given another rule, one
+    # dropped (the bound then has no row). Only the network derived again can tell.
+    network = [(i, r) for i, r in tables["inferences"].records() if r["via"]]
+    plain = [(i, r) for i, r in tables["inferences"].records() if r["rule"] == "within_life"]
+    add("inference-derived-edited", [
+        *[Mutant("inference-derived-edited", f"inferences {r['record_id']} {r['field']} via",
+                 edit_records("inferences", set_where({k: r[k] for k in ("record_table", "record_id", "field")},
+                                                      via=r["via"].split()[-1])),
+                 "inference-derived", "inferences", i, "rule", ()) for i, r in network[:2]
+          if len(r["via"].split()) > 1],
+        *[Mutant("inference-derived-edited", f"inferences {r['record_id']} {r['field']} rule",
+                 edit_records("inferences", set_where({k: r[k] for k in ("record_table", "record_id", "field")},
+                                                      rule="stated_order")),
+                 "inference-derived", "inferences", i, "rule", ()) for i, r in plain[:2]],
+        *[Mutant("inference-derived-edited", f"inferences {r['record_id']} {r['field']} dropped",
+                 edit_records("inferences", _drop_where({k: r[k] for k in ("record_table", "record_id", "field")})),
+                 "inference-derived", r["record_table"], _row_of(tables, r["record_table"], r["record_id"]),
+                 r["field"], ()) for _, r in network[:2]]])
+    # A stated order that contradicts itself: the end of the ICP-Ba'ath alliance dated
+    # after the 1977 crackdown that followed it (date columns kept consistent).
+    events = dict((r["id"], i) for i, r in tables["events"].records())
+    add("time-order-crossed", [
+        Mutant("time-order-crossed", f"events end-of-icp-bath-alliance {year}",
+               edit_records("events", set_where({"id": "end-of-icp-bath-alliance"}, edtf=year,
+                                                 date_start=f"{year}-01-01", date_end=f"{year}-12-31",
+                                                 date_precision="year", date_earliest=f"{year}-01-01",
+                                                 date_latest="1977-12-31")),
+               "time-order", "events", events["end-of-icp-bath-alliance"], None,
+               ("field-unsupported", *TIME_MOVES))
+        for year in ("1980", "1990")])
     items = []
     for name in ("entities", "relations", "disagreements", "claim_assessments"):
         for i, r in list(tables[name].records())[:3]:
@@ -1065,6 +1089,24 @@ def add_derived_columns(tables: dict[str, Table], add: Add) -> None:
                                 edit_records(name, set_where({"id": r["id"]}, sources=other)),
                                 "sources-derived", name, i, "sources", ()))
     add("sources-edited", items)
+
+
+# Codes that follow when an event's date moves: the bounds the temporal network derives
+# from it move too (validate.py derives them again), so a mutant that changes a date may
+# raise them beside its own code.
+TIME_MOVES = ("time-bounds", "inference-derived", "time-order")
+
+
+def _drop_where(match: dict[str, str]) -> Callable[[list[dict[str, str]]], None]:
+    def change(records: list[dict[str, str]]) -> None:
+        hits = [r for r in records if all(r[k] == v for k, v in match.items())]
+        assert hits, f"no record {match}"
+        records[:] = [r for r in records if r not in hits]
+    return change
+
+
+def _row_of(tables: dict[str, Table], name: str, rid: str) -> int:
+    return next(i for i, r in tables[name].records() if r["id"] == rid)
 
 
 def _annotation_edit(n: int, change: Callable[[dict], None]) -> Callable[[Path], None]:

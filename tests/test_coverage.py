@@ -45,3 +45,56 @@ def test_sentence_split(articles):
     texts = [t for _, _, t in sentences(articles["pasht-ashan-massacre"])]
     assert len(texts) == 11
     assert texts[-1].endswith("although the claim is weak.")
+
+
+def _causes(articles, spec, tables, reasons):
+    links = spec.vocabularies["event_link"].attributes
+    spans = coverage.causal_spans(links, tables["event_links"], tables["evidence"])
+    cues = coverage.causal_cues(links)
+    return [(source, text, cue) for source, article in articles.items()
+            for text, cue in coverage.uncited_causes(article, spans.get(source, []), cues, reasons)]
+
+
+def test_every_sentence_that_states_a_cause_or_effect_has_its_link_or_a_reason(articles, inputs, tables):
+    reasons = coverage.read_causal_reasons(ROOT / "curation")
+    assert _causes(articles, inputs.spec, tables, reasons) == []
+    # what the cues find without links and reasons: each sentence a reader would call causal
+    found = {(s, cue) for s, _, cue in _causes(articles, inputs.spec, {**tables, "event_links": []}, [])}
+    assert found == {("al-ansar-iraq", "to escape"), ("al-ansar-iraq", "enabling"),
+                     ("al-ansar-iraq", "motivated by"), ("al-ansar-iraq", "result"),
+                     ("al-ansar-iraq", "the cause of"),
+                     ("pasht-ashan-massacre", "weakened"), ("pasht-ashan-massacre", "caused by"),
+                     ("pasht-ashan-massacre", "result"), ("pasht-ashan-massacre", "because")}
+
+
+def test_a_causal_sentence_without_its_link_is_listed(articles, inputs, tables):
+    reasons = coverage.read_causal_reasons(ROOT / "curation")
+    gone = "pasht-ashan-massacre/resulted_in/al-ansar/status/severely-weakened"
+    links = [r for r in tables["event_links"] if r["id"] != gone]
+    assert _causes(articles, inputs.spec, {**tables, "event_links": links}, reasons) == [
+        ("pasht-ashan-massacre", "This massacre severely weakened al-Ansar as an effective guerrilla force.",
+         "weakened")]
+
+
+def test_sources_lists_every_article_that_states_the_record(articles, tables):
+    """For each record, every span of the other article that names what it is about is
+    quoted in its evidence (so `sources` lists both articles) or has a reason why it does
+    not state the record; no reason is kept for a span that is no longer a candidate."""
+    reasons = coverage.read_cross_source_reasons(ROOT / "curation")
+    candidates = coverage.cross_source_candidates(tables, articles)
+    assert coverage.unexplained(candidates, reasons) == ([], [])
+    assert len({c[:3] for c in candidates}) == len({(r["record"], r["source"]) for r in reasons})
+    # the KDP is named and described in both articles, and listed so
+    (kdp,) = [e for e in tables["entities"] if e["id"] == "kdp"]
+    assert kdp["sources"] == "al-ansar-iraq pasht-ashan-massacre"
+
+
+def test_a_record_that_loses_its_other_article_evidence_is_listed(articles, tables):
+    rid = "icp-puk-deal/ally/puk"
+    evidence = [e for e in tables["evidence"] if not (e["record_id"] == rid and e["source"] == "pasht-ashan-massacre")]
+    rows = [{**r, "sources": "al-ansar-iraq"} if r["id"] == rid else r for r in tables["event_participants"]]
+    candidates = coverage.cross_source_candidates({**tables, "evidence": evidence, "event_participants": rows},
+                                                  articles)
+    missing, _ = coverage.unexplained(candidates, coverage.read_cross_source_reasons(ROOT / "curation"))
+    assert missing == ["event_participants/icp-puk-deal/ally/puk pasht-ashan-massacre: The Iraqi Communist Party "
+                       "made a deal with the Patriotic Union of Kurdistan (PUK), one of the two main Kurdish factions."]

@@ -23,7 +23,7 @@ HELD_AT = "  valid_edtf: 1981-11\n  valid_mode: held_at"
 
 CASES = [
     ("duplicate-key", "curation/events.yaml", lambda s: s.replace('edtf: "1977"', 'edtf: "1977"\n  edtf: "1978"', 1),
-     "curation/events.yaml: line 61: key 'edtf' is written twice in one mapping"),
+     "curation/events.yaml: line 67: key 'edtf' is written twice in one mapping"),
     ("impossible-unquoted-date", "curation/events.yaml", lambda s: s.replace('edtf: "1977"', "edtf: 1983-02-30", 1),
      "curation/events.yaml: record 'crackdown-1977': field 'edtf': not valid EDTF: '1983-02-30'"),
     ("source-as-list", "curation/counts.yaml", lambda s: re.sub(r"\n  source: (\S+)", r"\n  source: [\1]", s, count=1),
@@ -97,14 +97,14 @@ CASES = [
      "curation/entities.yaml: record #1: field 'id': 42 is written as a number; an identifier is text"),
     ("from-with-an-end", "curation/relations.yaml",
      lambda s: s.replace(HELD_AT, "  valid_edtf: 1979/1988\n  valid_mode: from", 1),
-     "curation/relations.yaml: record #14: field 'valid_edtf': time mode 'from' says the source gives no end, but "
+     "curation/relations.yaml: record #15: field 'valid_edtf': time mode 'from' says the source gives no end, but "
      "'1979/1988' has one (1988)"),
     ("until-with-an-open-end", "curation/relations.yaml",
      lambda s: s.replace(HELD_AT, "  valid_edtf: 1981-11/..\n  valid_mode: until", 1),
-     "curation/relations.yaml: record #14: field 'valid_edtf': time mode 'until' needs the end the source gives"),
+     "curation/relations.yaml: record #15: field 'valid_edtf': time mode 'until' needs the end the source gives"),
     ("during-with-an-open-start", "curation/relations.yaml",
      lambda s: s.replace(HELD_AT, "  valid_edtf: ../1981-11\n  valid_mode: during", 1),
-     "curation/relations.yaml: record #14: field 'valid_edtf': time mode 'during' needs both ends"),
+     "curation/relations.yaml: record #15: field 'valid_edtf': time mode 'during' needs both ends"),
     ("misspelt-package-key", "metadata/package.yaml", lambda s: s.replace("\ntitle: ", "\ntitel: ", 1),
      "metadata/package.yaml: top level: field 'titel': unknown key; did you mean 'title'?"),
     ("misspelt-source-key", "sources/sources.yaml",

@@ -14,10 +14,12 @@ def quotes(db, table, record_id):
 
 def test_who_perpetrated_the_massacre_and_how_many_died(db):
     rows = db.execute("""
-        SELECT p.entity, e.fatalities_low, e.fatalities_low_exclusive, e.fatalities_text
+        SELECT p.entity, e.fatalities_low, e.fatalities_low_exclusive, e.fatalities_best, e.fatalities_high,
+               e.fatalities_text
         FROM events e JOIN event_participants p ON p.event = e.id
         WHERE e.id = 'pasht-ashan-massacre' AND p.role = 'perpetrator'""").fetchall()
-    assert rows == [("puk", "150", "true", "Over 150")]
+    # the fatality rule: the plain "150" is the best figure and the lowest; "over 150" leaves the top open
+    assert rows == [("puk", "150", "false", "150", "", "150")]
     assert "Perpetrator: Patriotic Union of Kurdistan" in quotes(db, "event_participants",
                                                                  "pasht-ashan-massacre/perpetrator/puk")
     counts = db.execute("""SELECT source, text FROM counts WHERE event = 'pasht-ashan-massacre'
@@ -120,7 +122,28 @@ def test_disagreements_point_at_both_statements(tables):
     assert (a["source"], a["number"]) == ("al-ansar-iraq", 150)
     assert (b["source"], b["number_min"], b["number_min_exclusive"]) == ("pasht-ashan-massacre", 150, True)
     assert by_id["kdp-name"]["aspect"] == "name"
-    assert {d["aspect"] for d in tables["disagreements"]} == {"count", "name", "wording", "assessment"}
+    assert {d["aspect"] for d in tables["disagreements"]} == {"count", "name", "assessment"}
+
+
+def test_disagreements_are_only_where_the_statements_conflict(tables):
+    """#38: two counts that give the same figures, two participants of whom one is part of
+    the other, names of one article, or an assessment beside silence, are not conflicts."""
+    rows = {t: {r["id"]: r for r in tables[t]} for t in ("counts", "entity_names", "event_participants",
+                                                       "claim_assessments", "relations")}
+    part_of = {(r["subject"], r["object"]) for r in tables["relations"] if r["predicate"] == "part_of"}
+    figures = ("number", "number_min", "number_min_exclusive", "number_max")
+    for d in tables["disagreements"]:
+        a, b = rows[d["record_table"]][d["record_a"]], rows[d["record_table"]][d["record_b"]]
+        if d["record_table"] == "counts":
+            assert tuple(map(a.get, figures)) != tuple(map(b.get, figures)), d["id"]
+        if d["record_table"] == "entity_names":
+            assert a["kind"] != "spelling_variant" and b["kind"] != "spelling_variant", d["id"]
+            assert a["sources"] != b["sources"], d["id"]  # each article names it its own way
+        if d["record_table"] == "event_participants":
+            assert (a["entity"], b["entity"]) not in part_of and (b["entity"], a["entity"]) not in part_of, d["id"]
+        if d["record_table"] == "claim_assessments":
+            assert "reported" not in (a["stance"], b["stance"]), d["id"]
+    assert "puk-agreement-partner" not in {d["id"] for d in tables["disagreements"]}
 
 
 def test_infobox_and_see_also_are_linked(tables):

@@ -143,15 +143,20 @@ RULES: dict[str, Rule] = _rules(
     ("script-mismatch", "rows", "both", "A name's letters are not of its script."),
     ("language-script", "rows", "both", "A name's language is not one written in its script."),
     ("canonical-name", "rows", "both", "An entity's name is not its one canonical name in entity_names."),
-    ("fatalities-count", "rows", "both", "An event's fatalities_count is not a 'killed' count of that event."),
-    ("fatalities-copy", "rows", "both", "An event's fatality columns are not a copy of the count it names."),
+    ("fatalities-copy", "rows", "both",
+     "An event's fatality columns are not what the fatality rule gives from its 'killed' counts."),
     ("inference-target", "rows", "both",
      "An inference names no record, an unknown rule, or a field its rule cannot fill."),
     ("inference-mismatch", "rows", "both",
      "An inference's value, or the record it copies from, is not what its rule gives."),
     ("disagreement-target", "rows", "both", "A disagreement compares a record its table does not have."),
     ("time-bounds", "rows", "both",
-     "A relation's four time bounds or open end are not what its EDTF and time mode give."),
+     "A relation's four time bounds, open end or time basis, or an event's earliest or latest day, are not what "
+     "its own time and the temporal network give."),
+    ("time-order", "rows", "both", "Bounds of the temporal network cross: the stated order contradicts itself."),
+    ("inference-derived", "rows", "both",
+     "The temporal network's inferences rows are not those it derives (missing, extra, or another rule, "
+     "origin or chain)."),
     ("sources-derived", "rows", "both", "A curated row's sources are not the sources its evidence quotes."),
 )
 

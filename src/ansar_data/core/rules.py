@@ -22,6 +22,7 @@ from typing import Any
 
 from ansar_data.core.provenance import inferred_values
 from ansar_data.core.schema import INT_MAX, INT_MIN, Spec, Table
+from ansar_data.core.timeline import derive, derived_values, network_rules
 from ansar_data.core.values import time_bounds
 
 Rows = list[dict[str, Any]]
@@ -282,41 +283,69 @@ def name_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
                           f"name is {row.get('name')!r}, but its canonical name in entity_names is {found[0]!r}")
 
 
-def fatalities_columns(count: dict[str, Any] | None) -> dict[str, Any]:
-    """An event's fatality columns, from the count it names (UCDP-style low/best/high):
-    a bound the count states, else an exact number is both bounds. The build derives
-    them with this function and the fatalities-copy rule compares with it."""
-    if count is None:
-        return dict.fromkeys(("fatalities_low", "fatalities_low_exclusive", "fatalities_best", "fatalities_high",
-                              "fatalities_certainty", "fatalities_text", "fatalities_of_whom",
-                              "fatalities_attributed_to"))
+FATALITY_COLUMNS = ("fatalities_low", "fatalities_low_exclusive", "fatalities_best", "fatalities_high",
+                    "fatalities_certainty", "fatalities_text", "fatalities_of_whom", "fatalities_attributed_to",
+                    "fatalities_count")
+# How firmly a count is stated, firmest first: the fatality rule's ranking (codebook).
+CERTAINTY_RANK = ("exact", "approximate", "uncertain", "bound")
+
+
+def _figures(count: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+    """A count's (low, low_exclusive, best, high): a bound it states, else an exact
+    number is both bounds; an estimate gives only a best figure."""
     exact = count.get("number") if count.get("number_certainty") == "exact" else None
     has_min = count.get("number_min") is not None
-    return {"fatalities_low": count.get("number_min") if has_min else exact,
-            "fatalities_low_exclusive": count.get("number_min_exclusive") if has_min
-            else (False if exact is not None else None),
-            "fatalities_best": count.get("number"),
-            "fatalities_high": count.get("number_max") if count.get("number_max") is not None else exact,
-            "fatalities_certainty": count.get("number_certainty"),
-            "fatalities_text": count.get("text"),
-            "fatalities_of_whom": count.get("of_whom"),
-            "fatalities_attributed_to": count.get("attributed_to")}
+    low = count.get("number_min") if has_min else exact
+    exclusive = count.get("number_min_exclusive") if has_min else (False if exact is not None else None)
+    high = count.get("number_max") if count.get("number_max") is not None else exact
+    return low, exclusive, count.get("number"), high
+
+
+def fatalities_columns(event_id: Any, counts: Rows) -> dict[str, Any]:
+    """An event's fatality columns from every 'killed' count of it (UCDP-style low, best,
+    high), by the rule the codebook states: best is the number of the firmest count
+    (exact, approximate, uncertain; a bound gives none), the lowest among equals; low is
+    the lowest figure any count allows; high the highest, unless a count leaves the top
+    open. The build derives them with this function and fatalities-copy compares."""
+    mine = [c for c in counts if c.get("event") == event_id and c.get("property") == "killed"
+            and isinstance(c.get("id"), str)]
+    out: dict[str, Any] = dict.fromkeys(FATALITY_COLUMNS)
+    if not mine:
+        return out
+
+    def rank(c: dict[str, Any]) -> tuple[int, int, str]:
+        certainty = c.get("number_certainty")
+        number = c.get("number") if isinstance(c.get("number"), int) else 0
+        return (CERTAINTY_RANK.index(certainty) if certainty in CERTAINTY_RANK else len(CERTAINTY_RANK),
+                number, c["id"])
+    figures = {c["id"]: _figures(c) for c in mine}
+    with_best = [c for c in mine if isinstance(figures[c["id"]][2], int)]
+    lows = [(f[0], f[1] is True) for f in figures.values() if isinstance(f[0], int)]
+    chosen = min(with_best, key=rank) if with_best else \
+        min(mine, key=lambda c: (figures[c["id"]][0] if isinstance(figures[c["id"]][0], int) else 0, c["id"]))
+    if lows:
+        low = min(v for v, _ in lows)
+        out["fatalities_low"] = low
+        out["fatalities_low_exclusive"] = all(x for v, x in lows if v == low)
+    open_top = any(isinstance(f[0], int) and f[3] is None for f in figures.values())
+    highs = [f[3] for f in figures.values() if isinstance(f[3], int)]
+    out["fatalities_high"] = max(highs) if highs and not open_top else None
+    out["fatalities_best"] = figures[chosen["id"]][2] if with_best else None
+    out.update(fatalities_certainty=chosen.get("number_certainty"), fatalities_text=chosen.get("text"),
+               fatalities_of_whom=chosen.get("of_whom"), fatalities_attributed_to=chosen.get("attributed_to"),
+               fatalities_count=chosen["id"])
+    return out
 
 
 def fatality_findings(tables: Mapping[str, Rows]) -> Iterator[Finding]:
-    """An event copies its fatality columns from a 'killed' count of that event."""
-    counts = {c.get("id"): c for c in tables.get("counts", [])}
+    """An event's fatality columns are what the fatality rule gives from its counts."""
+    counts = tables.get("counts", [])
     for i, event in enumerate(tables.get("events", [])):
-        named = event.get("fatalities_count")
-        count = counts.get(named)
-        if named is not None and count is not None and (count.get("event") != event.get("id")
-                                                        or count.get("property") != "killed"):
-            yield Finding("events", i, "fatalities_count", "fatalities-count",
-                          f"{named!r} is not a 'killed' count of this event")
-        for key, want in fatalities_columns(count).items():
+        for key, want in fatalities_columns(event.get("id"), counts).items():
             if event.get(key) != want:
                 yield Finding("events", i, key, "fatalities-copy",
-                              f"{key} is {event.get(key)!r} but count {named!r} gives {want!r}")
+                              f"{key} is {event.get(key)!r} but the fatality rule over the event's counts "
+                              f"gives {want!r}")
 
 
 def inference_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
@@ -326,9 +355,20 @@ def inference_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Findi
     rules = vocabulary.attributes if vocabulary else {}
     events = {e.get("id"): e for e in tables.get("events", [])}
     by_id = {t.name: {r.get("id"): (i, r) for i, r in enumerate(tables.get(t.name, []))} for t in spec.curated}
+    network = network_rules(spec)
     for i, inf in enumerate(tables.get("inferences", [])):
         table, rid, fld, rule = inf.get("record_table"), inf.get("record_id"), inf.get("field"), inf.get("rule")
+        if rule in network:
+            continue  # derived by the temporal network, compared in time_span_findings
+        if inf.get("from_table") != "events" or inf.get("via") is not None:
+            yield Finding("inferences", i, "from_table", "inference-mismatch",
+                          f"rule {rule} copies from an event, with no chain: from_table must be 'events', via empty")
+            continue
         found = by_id.get(table, {}).get(rid)
+        if found is not None and rule in rules and inf.get("from_record") not in events:
+            yield Finding("inferences", i, "from_record", "inference-target",
+                          f"unknown event {inf.get('from_record')!r}")
+            continue
         if found is None or rule not in rules:
             yield Finding("inferences", i, "record_id" if found is None else "rule", "inference-target",
                           f"no {table} record {rid!r}" if found is None else f"unknown rule {rule!r}")
@@ -394,20 +434,48 @@ def foreign_key_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Fin
 
 
 def time_span_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:
-    """A state's four bounds (and open end) are what its EDTF and time_mode give."""
+    """A state's EDTF is valid for its time mode; every bound column (a relation's four
+    bounds, open end and time basis, an event's earliest and latest day) is what the
+    temporal network gives from the records' own times (core/timeline.py), no bound
+    crosses, and the network's inferences rows are exactly those it derives."""
     for table in spec.tables:
         for span in table.time_spans:
             for i, row in enumerate(tables.get(table.name, [])):
                 try:
-                    want = time_bounds(row.get(span["edtf"]), row.get(span["mode"]))
+                    time_bounds(row.get(span["edtf"]), row.get(span["mode"]))
                 except ValueError as exc:
                     yield Finding(table.name, i, span["edtf"], "edtf-invalid", str(exc))
-                    continue
-                for key, value in want.items():
-                    if row.get(span[key]) != value:
-                        yield Finding(table.name, i, span[key], "time-bounds",
-                                      f"{span[key]} is {row.get(span[key])!r}, but {span['edtf']} "
-                                      f"{row.get(span['edtf'])!r} read as {row.get(span['mode'])!r} gives {value!r}")
+    if not {"events", "relations", "event_links", "event_participants", "inferences"} <= set(tables) \
+            or not spec.table("relations").time_spans:
+        return  # a table unread (reported where it is read), or no declaration to derive from
+    timeline = derive(spec, tables)
+    index = {t: {r.get("id"): i for i, r in enumerate(tables.get(t, []))} for t in ("events", "relations")}
+    for table, rid, message in timeline.crossings:
+        yield Finding(table, index[table].get(rid, 0), None, "time-order", message)
+    values, derived_rows = derived_values(spec, tables, timeline)
+    for (table, rid), cols in values.items():
+        i = index[table][rid]
+        for column, want in cols.items():
+            if tables[table][i].get(column) != want:
+                yield Finding(table, i, column, "time-bounds",
+                              f"{column} is {tables[table][i].get(column)!r}, but its own time and the temporal "
+                              f"network give {want!r}")
+    network = network_rules(spec)
+    key = operator.itemgetter("record_table", "record_id", "field")
+    shown = ("rule", "from_table", "from_record", "via")
+    have = {key(r): (i, r) for i, r in enumerate(tables.get("inferences", [])) if r.get("rule") in network}
+    want = {key(r): r for r in derived_rows}
+    for k in sorted(set(have) | set(want), key=repr):
+        if k not in have:
+            table, rid, column = k
+            yield Finding(table, index[table][rid], column, "inference-derived",
+                          f"{column} is derived ({want[k]['rule']} from {want[k]['from_record']!r}) but has no "
+                          "inferences row")
+        elif k not in want or any(have[k][1].get(f) != want[k].get(f) for f in shown):
+            i, row = have[k]
+            yield Finding("inferences", i, "rule", "inference-derived",
+                          f"{' '.join(map(str, k))}: {tuple(row.get(f) for f in shown)} is not what the temporal "
+                          f"network derives: {tuple(want[k].get(f) for f in shown) if k in want else 'no row'}")
 
 
 def sources_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:

@@ -223,9 +223,11 @@ def time_bounds(edtf: str | None, mode: str | None) -> dict[str, Any]:
     it (the time_mode vocabulary); None where the source does not bound it. end_open:
     the source says it held from then on, with no end. ValueError for an invalid EDTF.
 
-    "Certainly held at T" is begin_latest <= T and (end_earliest >= T or end_open);
-    "possibly held at T" is (begin_earliest is empty or <= T) and (end_latest is empty
-    or >= T)."""
+    "Certainly held at T" is begin_latest <= T and end_earliest >= T; "possibly held at
+    T" is (begin_earliest is empty or <= T) and (end_latest is empty or >= T). A state
+    held "from then on" certainly held on the last day of its start and, without a
+    derivation (core/timeline.py), is not known to have held after it: an unknown end is
+    unknown, not "for ever"."""
     if edtf is None or mode is None:
         return dict.fromkeys(TIME_BOUNDS)
     check_mode_fits(edtf, mode)
@@ -236,8 +238,8 @@ def time_bounds(edtf: str | None, mode: str | None) -> dict[str, Any]:
     out["end_open"] = mode == "from"
     if mode == "held_at":  # at some time in the span: begun by its end, not ended before its start
         out.update(begin_latest=whole[1], end_earliest=whole[0])
-    elif mode == "from":  # began in the first part, held on
-        out.update(begin_earliest=first[0], begin_latest=first[1])
+    elif mode == "from":  # began in the first part, held on: at least until that part's end
+        out.update(begin_earliest=first[0], begin_latest=first[1], end_earliest=first[1])
     elif mode == "until":  # held until the last part, when it ended
         out.update(end_earliest=last[0], end_latest=last[1])
     elif mode == "during":  # held throughout: began in the first part, ended in the last

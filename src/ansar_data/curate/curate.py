@@ -47,6 +47,7 @@ from ansar_data.core.rules import (
     text_problem,
 )
 from ansar_data.core.schema import TYPES, Spec, Table
+from ansar_data.core.timeline import derive, derived_values
 from ansar_data.core.values import edtf_bounds, edtf_precision, parse_count, parse_duration, time_bounds
 from ansar_data.core.yamlfile import read_yaml
 
@@ -245,6 +246,7 @@ class _Curator:
             except ValueError as exc:
                 raise Place(loc, where).fail(span["edtf"], str(exc)) from exc
             derived.update({span[key]: value for key, value in bounds.items()})
+            derived[span["basis"]] = None  # with the derived bounds, once every record is read
         if "sources" in table.field_names:
             derived.setdefault("sources", None)  # from the evidence, once it is all read
         row = self.row(table, values, loc, where, derived)
@@ -330,7 +332,8 @@ class _Curator:
                 other = row["parent"]
             fields.add(fld)
             self.tables["inferences"].append({"record_table": table.name, "record_id": row["id"], "field": fld,
-                                              "rule": rule, "from_record": other})
+                                              "rule": rule, "from_record": other, "from_table": "events",
+                                              "via": None})
             self.places["inferences"].append(Place(loc, at + ".", INFERENCE_KEYS))
         return frozenset(fields)
 
@@ -420,7 +423,8 @@ def _entity(values: dict, derived: dict, place: Place, rec: dict) -> dict:
 def _event(values: dict, derived: dict, place: Place, rec: dict) -> dict:
     start, end, precision = _dates(place, values["edtf"], "edtf")
     # the fatality columns are copied from the count once every count is read (_copy_fatalities)
-    return {"date_start": start, "date_end": end, "date_precision": precision, **fatalities_columns(None)}
+    return {"date_start": start, "date_end": end, "date_precision": precision, **fatalities_columns(None, []),
+            "date_earliest": None, "date_latest": None}  # from the temporal network, once all is read
 
 
 def _relation(values: dict, derived: dict, place: Place, rec: dict) -> dict:
@@ -445,7 +449,7 @@ def _participant(values: dict, derived: dict, place: Place, rec: dict) -> dict:
 def _link(values: dict, derived: dict, place: Place, rec: dict) -> dict:
     target = values["literal"] and _slug(values["literal"]) or values["to_event"] or values["to_relation"]
     lag = parse_duration(values["lag_text"]) if values["lag_text"] is not None else None
-    return {"id": f"{derived['event']}/{values['link']}/{target}", "lag_duration": lag}
+    return {"id": f"{derived['event']}/{values['link']}/{target}", "lag_duration": lag, "reading": "stated"}
 
 
 def _assessment(values: dict, derived: dict, place: Place, rec: dict) -> dict:
@@ -466,12 +470,23 @@ def _own_evidence(rec: dict[str, Any], loc: Loc, where: str) -> Any:
 
 
 def _entity_evidence(rec: dict[str, Any], loc: Loc, where: str) -> list[Any]:
-    """An entity is attested by the quotes of its canonical name, and by any of its own."""
-    canonical = [n for n in _list(rec, "names", loc) if isinstance(n, dict) and n.get("canonical") is True]
-    reused = canonical[0].get("evidence") if len(canonical) == 1 else None
-    reused = [{k: v for k, v in i.items() if k != "fields"} if isinstance(i, dict) and "quote" in i else i
-              for i in (reused if isinstance(reused, list) else [])]
-    return [*reused, *_list(rec, "evidence", loc)]
+    """An entity is attested wherever an article names it: by the quotes of each of its
+    names (the canonical one first, each quote once), and by any of its own. So its
+    `sources` are every article that names it, under any name."""
+    names = [n for n in _list(rec, "names", loc) if isinstance(n, dict)]
+    canonical = [n for n in names if n.get("canonical") is True]
+    if len(canonical) != 1:
+        names = []  # canonical-name, a rule on rows, says so
+    items, seen = [], set()
+    for name in sorted(names, key=lambda n: n.get("canonical") is not True):
+        for item in name.get("evidence") if isinstance(name.get("evidence"), list) else []:
+            if isinstance(item, dict) and "quote" in item:
+                item = {k: v for k, v in item.items() if k != "fields"}
+            key = repr(sorted(item.items())) if isinstance(item, dict) else repr(item)
+            if key not in seen:
+                seen.add(key)
+                items.append(item)
+    return [*items, *_list(rec, "evidence", loc)]
 
 
 EVIDENCE_ITEMS = {"entities": _entity_evidence}
@@ -496,10 +511,24 @@ def _fill_sources(spec: Spec, tables: dict[str, Rows], evidence: Rows) -> None:
 
 
 def _copy_fatalities(tables: dict[str, Rows]) -> None:
-    """Each event's fatality columns, copied from the count it names."""
-    counts = {c["id"]: c for c in tables["counts"]}
+    """Each event's fatality columns, by the fatality rule over its counts."""
     for event in tables["events"]:
-        event.update(fatalities_columns(counts.get(event["fatalities_count"])))
+        event.update(fatalities_columns(event["id"], tables["counts"]))
+
+
+def _derive_time(spec: Spec, c: _Curator) -> None:
+    """The bounds the temporal network derives, written into their columns, with an
+    inferences row for each. A crossing in the stated order is a rule on rows
+    (time-order), reported with the others, naming the record and both chains."""
+    timeline = derive(spec, c.tables)
+    values, rows = derived_values(spec, c.tables, timeline)
+    for table in ("events", "relations"):
+        for row in c.tables[table]:
+            row.update(values[(table, row["id"])])
+    where = {(t, r["id"]): p for t in ("events", "relations") for r, p in zip(c.tables[t], c.places[t])}
+    for row in rows:
+        c.tables["inferences"].append(row)
+        c.places["inferences"].append(where[(row["record_table"], row["record_id"])])
 
 
 def curated_tables(spec: Spec, curation: Curation, extracted: dict[str, Rows]) -> dict[str, Rows]:
@@ -513,6 +542,8 @@ def curated_tables(spec: Spec, curation: Curation, extracted: dict[str, Rows]) -
             c.add(table, rec, loc)
     if "events" in c.tables and "counts" in c.tables:
         _copy_fatalities(c.tables)
+    if "events" in c.tables and "relations" in c.tables:
+        _derive_time(spec, c)
     _fill_sources(spec, c.tables, c.evidence)
     out = dict(c.tables)
     out["evidence"] = c.evidence

@@ -96,6 +96,14 @@ def blanks_list(spec: Spec) -> str:
                      if "when_empty" in f)
 
 
+def time_basis_counts(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
+    """How many relations have each time_basis, as a Markdown table in the vocabulary's order."""
+    terms = spec.vocabularies["time_basis"].terms if "time_basis" in spec.vocabularies else {}
+    counts = {term: sum(r.get("time_basis") == term for r in tables.get("relations", [])) for term in terms}
+    lines = ["| time_basis | relations | meaning |", "| --- | ---: | --- |"]
+    return "\n".join(lines + [f"| `{term}` | {counts[term]} | {meaning} |" for term, meaning in terms.items()])
+
+
 def tables_summary(spec: Spec, tables: dict[str, list[dict[str, Any]]]) -> str:
     lines = ["| table | rows | one row is |", "| --- | ---: | --- |"]
     lines += [f"| [{t.name}](#{anchor(t.name)}) | {len(tables.get(t.name, []))} | {t.row} |"
@@ -131,7 +139,9 @@ def render(spec: Spec, tables: dict[str, list[dict[str, Any]]], guide: str = "")
     docs = model(spec, tables)
     lines = ["# Codebook", "", INTRO, "", tables_summary(spec, tables), ""]
     if guide:
-        lines += [guide.replace("{links}", links_diagram(spec)).replace("{blanks}", blanks_list(spec)).strip(),
+        filled = (guide.replace("{links}", links_diagram(spec)).replace("{blanks}", blanks_list(spec))
+                  .replace("{time_basis_counts}", time_basis_counts(spec, tables)))
+        lines += [filled.strip(),
                   "", "# Tables", ""]
     for d in docs:
         lines += [f"## {d.name}", "", f"**{d.title}.** Each row: {_row_sentence(d.row)}", ""]

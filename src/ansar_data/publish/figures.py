@@ -125,7 +125,8 @@ def timeline(events: list[dict[str, Any]], title: str, stamp: str) -> dict[str, 
     plt = _pyplot()
     dated = sorted((e for e in events if e["date_end"]),
                    key=lambda e: (e["date_start"] or e["date_end"], e["date_end"], e["id"]))
-    undated = sorted(e["title"] for e in events if not e["date_end"])
+    # an undated event keeps the bounds the stated order gives it (events.date_earliest/latest)
+    undated = sorted(e["title"] + _order_bounds(e) for e in events if not e["date_end"])
     zoom = busiest_year(dated)
     heights = [0.3 * len(dated) + 1.0] + ([0.3 * len(zoom[1]) + 0.9] if zoom else []) + \
               ([0.2 * len(undated) + 0.5] if undated else [])
@@ -169,6 +170,14 @@ def timeline(events: list[dict[str, Any]], title: str, stamp: str) -> dict[str, 
     out = _save(fig, stamp)
     plt.close(fig)
     return out
+
+
+def _order_bounds(event: dict[str, Any]) -> str:
+    """ " (after D, by D, derived)" for an undated event that other records bound (inferences)."""
+    parts = [f"after {event['date_earliest']}" if event.get("date_earliest") else "",
+             f"by {event['date_latest']}" if event.get("date_latest") else ""]
+    said = ", ".join(p for p in parts if p)
+    return f" ({said}, derived)" if said else ""
 
 
 def network(entities: list[dict[str, Any]], relations: list[dict[str, Any]], kinds: dict[str, str],
