@@ -11,6 +11,7 @@ import pytest
 
 from ansar_data import cli
 from ansar_data.check.validate import validate_package
+from ansar_data.curate import coverage
 from ansar_data.release.refresh import review_source
 from helpers import ROOT, copy_repo, read_csv, snapshot
 
@@ -45,6 +46,19 @@ def test_an_inserted_paragraph_moves_the_quotes_after_it(inputs, tables):
     # #39: the review names what the revision adds that no quote touches
     assert result.uncovered == ["A paragraph added in a later revision."]
     assert "  no quote touches: 'A paragraph added in a later revision.'" in result.human().splitlines()
+
+
+def test_the_review_names_a_new_sentence_of_cause_that_no_link_quotes(inputs, tables):
+    """#38: a revision's new "because" is a link to add or a reason to give."""
+    at = ANSAR.index("==End of the movement==")
+    added = "The party withdrew its fighters because the supplies had run out."
+    new = ANSAR[:at] + added + "\n\n" + ANSAR[at:]
+    reasons = coverage.read_causal_reasons(ROOT / "curation")
+    result = review_source(inputs.spec, tables, "al-ansar-iraq", ANSAR, new, reasons=reasons)
+    assert result.uncited_causes == [added]
+    assert f"  no cause or effect link quotes: {added!r}" in result.human().splitlines()
+    unchanged = review_source(inputs.spec, tables, "al-ansar-iraq", ANSAR, ANSAR, reasons=reasons)
+    assert unchanged.uncited_causes == []
 
 
 def test_a_new_title_keeps_everything_else(inputs, tables):

@@ -174,6 +174,9 @@ class Review:
     # sentences, infobox values and list items of the new revision that no quote touches
     # (coverage.uncovered): new text to curate, or to put on the allow-list on purpose
     uncovered: list[str] = field(default_factory=list)
+    # sentences of the new revision with a word of cause or effect that no cause or
+    # effect link quotes (coverage.uncited_causes): a link to add, or a reason to give
+    uncited_causes: list[str] = field(default_factory=list)
 
     @property
     def takes(self) -> bool:
@@ -195,6 +198,7 @@ class Review:
             lines += [f"    {v}" for v in a.values]
         lines += [f"  infobox or See also: {line}" for line in self.infobox]
         lines += [f"  no quote touches: {text!r}" for text in self.uncovered]
+        lines += [f"  no cause or effect link quotes: {text!r}" for text in self.uncited_causes]
         if self.taken_as_curated:
             lines.append("the curation already quotes this revision: taken, rebuilt and validated")
         else:
@@ -205,7 +209,7 @@ class Review:
     def as_json(self) -> dict[str, Any]:
         return {"source": self.source, "takes": self.takes, "counts": self.counts(),
                 "quotes": [asdict(a) for a in self.anchors], "infobox_and_see_also": self.infobox,
-                "uncovered": self.uncovered}
+                "uncovered": self.uncovered, "uncited_causes": self.uncited_causes}
 
 
 def listed_lines(old: str, new: str) -> list[str]:
@@ -244,9 +248,11 @@ def stamped_index(text: str, source_id: str, data: bytes, revision: int | None, 
 
 
 def review_source(spec: Spec, tables: dict[str, list[dict[str, Any]]], source_id: str, old: str,
-                  new: str, allow: list[dict[str, Any]] | None = None) -> Review:
+                  new: str, allow: list[dict[str, Any]] | None = None,
+                  reasons: list[dict[str, Any]] | None = None) -> Review:
     """Re-anchor every quote of source_id in the new text, and list what of the new text
-    no quote then touches (less what the allow-list names)."""
+    no quote then touches (less what the allow-list names), and its sentences of cause or
+    effect that no cause or effect link then quotes (less what `reasons` names)."""
     records = {}
     for table in spec.curated:
         for row in tables.get(table.name, []):
@@ -254,8 +260,15 @@ def review_source(spec: Spec, tables: dict[str, list[dict[str, Any]]], source_id
     rows = [r for r in tables["evidence"] if r["source"] == source_id]
     anchors = anchor(old, new, rows, spec, records)
     spans = [(a.new_start, a.new_end) for a in anchors if a.new_start is not None and a.new_end is not None]
+    article = parse_article(new, source_id)
+    links = spec.vocabularies["event_link"].attributes
+    causal = {r["id"] for r in tables.get("event_links", []) if links.get(r["link"], {}).get("cues")}
+    cited = [(a.new_start, a.new_end) for a in anchors if a.record_table == "event_links" and a.record_id in causal
+             and a.new_start is not None and a.new_end is not None]
     return Review(source_id, anchors, listed_lines(old, new),
-                  uncovered=coverage.uncovered(parse_article(new, source_id), spans, allow or []))
+                  uncovered=coverage.uncovered(article, spans, allow or []),
+                  uncited_causes=[text for text, _ in coverage.uncited_causes(
+                      article, cited, coverage.causal_cues(links), reasons or [])])
 
 
 # The first edit of the English Wikipedia: no snapshot of an article can be older.
@@ -362,7 +375,8 @@ def refresh(root: Path, source_id: str, new_file: Path, revision: int | None = N
                 raise current from None
             review.taken_as_curated = True
             return review
-        review = review_source(inputs.spec, tables, source_id, old, new, coverage.read_allowlist(root / "curation"))
+        review = review_source(inputs.spec, tables, source_id, old, new, coverage.read_allowlist(root / "curation"),
+                               coverage.read_causal_reasons(root / "curation"))
         if review.takes:
             _take(root, source_id, entries, data, revision, retrieved, lock, on_step)
         return review
