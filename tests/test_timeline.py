@@ -70,7 +70,14 @@ def test_a_relation_of_al_ansar_lies_within_its_life(tables):
     assert (ineffective["valid_end_earliest"], ineffective["valid_end_latest"]) == ("1988-01-01", "1988-12-31")
     # the veterans' society outlives al-Ansar: not bounded by its life, but begun no earlier than its founding
     veterans = rels["iraqi-communist-partisans-society/veterans_of/al-ansar"]
-    assert (veterans["valid_end_latest"], veterans["time_basis"]) == (None, "none_given")
+    assert (veterans["valid_begin_earliest"], veterans["valid_end_latest"], veterans["time_basis"]) == (
+        "2004-01-01", None, "quote")
+    # the society's branches: no time of their own, but not before it was founded in 2004
+    branches = rels["iraqi-communist-partisans-society/based_in/iraq"]
+    assert (branches["valid_begin_earliest"], branches["valid_end_latest"], branches["time_basis"]) == (
+        "2004-01-01", None, "derived")
+    row = _inference(tables, "relations", branches["id"], "valid_begin_earliest")
+    assert (row["rule"], row["from_table"], row["from_record"]) == ("within_life", "events", "society-founded")
     # the interval of its own sentence
     wing = rels["al-ansar/part_of/iraqi-communist-party"]
     assert (wing["valid_edtf"], wing["valid_mode"], wing["time_basis"]) == ("1979/1988", "during", "quote")

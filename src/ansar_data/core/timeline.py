@@ -147,7 +147,7 @@ def _life_edges(attrs: dict[str, Any], rule: str, tables: Mapping[str, Rows],
     the entity begins and ends within it, and one held "from then on" holds as long as
     the entity lived."""
     lives = attrs["lives"]
-    alive = {}
+    alive: dict[Any, Any] = {}  # entity -> the relation that gives its life, if one does
     for rel in relations.values():
         if all(rel.get(k) == v for k, v in lives.items()):
             alive[rel.get("subject")] = rel.get("id")
@@ -155,8 +155,9 @@ def _life_edges(attrs: dict[str, Any], rule: str, tables: Mapping[str, Rows],
                 yield Edge(("relations", rel.get("id"), side), (LIFE, rel.get("subject"), side), 0, rule)
                 yield Edge((LIFE, rel.get("subject"), side), ("relations", rel.get("id"), side), 0, rule)
     for part in tables.get("event_participants", []):
-        if part.get("role") == attrs.get("created_role") and part.get("entity") in alive:
-            yield Edge(("events", part.get("event"), "start"), (LIFE, part["entity"], "start"), 0, rule,
+        if part.get("role") == attrs.get("created_role"):  # a life that begins with its founding
+            alive.setdefault(part.get("entity"), None)
+            yield Edge(("events", part.get("event"), "start"), (LIFE, part.get("entity"), "start"), 0, rule,
                        narrows="after")
     skip_object = set(attrs.get("except_object_of", []))
     for rel in relations.values():
