@@ -88,7 +88,10 @@ def edit_json(rel: str, change: Callable[[object], None]) -> Callable[[Path], No
 
 
 def write_hashed(pkg: Path, contents: dict[str, bytes]) -> None:
-    """Replace resource files and write their new hashes (and sizes) into datapackage.json."""
+    """Replace resource files and write their new hashes (and sizes) into datapackage.json;
+    the derived annotations and graph follow the tables, as their twins do."""
+    edited = sorted({m[1] for path in contents if (m := re.fullmatch(r"data/(\w+)\.(?:csv|json)", path))})
+    before = {name: _typed_or_none(pkg, name) for name in {*edited, "sources"}} if edited else {}
     descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
     for path, content in contents.items():
         replace_file(pkg / path, content)
@@ -100,6 +103,40 @@ def write_hashed(pkg: Path, contents: dict[str, bytes]) -> None:
                  (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     if {"data/evidence.csv", "data/sources.csv"} & set(contents):
         rerender_annotations(pkg)
+    if edited:
+        rerender_graph(pkg, before, edited)
+
+
+def _typed_or_none(pkg: Path, name: str) -> list[dict] | None:
+    try:
+        return _typed_csv(pkg, name)
+    except (KeyError, TypeError, ValueError, OSError, IndexError, csv.Error):
+        return None
+
+
+def rerender_graph(pkg: Path, before: dict[str, list[dict] | None], edited: list[str]) -> None:
+    """data/graph.trig as the build would write it from the edited tables: each edited
+    table's part rendered again (core.rdf renders a table on its own) and put in place of
+    the old one, with its hash. Left as it is where the edit leaves nothing to render."""
+    from types import SimpleNamespace
+
+    from ansar_data.core import rdf
+
+    def views(rows: list[dict] | None) -> list:
+        return [SimpleNamespace(id=r["id"], url=r["url"], revision=r["revision"]) for r in rows or []]
+    try:
+        spec = load_spec(pkg / "metadata" / "tables.yaml")
+        graph = (pkg / rdf.GRAPH_PATH).read_text(encoding="utf-8")
+        old_views, new_views = views(before.get("sources")), views(_typed_csv(pkg, "sources"))
+        for name in sorted({*edited, *(["evidence"] if "sources" in edited else [])}):
+            old = before.get(name) if name in before else _typed_csv(pkg, name)
+            old_text = rdf.render_table(spec, spec.table(name), old, old_views)
+            new_text = rdf.render_table(spec, spec.table(name), _typed_csv(pkg, name), new_views)
+            if old_text and old_text in graph:
+                graph = graph.replace(old_text, new_text, 1)
+    except (KeyError, TypeError, ValueError, OSError, IndexError, AttributeError, csv.Error):
+        return
+    write_hashed(pkg, {rdf.GRAPH_PATH: graph.encode("utf-8")})
 
 
 def _typed_csv(pkg: Path, name: str) -> list[dict]:
@@ -251,6 +288,7 @@ def generate(root: Path) -> list[Mutant]:
     add_whole_files(root, descriptor, tables, add)
     add_derived_columns(tables, add)
     add_annotations(root, add)
+    add_rdf(root, add)
     add_rules_switched_off(root, add)
     add("resource-dropped", [
         Mutant("resource-dropped", f"descriptor without {res['name']}",
@@ -1146,6 +1184,37 @@ def add_annotations(root: Path, add: Add) -> None:
         Mutant("annotations-file-damaged", "the file removed", lambda pkg: (pkg / "annotations.jsonld").unlink(),
                "annotations-derived", None, None, None, ()),
     ])
+
+
+def _line_of(root: Path, rel: str, needle: str) -> int:
+    lines = (root / rel).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines) if needle in line) + 1
+
+
+def add_rdf(root: Path, add: Add) -> None:
+    """data/graph.trig and schemas/shapes.ttl, derived from the tables and tables.yaml as
+    a JSON twin from its CSV, edited with their hashes updated: a quote, a date, a
+    Wikidata property, a triple dropped, a shape loosened. Only the rendering again can
+    tell; the report names the first line that differs."""
+    graph, shapes = "data/graph.trig", "schemas/shapes.ttl"
+    edits = [
+        ("a quote changed", graph, '    oa:exact "Kurdish Democratic Party" .',
+         lambda b: b.replace(b'oa:exact "Kurdish Democratic Party"', b'oa:exact "Kurdistan Democratic Party"', 1)),
+        ("a time bound moved", graph, 'crm:P82b_end_of_the_end "1983-05-31"^^xsd:date',
+         lambda b: b.replace(b'crm:P82b_end_of_the_end "1983-05-31"', b'crm:P82b_end_of_the_end "1993-05-31"', 1)),
+        ("a Wikidata property swapped", graph, "wdt:P159",
+         lambda b: b.replace(b"wdt:P159", b"wdt:P131", 1)),
+        ("a shape loosened", shapes, "sh:maxCount 1",
+         lambda b: b.replace(b"sh:maxCount 1", b"sh:maxCount 2", 1)),
+    ]
+    add("graph-edited", [
+        Mutant("graph-edited", label, edit_hashed(rel, change), "rdf-derived", rel.split("/")[-1].split(".")[0],
+               _line_of(root, rel, needle), None, ())
+        for label, rel, needle, change in edits])
+    add("graph-line-dropped", [
+        Mutant("graph-line-dropped", f"line {n} of {graph} dropped", edit_hashed(graph, lambda b, n=n: b"\n".join(
+            line for i, line in enumerate(b.split(b"\n"), start=1) if i != n)), "rdf-derived", "graph", n, None, ())
+        for n in (20, 4000)])
 
 
 def _drop_rule(pattern: str) -> Callable[[Path], None]:

@@ -62,7 +62,8 @@ def test_descriptor_is_v2(rendered):
     assert [s["path"] for s in d["sources"]] == [
         "https://en.wikipedia.org/wiki/Al-Ansar_(Iraq)",
         "https://en.wikipedia.org/wiki/Pasht_Ashan_massacre"]
-    assert all(r["type"] == "table" for r in d["resources"])
+    assert [r.get("type") for r in d["resources"]].count("table") == len(d["resources"]) - 2
+    assert [r["path"] for r in d["resources"] if "type" not in r] == ["data/graph.trig", "schemas/shapes.ttl"]
     names = [r["name"] for r in d["resources"]]
     assert {"sources", "sources_json", "infobox_values", "infobox_values_json"} <= set(names)
     schema = json.loads(rendered["schemas/infobox_values.tableschema.json"])

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ansar_data import cli
+from ansar_data.core import rdf
 from helpers import ROOT, corrupt_render, read_csv
 
 
@@ -40,7 +41,8 @@ def test_validate_takes_a_package_dir_like_validate_py(capsys):
     # each table as CSV and JSON twin, rows of every one counted
     tables = list((ROOT / "data").glob("*.csv"))
     rows = sum(len(read_csv(path)) - 1 for path in tables)
-    assert code == 0 and out.strip() == f"VALID: {2 * len(tables)} resources, {2 * rows} rows checked"
+    resources = 2 * len(tables) + len(rdf.FILE_RESOURCES)
+    assert code == 0 and out.strip() == f"VALID: {resources} resources, {2 * rows} rows checked"
     code, out, _ = run_main(capsys, "validate", ROOT, "--json", "--max-errors", "3")
     assert code == 0 and '"valid": true' in out
 

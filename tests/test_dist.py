@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 import pytest
+import yaml
 from conftest import UNRELEASED
 
 from ansar_data.release.release import ReleaseRefused, dist, recorded_releases, version_key
@@ -93,6 +94,17 @@ def test_every_record_set_loads_with_mlcroissant(unzipped):
         records = list(dataset.records(record_set=name))
         expected = len(pd.read_csv(unzipped / "data" / f"{name}.csv", dtype=str))
         assert len(records) == expected, name
+    # #41: Croissant 1.1, with the Responsible-AI fields package.yaml gives, as mlcroissant reads them
+    meta = dataset.metadata
+    assert meta.ctx.conforms_to.value == "http://mlcommons.org/croissant/1.1"  # a dev build lacks datePublished
+    given = yaml.safe_load((unzipped / "metadata" / "package.yaml").read_text(encoding="utf-8"))["responsible_ai"]
+    read = {"data_collection": meta.data_collection, "data_limitations": meta.data_limitations,
+            "data_biases": meta.data_biases, "data_use_cases": meta.data_use_cases,
+            "personal_sensitive_information": meta.personal_sensitive_information,
+            "data_release_maintenance_plan": meta.data_release_maintenance_plan}
+    for key, text in given.items():
+        value = read[key][0] if isinstance(read[key], list) else read[key]
+        assert value == " ".join(text.split()), key
     first = next(iter(dataset.records(record_set="entity_names")))
     row = pd.read_csv(unzipped / "data" / "entity_names.csv", dtype=str, keep_default_na=False).iloc[0]
     assert (first["entity_names/entity"].decode(), first["entity_names/name"].decode()) == (row.entity, row["name"])
@@ -133,9 +145,14 @@ def unresolved(unzipped: Path) -> tuple[list[tuple[str, str]], dict[str, int]]:
 def test_every_link_of_the_readme_and_landing_page_resolves(unzipped):
     missing, counts = unresolved(unzipped)
     assert missing == []
-    assert counts == {"readme": 102, "page": 99, "ld": 93}
     page = (unzipped / "site" / "index.html").read_text()
     page_ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    # every resource of the descriptor (the RDF too) is a download, once; the counts follow the package
+    resources = [r["path"] for r in json.loads((unzipped / "datapackage.json").read_text())["resources"]]
+    urls = [d["contentUrl"] for d in page_ld["distribution"]]
+    assert len(urls) == len(set(urls)) == counts["ld"]
+    assert all(any(u.endswith("/" + path) for u in urls) for path in resources)
+    assert counts["readme"] >= counts["page"] >= len(resources) and "data/graph.trig" in resources
     formats = {d["encodingFormat"] for d in page_ld["distribution"]}
     assert {"application/zip", "text/csv", "application/json", "application/vnd.sqlite3",
             "application/vnd.apache.parquet", "application/x-stata-dta", "application/x-spss-sav",

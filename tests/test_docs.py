@@ -35,11 +35,11 @@ def blocks(language: str, pages: list[Path] = HAND_WRITTEN) -> list[tuple[str, s
 
 
 def test_every_code_block_has_a_runner():
-    runners = {"python", "r", "sql", "sh", "yaml", "json", "text"}  # text: diagrams, not code
+    runners = {"python", "r", "sql", "sparql", "sh", "yaml", "json", "text"}  # text: diagrams, not code
     found = {(p.relative_to(ROOT).as_posix(), m[1]) for p in HAND_WRITTEN
              for m in FENCE.finditer(COG.sub("", p.read_text(encoding="utf-8")))}
     assert {lang for _, lang in found} <= runners, sorted(found)
-    assert {lang for _, lang in found} >= {"python", "r", "sql", "sh", "yaml", "json"}
+    assert {lang for _, lang in found} >= {"python", "r", "sql", "sparql", "sh", "yaml", "json"}
 
 
 def test_the_readme_is_short_and_reaches_every_page():
@@ -189,6 +189,60 @@ def test_the_sql_examples_run_in_the_archive(unzipped, monkeypatch):
     assert ("kdp",) in {(o,) for p, o in answers["Who were Al-Ansar's allies and opponents?"] if p == "allied_with"}
     massacre = next(rows for q, rows in answers.items() if q.startswith("SELECT e.title"))
     assert {role for _, _, role, _ in massacre} >= {"perpetrator", "victim"}
+
+
+def sparql_queries(code: str) -> dict[str, str]:
+    """question -> query (the block's prefixes and one SELECT) of a SPARQL block whose
+    queries each follow a "# question" line."""
+    prefixes, _, rest = code.partition("\n#")
+    parts = re.split(r"^# (.+)$", "#" + rest, flags=re.M)[1:]
+    return {q: prefixes + "\n" + body for q, body in zip(parts[::2], parts[1::2])}
+
+
+def _cells(rows) -> list[tuple[str, ...]]:
+    from ansar_data.core.tables_io import cell
+
+    return sorted(tuple(cell(v) for v in row) for row in rows)
+
+
+def test_the_sparql_twins_give_the_sql_answers(unzipped, monkeypatch):
+    """#41: every question the README asks in SQL, asked in SPARQL of the unzipped
+    archive's graph with the embedded store, has the same answer."""
+    from ansar_data.publish import sparql
+
+    monkeypatch.chdir(unzipped)
+    con = tables_as_views(unzipped)
+    sql = {}
+    for _page, code in blocks("sql", [README]):
+        for statement in [s for s in code.split(";") if s.strip()]:
+            question = re.findall(r"^-- (.+)$", statement, re.M)
+            if question:
+                sql[question[0]] = con.execute(statement).fetchall()
+    (twin_block,) = [code for _page, code in blocks("sparql", [README])]
+    twins = sparql_queries(twin_block)
+    assert set(twins) == set(sql), "a README question without its SPARQL twin"
+    for question, query in twins.items():
+        names, rows = sparql.run(unzipped, query)
+        assert _cells(rows) == _cells(sql[question]), question
+    assert _cells(sparql.run(unzipped, twins["Who perpetrated the Pasht Ashan massacre, and how many died?"])[1]) == [
+        ("puk", "150", "150", "", "150")]
+
+
+def test_the_sparql_command_answers_and_refuses_as_a_command_does(tmp_path):
+    query = ('PREFIX events: <vocab/events/> SELECT ?best { ?e events:id "pasht-ashan-massacre" ; '
+             'events:fatalities_best ?best }')
+    run = [str(BIN / "ansar-data"), "sparql", "--package", str(ROOT)]
+    done = subprocess.run([*run, query, "--format", "csv"], capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (0, "best\n150\n")
+    (tmp_path / "q.rq").write_text(query, encoding="utf-8")
+    done = subprocess.run([*run, str(tmp_path / "q.rq"), "--format", "json"], capture_output=True, text=True)
+    assert (done.returncode, json.loads(done.stdout)) == (0, [{"best": "150"}])
+    done = subprocess.run([*run, "SELEC ?x"], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.startswith("could not answer the query: ") and not done.stdout
+    assert "Traceback" not in done.stderr
+    done = subprocess.run([str(BIN / "ansar-data"), "sparql", "--package", str(tmp_path), query],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "data/graph.trig: no such file" in done.stderr
 
 
 def test_the_yaml_examples_are_records_of_the_curation():

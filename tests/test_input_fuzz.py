@@ -87,7 +87,9 @@ def test_malformed_input_is_an_error_naming_the_file(inputs_copy, case):
             for rel_out, content in files.items():
                 (Path(tmp) / rel_out).parent.mkdir(parents=True, exist_ok=True)
                 (Path(tmp) / rel_out).write_bytes(content)
-            report = validate_package(Path(tmp), inputs_dir=inputs_copy)
+            # as the build validates what it makes: a tables.yaml the fuzz changed is the
+            # rules this package was built with (rules-differ is for a copy, not a build)
+            report = validate_package(Path(tmp), inputs_dir=inputs_copy, skip=build_module.OWN_RULES)
             assert report.valid, f"{rel} built, but does not validate:\n{report.human()[:1500]}"
     finally:
         shutil.copy2(ROOT / rel, path)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from peak import run_measured
 
 from ansar_data.check.validate import main, validate_package
+from ansar_data.core import rdf
 from helpers import ROOT
 
 
@@ -36,7 +37,7 @@ def test_package_is_valid():
     code, out, _ = script(ROOT)
     assert code == 0, out
     tables = sorted(p.stem for p in (ROOT / "data").glob("*.csv"))
-    assert out.startswith(f"VALID: {2 * len(tables)} resources")
+    assert out.startswith(f"VALID: {2 * len(tables) + len(rdf.FILE_RESOURCES)} resources")
 
 
 def test_frictionless_cli_reports_valid():
@@ -127,8 +128,8 @@ def test_a_descriptor_cut_down_to_one_table_is_not_valid(repo_copy):
     path.write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
     report = validate_package(repo_copy)
     missing = sorted(p.resource for p in report.problems if p.code == "resource-undeclared")
-    others = sorted(n for p in (repo_copy / "data").glob("*.csv") if p.stem != "sources"
-                    for n in (p.stem, p.stem + "_json"))
+    others = sorted([*(n for p in (repo_copy / "data").glob("*.csv") if p.stem != "sources"
+                       for n in (p.stem, p.stem + "_json")), *(r["name"] for r in rdf.FILE_RESOURCES)])
     assert not report.valid and missing == others and "evidence" in missing and "entities_json" in missing
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from ansar_data.check import validate
 from ansar_data.core.errors import InputError, SpecError
 from ansar_data.core.outputs import BadJournal, Busy, interrupted
+from ansar_data.publish import sparql
 from ansar_data.publish.build import BuildFailed, build, load_inputs, render, stale_files
 from ansar_data.publish.exports import ExportError
 from ansar_data.read.parse import ParseError
@@ -89,6 +90,12 @@ def parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("folder", type=Path, metavar="DIR", help="the folder to verify")
     p.add_argument("--release", metavar="X.Y.Z", help="the release (default: the version its descriptor names)")
     _root(p)
+    p = commands.add_parser("sparql", help="answer a SPARQL query over the package's RDF, without a server",
+                            description=(sparql.__doc__ or "").split("\n\n")[0])
+    p.add_argument("query", metavar="QUERY-or-FILE", help="a SELECT or ASK query, or a file that holds one")
+    p.add_argument("--format", choices=sparql.FORMATS, default="table", help="how to print the answer")
+    p.add_argument("--package", type=Path, default=Path("."),
+                   help="the package folder (an unzipped release, or the repository root; default: .)")
     return top
 
 
@@ -187,6 +194,16 @@ def _refresh(args: argparse.Namespace) -> int:
     return 0 if review.takes else 1
 
 
+def _sparql(args: argparse.Namespace) -> int:
+    try:
+        names, rows = sparql.run(args.package, sparql.query_text(args.query))
+    except sparql.QueryFailed as exc:
+        print(f"could not answer the query: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(sparql.render(names, rows, args.format))
+    return 0
+
+
 def _verify(args: argparse.Namespace) -> int:
     verdict = verify(args.folder, args.root, args.release)
     print(verdict.human())
@@ -199,7 +216,7 @@ def main(argv: list[str] | None = None, prog: str = "ansar-data") -> int:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     args = parser(prog).parse_args(argv)
     run = {"build": _build, "check": _check, "validate": validate.run, "dist": _dist, "release": _release,
-           "refresh": _refresh, "verify": _verify}
+           "refresh": _refresh, "verify": _verify, "sparql": _sparql}
     root = getattr(args, "root", None)
     if root is not None and not root.is_dir():
         print(f"could not {args.command}: {root} is not a folder; run it in the repository's root folder or name "

@@ -20,7 +20,8 @@ from typing import Any
 
 import jsonschema_rs
 
-from ansar_data.check.package import Loaded, Package, Problem, Tally
+from ansar_data.check.package import MAX_RESOURCE_BYTES, Loaded, Package, Problem, Tally
+from ansar_data.core import rdf
 from ansar_data.core.descriptor import PACKAGE_PROFILE, package_metadata, table_resources
 from ansar_data.core.errors import InputError
 from ansar_data.core.files import MAX_JSON_BYTES, FileRefused, read_regular, read_text
@@ -93,13 +94,15 @@ def check_resource_set(pkg: Package) -> Iterator[Problem]:
     listed = [r for r in pkg.descriptor.get("resources", []) if isinstance(r, dict)]
     names = [r.get("name") for r in listed]
     expected = {r["name"]: r for t in pkg.spec.tables for r in table_resources(t)}
+    expected |= {r["name"]: r for r in rdf.FILE_RESOURCES}
     for name in expected:
         if name not in names:
             yield Problem("resource-undeclared", f"tables.yaml declares {name!r}, the descriptor lacks it", name)
     for n, resource in enumerate(listed):
         name = resource.get("name")
         if name not in expected:
-            yield Problem("resource-undeclared", f"{name!r} is not a table of tables.yaml", str(name))
+            yield Problem("resource-undeclared", f"{name!r} is not a table of tables.yaml nor a file the build "
+                          "writes", str(name))
         elif name in names[:n]:
             yield Problem("resource-duplicate", f"a second resource named {name!r}", name, None, "name")
         else:
@@ -944,6 +947,80 @@ def trusted_rules(version: str, code_root: Path = CODE_ROOT) -> frozenset[str]:
     return frozenset(found)
 
 
+def check_graph(pkg: Package) -> Iterator[Problem]:
+    """data/graph.trig is exactly the RDF rendering of the tables (core.rdf), and
+    schemas/shapes.ttl the SHACL shapes tables.yaml gives, as a JSON twin is its CSV: the
+    first line that differs is named. The graph is rendered a row at a time and compared
+    as it goes, so a table that differs costs no more than its first differing row. Where
+    a table cannot be read, other checks report it; without metadata/package.yaml beside
+    the package there is no base IRI to render with."""
+    base = rdf.base_iri(pkg.meta)
+    if base is None:
+        return
+    for name, path in (("graph", rdf.GRAPH_PATH), ("shapes", rdf.SHAPES_PATH)):
+        res = pkg.resources.get(name)
+        if res is None or res.refused or res.too_large or res.sha256 is None:
+            continue  # missing, refused or too large: reported by the file checks
+        text = read_regular(res.path, MAX_RESOURCE_BYTES, inside=pkg.dir).decode("utf-8", "replace")
+        pieces = _graph_pieces(pkg, base) if name == "graph" else iter([rdf.render_shapes(pkg.spec, base)])
+        if pieces is None:
+            continue
+        at = _first_difference(text, pieces)
+        if at is None:
+            continue
+        line = text.count("\n", 0, at)
+        found = text.splitlines()[line] if line < len(text.splitlines()) else "(the end of the file)"
+        yield Problem("rdf-derived", f"{path} line {line + 1} is {found[:120]!r}, not what the "
+                      f"{'tables render' if name == 'graph' else 'tables.yaml gives'}", name, line + 1, None)
+
+
+def _first_difference(text: str, pieces: Iterator[str]) -> int | None:
+    """The offset of the first character where the pieces, joined, differ from text."""
+    at = 0
+    for piece in pieces:
+        if not text.startswith(piece, at):
+            end = min(len(text), at + len(piece))
+            return at + next((i for i in range(end - at) if text[at + i] != piece[i]), end - at)
+        at += len(piece)
+    return None if at == len(text) else at
+
+
+def _graph_pieces(pkg: Package, base: str) -> Iterator[str] | None:
+    """The graph the tables render to, in pieces: a table's text whole where it was
+    rendered before from the same bytes (the mutation suite checks hundreds of copies
+    that differ in one table), else a row at a time; None when a table cannot be read."""
+    sources = pkg.resources.get("sources")
+    loaded = [(t, pkg.resources.get(t.name)) for t in pkg.spec.tables]
+    if sources is None or not sources.readable or any(r is None or not r.readable for _, r in loaded):
+        return None
+    views = [SimpleNamespace(id=e.get("id"), url=e.get("url"), revision=e.get("revision")) for e in sources.records]
+
+    def pieces() -> Iterator[str]:
+        yield rdf.header(base)
+        for table, res in loaded:
+            cache_key = (pkg.spec.digest, table.name, res.sha256, sources.sha256)
+            if cache_key in _TABLE_TEXT:
+                yield _TABLE_TEXT[cache_key]
+                continue
+            done = []
+            try:
+                for piece in rdf.render_rows(pkg.spec, table, res.records, views):
+                    done.append(piece)
+                    yield piece
+            except (KeyError, TypeError, ValueError, AttributeError):
+                yield "\0"  # a record not of its table's shape (other codes say so): differs here
+                return
+            if len(res.records) <= 100_000:  # a whole table kept only when it is small
+                _TABLE_TEXT[cache_key] = "".join(done)
+                if len(_TABLE_TEXT) > 256:
+                    _TABLE_TEXT.pop(next(iter(_TABLE_TEXT)))
+    return pieces()
+
+
+# (tables.yaml digest, table, its sha256, the sources' sha256) -> the table's TriG text
+_TABLE_TEXT: dict[tuple[str, str, str | None, str | None], str] = {}
+
+
 def check_rules(pkg: Package) -> Iterator[Problem]:
     """The rules the checks read (metadata/tables.yaml beside the package) are those of the
     package's version as this validator's repository knows them: a copy cannot switch a
@@ -970,4 +1047,5 @@ CHECKS = (check_descriptor, check_resource_set, check_descriptor_metadata, check
           check_cells, check_types, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
           check_evidence, check_field_evidence, check_evidence_source,
-          check_counts, check_infobox_values, check_event_links, check_rows, check_annotations, check_rules)
+          check_counts, check_infobox_values, check_event_links, check_rows, check_annotations, check_graph,
+          check_rules)

@@ -389,9 +389,10 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
     if path is None or not path.exists():
         return None
     res = Loaded(str(resource.get("name", "?")), resource, path)
-    res.schema_file = _read_json(locate(package_dir, resource.get("schema"), located), errors,
-                                 resource.get("schema"), refused, package_dir,
-                                 earlier[0].schema_file if earlier[0] is not None else None)
+    if "schema" in resource:  # a file that is not a table (the RDF) has none
+        res.schema_file = _read_json(locate(package_dir, resource.get("schema"), located), errors,
+                                     resource.get("schema"), refused, package_dir,
+                                     earlier[0].schema_file if earlier[0] is not None else None)
     try:
         data = read_regular(path, MAX_RESOURCE_BYTES, inside=package_dir)
         res.size, res.sha256 = len(data), hashlib.sha256(data).hexdigest()

@@ -158,6 +158,8 @@ RULES: dict[str, Rule] = _rules(
      "The temporal network's inferences rows are not those it derives (missing, extra, or another rule, "
      "origin or chain)."),
     ("sources-derived", "rows", "both", "A curated row's sources are not the sources its evidence quotes."),
+    ("rdf-derived", "files", "validator",
+     "data/graph.trig is not the RDF rendering of the tables, or schemas/shapes.ttl not the shapes tables.yaml gives."),
 )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from ansar_data.check.package import MAX_RESOURCE_BYTES, gc_paused
 from ansar_data.check.validate import MAX_PER_CHECK, Report, validate_package
+from ansar_data.core import rdf
 from ansar_data.core.descriptor import package_metadata, table_resources
 from ansar_data.core.errors import InputError
 from ansar_data.core.files import MAX_TEXT_BYTES, FileRefused, read_regular
@@ -206,7 +207,8 @@ def _storable(name: str, rows: list[dict[str, Any]], columns: list[list[Any]] | 
 
 def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
     """data/, schemas/, datapackage.json and annotations.jsonld (the evidence as Web
-    Annotations, which validate.py derives again)."""
+    Annotations, which validate.py derives again), with the RDF rendering and its SHACL
+    shapes (core.rdf), which it derives again too."""
     files: dict[str, bytes] = {}
     resources = []
     for table in inputs.spec.tables:
@@ -226,6 +228,10 @@ def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
                 # "bytes" there; validate.py checks the hash of every resource instead.
                 digest.pop("bytes")
             resources.append({**resource, **digest})
+    base = inputs.package["base_iri"]
+    files[rdf.GRAPH_PATH] = "".join(rdf.render_graph(inputs.spec, tables, inputs.sources, base)).encode("utf-8")
+    files[rdf.SHAPES_PATH] = rdf.render_shapes(inputs.spec, base).encode("utf-8")
+    resources += [{**resource, **_digest(files[resource["path"]])} for resource in rdf.FILE_RESOURCES]
     descriptor = {**package_metadata(inputs.package, ((s.title, s.url) for s in inputs.sources)),
                   "resources": resources}
     files["datapackage.json"] = dump_json(descriptor)

@@ -133,14 +133,15 @@ def links_diagram(spec: Spec) -> str:
     return "\n".join(lines)
 
 
-def render(spec: Spec, tables: dict[str, list[dict[str, Any]]], guide: str = "") -> str:
+def render(spec: Spec, tables: dict[str, list[dict[str, Any]]], guide: str = "", base: str | None = None) -> str:
     """docs/codebook.md; `guide` (metadata/codebook_guide.md) comes after the table list,
     its {links} replaced by the diagram of the links between tables."""
     docs = model(spec, tables)
     lines = ["# Codebook", "", INTRO, "", tables_summary(spec, tables), ""]
     if guide:
         filled = (guide.replace("{links}", links_diagram(spec)).replace("{blanks}", blanks_list(spec))
-                  .replace("{time_basis_counts}", time_basis_counts(spec, tables)))
+                  .replace("{time_basis_counts}", time_basis_counts(spec, tables))
+                  .replace("{base_iri}", f"`{base}`" if base else "set in `base_iri`"))
         lines += [filled.strip(),
                   "", "# Tables", ""]
     for d in docs:

@@ -51,6 +51,12 @@ CONTEXT: dict[str, Any] = {
 }
 
 
+# package.yaml's responsible_ai keys -> the terms of Croissant's RAI vocabulary
+RAI_TERMS = {"data_collection": "dataCollection", "data_limitations": "dataLimitations", "data_biases": "dataBiases",
+             "data_use_cases": "dataUseCases", "personal_sensitive_information": "personalSensitiveInformation",
+             "data_release_maintenance_plan": "dataReleaseMaintenancePlan"}
+
+
 def render(meta: dict[str, Any], spec: Spec, resources: list[dict[str, Any]]) -> dict[str, Any]:
     """`resources` are datapackage.json's; contentUrl is the path inside the release
     archive, relative to croissant.json."""
@@ -58,7 +64,7 @@ def render(meta: dict[str, Any], spec: Spec, resources: list[dict[str, Any]]) ->
     out: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "sc:Dataset",
-        "conformsTo": "http://mlcommons.org/croissant/1.0",
+        "conformsTo": "http://mlcommons.org/croissant/1.1",
         "name": meta["name"],
         "alternateName": meta["title"],
         "description": citation.abstract(meta),
@@ -100,6 +106,8 @@ def render(meta: dict[str, Any], spec: Spec, resources: list[dict[str, Any]]) ->
             for t in spec.tables
         ],
     }
+    for key, value in meta.get("responsible_ai", {}).items():  # the Responsible-AI extension
+        out["rai:" + RAI_TERMS[key]] = " ".join(value.split())
     if meta.get("released"):
         out["datePublished"] = str(meta["released"])
     if meta.get("homepage") or meta.get("repository"):

@@ -22,7 +22,7 @@ def render_docs(spec: Spec, meta: dict[str, Any], sources: list[Source],
     `previous` what a path held before (figures whose inputs did not change are reused),
     `guide` the hand-written part of the codebook."""
     files: dict[str, bytes] = {}
-    files["docs/codebook.md"] = codebook.render(spec, tables, guide).encode("utf-8")
+    files["docs/codebook.md"] = codebook.render(spec, tables, guide, meta.get("base_iri")).encode("utf-8")
     files["docs/citation.md"] = citation.citation_md(meta).encode("utf-8")
     files["CITATION.cff"] = citation.citation_cff(meta, sources).encode("utf-8")
     files[".zenodo.json"] = dump_json(citation.zenodo(meta, sources))

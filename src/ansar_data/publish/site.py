@@ -187,6 +187,13 @@ def _downloads(spec: Spec, tables: dict[str, list[dict[str, Any]]], downloads: l
             f"<th>one row is</th></tr></thead>\n<tbody>{per_table}</tbody></table>")
 
 
+# The landing page's SPARQL example: relative IRIs resolve against the graph's base IRI.
+LINKED_DATA_EXAMPLE = """PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?quote WHERE {
+  ?annotation oa:hasBody <graph/relations/iraqi-communist-party%2Fagreement_with%2Fpuk> ;
+    oa:hasTarget/oa:hasSelector/oa:exact ?quote }"""
+
+
 def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, Any]]],
            json_ld: dict[str, Any], downloads: list[Download], sources: dict[str, str] | None = None) -> str:
     version = meta["version"]
@@ -219,7 +226,8 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
 <h1>{html.escape(meta['title'])}</h1>
 <p class="version">Version {version}{released}{swh} · data licensed
 {link(citation.license_url(meta), citation.license_label(meta))}</p>
-<nav><a href="#cite">Cite</a><a href="#downloads">Downloads</a><a href="#figures">Figures</a>
+<nav><a href="#cite">Cite</a><a href="#downloads">Downloads</a><a href="#linked-data">Linked data</a>
+<a href="#figures">Figures</a>
 <a href="#tables">Tables</a><a href="#evidence">Evidence</a><a href="#codebook">Codebook</a></nav>
 <p>{html.escape(' '.join(meta['description'].split()))}</p>
 <p><small>{html.escape(' '.join(meta['attribution'].split()))}</small></p>
@@ -234,6 +242,15 @@ def render(meta: dict[str, Any], spec: Spec, tables: dict[str, list[dict[str, An
 unzipped archive, with the zip and its <code>SHA256SUMS</code> beside the unzipped folder.
 Check the files with <code>sha256sum -c SHA256SUMS</code> in the unzipped folder.</p>
 {_downloads(spec, tables, downloads)}
+
+<h2 id="linked-data">Linked data</h2>
+<p><code>data/graph.trig</code> holds the whole package as RDF (TriG): every row of every table,
+entities typed with schema.org, events and time-spans in CIDOC CRM, relations with their Wikidata
+property where one fits, and each curated record's statements in a named graph of their own, linked
+to the Web Annotations of the quotes that state them. <code>schemas/shapes.ttl</code> holds its SHACL
+shapes. Load it in rdflib, Oxigraph or Apache Jena; for example, the words behind the party's deal
+with the PUK:</p>
+<pre>{html.escape(LINKED_DATA_EXAMPLE)}</pre>
 
 <h2 id="figures">Figures</h2>
 {shown}

@@ -98,6 +98,26 @@ SPSS: open `exports/spss/{example}.sav`; in Python, `pandas.read_spss("exports/s
 
 Croissant: `mlcroissant.Dataset("croissant.json").records("{example}")`.
 
+Linked data: `data/graph.trig` is the whole package as RDF (TriG), with its SHACL shapes
+in `schemas/shapes.ttl`; the codebook's "Linked data" says what it holds. Relative IRIs
+resolve against `{meta.get("base_iri", "")}`.
+
+- rdflib: `rdflib.Dataset().parse("data/graph.trig", format="trig")`.
+- Oxigraph: `store = pyoxigraph.Store(); store.load(path="data/graph.trig",
+  format=pyoxigraph.RdfFormat.TRIG)`, then `store.query(q, use_default_graph_as_union=True)`
+  to query every graph at once.
+- Apache Jena: `riot --validate data/graph.trig`, or load it into TDB2 with
+  `tdb2.tdbloader --loc DB data/graph.trig` and query it with Fuseki or `tdb2.tdbquery`.
+- pySHACL: `pyshacl -s schemas/shapes.ttl -df trig data/graph.trig`.
+
+For example, who perpetrated the massacre:
+
+```sparql
+PREFIX participants: <{meta.get("base_iri", "")}vocab/event_participants/>
+SELECT ?entity WHERE {{ ?p participants:event "pasht-ashan-massacre" ;
+  participants:role "perpetrator" ; participants:entity ?entity }}
+```
+
 ## How to identify it
 
 {identity(meta)}

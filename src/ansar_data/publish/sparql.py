@@ -1,0 +1,76 @@
+"""SPARQL without a server: a package's RDF rendering (data/graph.trig) loaded into an
+embedded store (pyoxigraph) and queried. The default graph is the union of every graph,
+so a query need not name the record graphs it reads; `GRAPH ?g { ... }` still reaches
+each one (a record's statements, a claim's attributed content). IRIs in a query resolve
+against the graph's base IRI, so `PREFIX events: <vocab/events/>` names the columns of
+events."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from ansar_data.core.rdf import GRAPH_PATH
+
+FORMATS = ("table", "csv", "json")
+
+
+class QueryFailed(Exception):
+    """The query could not run: no graph in the folder, or a query the store refuses."""
+
+
+def query_text(query: str) -> str:
+    """The query as given, or the text of the file it names."""
+    path = Path(query)
+    try:
+        if len(query) < 4096 and "\n" not in query and path.is_file():
+            return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    return query
+
+
+def run(package: Path, query: str) -> tuple[list[str], list[list[Any]]]:
+    """(variables, rows) of a SELECT; ASK gives [("ask",)] and one row. Terms become
+    their values: an IRI as text, a literal as its lexical form."""
+    import pyoxigraph  # 0.1 s to import; only this command needs it
+
+    graph = package / GRAPH_PATH
+    if not graph.is_file():
+        raise QueryFailed(f"{graph}: no such file; run it in an unzipped package or the repository root "
+                          "(or name that folder with --package)")
+    store = pyoxigraph.Store()
+    with graph.open(encoding="utf-8") as f:  # the graph's @base: a query may use IRIs relative to it
+        first = f.readline()
+    base = first[len("@base <"):-len("> .\n")] if first.startswith("@base <") else None
+    try:
+        store.load(path=str(graph), format=pyoxigraph.RdfFormat.TRIG)
+        results = store.query(query, use_default_graph_as_union=True, base_iri=base)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise QueryFailed(f"{exc}") from None
+    if isinstance(results, pyoxigraph.QueryBoolean):
+        return ["ask"], [[bool(results)]]
+    if not isinstance(results, pyoxigraph.QuerySolutions):
+        raise QueryFailed("only SELECT and ASK queries are answered as a table")
+    names = [v.value for v in results.variables]
+    rows = [[None if solution[name] is None else solution[name].value for name in names] for solution in results]
+    return names, rows
+
+
+def render(names: list[str], rows: list[list[Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([dict(zip(names, r)) for r in rows], ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows([["" if v is None else v for v in r] for r in rows])
+        return out.getvalue()
+    shown = [[("" if v is None else str(v)) for v in r] for r in rows]
+    widths = [max([len(n), *(len(r[i]) for r in shown)]) for i, n in enumerate(names)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(names), line(["-" * w for w in widths]), *map(line, shown),
+                      f"({len(rows)} row{'s' if len(rows) != 1 else ''})"]) + "\n"
