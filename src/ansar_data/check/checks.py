@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import operator
 import re
@@ -20,11 +21,11 @@ from typing import Any
 
 import jsonschema_rs
 
-from ansar_data.check.package import MAX_RESOURCE_BYTES, Loaded, Package, Problem, Tally
+from ansar_data.check.package import MAX_FILE_BYTES, Loaded, Package, Problem, Tally
 from ansar_data.core import rdf
 from ansar_data.core.descriptor import PACKAGE_PROFILE, package_metadata, table_resources
 from ansar_data.core.errors import InputError
-from ansar_data.core.files import MAX_JSON_BYTES, FileRefused, read_regular, read_text
+from ansar_data.core.files import MAX_JSON_BYTES, FileRefused, open_regular, read_regular, read_text
 from ansar_data.core.provenance import supports, why_not
 from ansar_data.core.rules import (
     HIDDEN_RE,
@@ -961,28 +962,36 @@ def check_graph(pkg: Package) -> Iterator[Problem]:
         res = pkg.resources.get(name)
         if res is None or res.refused or res.too_large or res.sha256 is None:
             continue  # missing, refused or too large: reported by the file checks
-        text = read_regular(res.path, MAX_RESOURCE_BYTES, inside=pkg.dir).decode("utf-8", "replace")
         pieces = _graph_pieces(pkg, base) if name == "graph" else iter([rdf.render_shapes(pkg.spec, base)])
         if pieces is None:
             continue
-        at = _first_difference(text, pieces)
-        if at is None:
-            continue
-        line = text.count("\n", 0, at)
-        found = text.splitlines()[line] if line < len(text.splitlines()) else "(the end of the file)"
-        yield Problem("rdf-derived", f"{path} line {line + 1} is {found[:120]!r}, not what the "
-                      f"{'tables render' if name == 'graph' else 'tables.yaml gives'}", name, line + 1, None)
+        with open_regular(res.path, MAX_FILE_BYTES, inside=pkg.dir) as f:
+            found = _first_difference(io.TextIOWrapper(f, encoding="utf-8", errors="replace", newline=""), pieces)
+        if found is not None:
+            line, text = found
+            yield Problem("rdf-derived", f"{path} line {line} is {text[:120]!r}, not what the "
+                          f"{'tables render' if name == 'graph' else 'tables.yaml gives'}", name, line, None)
 
 
-def _first_difference(text: str, pieces: Iterator[str]) -> int | None:
-    """The offset of the first character where the pieces, joined, differ from text."""
-    at = 0
+def _first_difference(stream: io.TextIOBase, pieces: Iterator[str]) -> tuple[int, str] | None:
+    """(line number, that line of the stream) where the pieces, joined, first differ from
+    the stream's text, read a megabyte at a time; None where they are the same."""
+    buffer, at, line = "", 0, 1
     for piece in pieces:
-        if not text.startswith(piece, at):
-            end = min(len(text), at + len(piece))
-            return at + next((i for i in range(end - at) if text[at + i] != piece[i]), end - at)
+        while len(buffer) - at < len(piece) and (chunk := stream.read(1 << 20)):
+            buffer = buffer[at:] + chunk
+            at = 0
+        if not buffer.startswith(piece, at):
+            same = next((i for i in range(min(len(piece), len(buffer) - at)) if buffer[at + i] != piece[i]),
+                        min(len(piece), len(buffer) - at))
+            line += buffer.count("\n", at, at + same)
+            start = buffer.rfind("\n", 0, at + same) + 1
+            end = buffer.find("\n", at + same)
+            return line, (buffer[start:end if end >= 0 else None] or "(the end of the file)")
+        line += piece.count("\n")
         at += len(piece)
-    return None if at == len(text) else at
+    rest = buffer[at:] + stream.read(1)
+    return None if not rest else (line, rest.split("\n", 1)[0])
 
 
 def _graph_pieces(pkg: Package, base: str) -> Iterator[str] | None:
@@ -996,7 +1005,7 @@ def _graph_pieces(pkg: Package, base: str) -> Iterator[str] | None:
     views = [SimpleNamespace(id=e.get("id"), url=e.get("url"), revision=e.get("revision")) for e in sources.records]
 
     def pieces() -> Iterator[str]:
-        yield rdf.header(base)
+        yield rdf.header(base, pkg.spec)
         for table, res in loaded:
             cache_key = (pkg.spec.digest, table.name, res.sha256, sources.sha256)
             if cache_key in _TABLE_TEXT:
@@ -1041,11 +1050,13 @@ def check_rows(pkg: Package) -> Iterator[Problem]:
         yield Problem(finding.code, finding.message, finding.table, finding.index + 2, finding.field)
 
 
-CHECKS = (check_descriptor, check_resource_set, check_descriptor_metadata, check_schema_files, check_json_files,
+# check_graph early: the longest check on a large package, taken first while the shared
+# child verifies the twins.
+CHECKS = (check_graph, check_descriptor, check_resource_set, check_descriptor_metadata, check_schema_files,
+          check_json_files,
           check_schemas_derived,
           check_paths, check_digests, check_files,
           check_cells, check_types, check_json_tables, check_twins,
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
           check_evidence, check_field_evidence, check_evidence_source,
-          check_counts, check_infobox_values, check_event_links, check_rows, check_annotations, check_graph,
-          check_rules)
+          check_counts, check_infobox_values, check_event_links, check_rows, check_annotations, check_rules)

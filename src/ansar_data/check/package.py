@@ -22,7 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from ansar_data.core.errors import InputError
-from ansar_data.core.files import MAX_JSON_BYTES, MAX_TEXT_BYTES, FileRefused, read_regular, read_text, resolve, within
+from ansar_data.core.files import (
+    MAX_JSON_BYTES,
+    MAX_TEXT_BYTES,
+    FileRefused,
+    open_regular,
+    read_regular,
+    read_text,
+    resolve,
+    within,
+)
 from ansar_data.core.outputs import JOURNAL, interrupted
 from ansar_data.core.registry import rule_of
 from ansar_data.core.schema import BOOLEAN_CELLS, TYPES, Spec, Table, load_spec
@@ -36,6 +45,9 @@ from ansar_data.read.sources import read_index, source_path
 # records. A larger file or table is reported and only its hash is checked, so memory
 # stays under 1 GiB whatever a file holds (measured: README, "Validation").
 MAX_RESOURCE_BYTES = 128 * 1024 * 1024
+# A resource that is not a table (the RDF rendering) streams through the checks, so its
+# cap is the disk's, not memory's: 8 GiB, over what a corpus of 100,000 articles renders to.
+MAX_FILE_BYTES = 8 * 1024 ** 3
 MAX_RESOURCE_RECORDS = 300_000
 # The csv module's default field limit, four times Excel's cell limit (cell-limit).
 CSV_FIELD_LIMIT = 131_072
@@ -389,7 +401,17 @@ def _load(package_dir: Path, resource: dict[str, Any], spec: Spec, errors: dict[
     if path is None or not path.exists():
         return None
     res = Loaded(str(resource.get("name", "?")), resource, path)
-    if "schema" in resource:  # a file that is not a table (the RDF) has none
+    if "schema" not in resource and "type" not in resource:
+        # a file that is not a table (the RDF): hashed as it streams by, never held whole;
+        # its own check compares it with what the tables render to, a piece at a time
+        try:
+            with open_regular(path, MAX_FILE_BYTES, inside=package_dir) as f:
+                res.sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+                res.size = f.tell()
+        except FileRefused as exc:
+            res.refused = exc.reason
+        return res
+    if "schema" in resource:
         res.schema_file = _read_json(locate(package_dir, resource.get("schema"), located), errors,
                                      resource.get("schema"), refused, package_dir,
                                      earlier[0].schema_file if earlier[0] is not None else None)
