@@ -88,6 +88,8 @@ BROKEN = {
     "pattern": ("entities", ("kdp",), "id", rdflib.Literal("KDP party"), "PatternConstraintComponent"),
     "minInclusive": ("counts", ("massacre-killed-body",), "number", rdflib.Literal(-1, datatype=rdflib.XSD.integer),
                      "MinInclusiveConstraintComponent"),
+    "maxInclusive": ("sections", ("al-ansar-iraq", 1), "level", rdflib.Literal(7, datatype=rdflib.XSD.integer),
+                     "MaxInclusiveConstraintComponent"),
 }
 
 

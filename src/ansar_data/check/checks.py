@@ -975,23 +975,24 @@ def check_graph(pkg: Package) -> Iterator[Problem]:
 
 def _first_difference(stream: io.TextIOBase, pieces: Iterator[str]) -> tuple[int, str] | None:
     """(line number, that line of the stream) where the pieces, joined, first differ from
-    the stream's text, read a megabyte at a time; None where they are the same."""
+    the stream's text, read a megabyte at a time; None where they are the same. Lines are
+    counted only in the text let go, a megabyte at a time, and at the difference."""
     buffer, at, line = "", 0, 1
     for piece in pieces:
         while len(buffer) - at < len(piece) and (chunk := stream.read(1 << 20)):
+            line += buffer.count("\n", 0, at)
             buffer = buffer[at:] + chunk
             at = 0
         if not buffer.startswith(piece, at):
             same = next((i for i in range(min(len(piece), len(buffer) - at)) if buffer[at + i] != piece[i]),
                         min(len(piece), len(buffer) - at))
-            line += buffer.count("\n", at, at + same)
             start = buffer.rfind("\n", 0, at + same) + 1
             end = buffer.find("\n", at + same)
-            return line, (buffer[start:end if end >= 0 else None] or "(the end of the file)")
-        line += piece.count("\n")
+            return line + buffer.count("\n", 0, at + same), (buffer[start:end if end >= 0 else None]
+                                                              or "(the end of the file)")
         at += len(piece)
     rest = buffer[at:] + stream.read(1)
-    return None if not rest else (line, rest.split("\n", 1)[0])
+    return None if not rest else (line + buffer.count("\n", 0, at), rest.split("\n", 1)[0])
 
 
 def _graph_pieces(pkg: Package, base: str) -> Iterator[str] | None:

@@ -97,46 +97,24 @@ def open_regular(path: Path, limit: int, inside: Path | None = None) -> BinaryIO
 def read_regular(path: Path, limit: int, inside: Path | None = None) -> bytes:
     """The bytes of a regular file of at most `limit` bytes. With `inside`, the file
     (after following links) must lie in that folder. Never waits on a FIFO or device."""
-    if inside is not None:
+    with open_regular(path, limit, inside) as f:
+        fd = f.fileno()
         try:
-            target = resolve(path, inside)
-        except (OSError, RuntimeError, ValueError) as exc:  # a loop of links
-            raise FileRefused(path, f"cannot be resolved: {exc}") from exc
-        if not within(target, inside):
-            raise FileRefused(path, f"is a link to {target}, outside {inside}")
-        path = Path(target)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError as exc:
-        raise FileRefused(path, "no such file") from exc
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise FileRefused(path, "is a symbolic link, which is not followed here") from exc
-        raise FileRefused(path, f"cannot be read: {exc.strerror or exc}") from exc
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise FileRefused(path, f"is {_kind(info.st_mode)}, not a regular file")
-        if info.st_size > limit:
-            raise FileRefused(path, f"{info.st_size:,} bytes, over the {limit:,} it may have")
-        chunks, size = [], 0
-        while size <= limit:
-            # the size fstat gave, and one byte more to see the end (past it, if the file grew)
-            want = min(limit + 1 - size, 4 * MiB, info.st_size + 1 - size if size <= info.st_size else 4 * MiB)
-            chunk = os.read(fd, want)
-            chunks.append(chunk)
-            size += len(chunk)
-            if len(chunk) < want:  # a regular file reads short only at its end: no second call
-                break
-        if size > limit:  # it grew while we read
-            raise FileRefused(path, f"over the {limit:,} bytes it may have")
-        return b"".join(chunks)
-    except OSError as exc:
-        if isinstance(exc, FileRefused):
-            raise
-        raise FileRefused(path, f"cannot be read: {exc.strerror or exc}") from exc
-    finally:
-        os.close(fd)
+            expected = os.fstat(fd).st_size
+            chunks, size = [], 0
+            while size <= limit:
+                # the size fstat gave, and one byte more to see the end (past it, if the file grew)
+                want = min(limit + 1 - size, 4 * MiB, expected + 1 - size if size <= expected else 4 * MiB)
+                chunk = os.read(fd, want)
+                chunks.append(chunk)
+                size += len(chunk)
+                if len(chunk) < want:  # a regular file reads short only at its end: no second call
+                    break
+        except OSError as exc:
+            raise FileRefused(path, f"cannot be read: {exc.strerror or exc}") from exc
+    if size > limit:  # it grew while we read
+        raise FileRefused(path, f"over the {limit:,} bytes it may have")
+    return b"".join(chunks)
 
 
 def read_text(path: Path, limit: int, inside: Path | None = None) -> str:

@@ -92,11 +92,12 @@ _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 def key(*parts: Any) -> str:
     """A row's key in an IRI: each part percent-encoded (a relation id's "/" too), joined by
     "/"; a part of plain letters, digits and -_.~ is itself (most are: quote is slow)."""
-    return "/".join(p if (p := cell(v)) and _PLAIN(p) else quote(p, safe="-_.~") for v in parts)
+    return "/".join(str(v) if v.__class__ is int else p if (p := cell(v)) and _PLAIN(p) else quote(p, safe="-_.~")
+                    for v in parts)
 
 
 def row_iri(table: str, row: dict[str, Any], primary: list[str]) -> str:
-    return f"<{table}/{key(*(row[k] for k in primary))}>"
+    return "<" + table + "/" + key(*[row[k] for k in primary]) + ">"
 
 
 def _entity(entity_id: Any) -> str:
