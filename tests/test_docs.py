@@ -243,6 +243,16 @@ def test_the_sparql_command_answers_and_refuses_as_a_command_does(tmp_path):
     done = subprocess.run([str(BIN / "ansar-data"), "sparql", "--package", str(tmp_path), query],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "data/graph.trig: no such file" in done.stderr
+    # a query file that is not text, and a graph that is a FIFO: one line each, exit 2
+    (tmp_path / "bad.rq").write_bytes(b"SELECT \xff")
+    done = subprocess.run([*run, str(tmp_path / "bad.rq")], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (2, f"could not answer the query: {tmp_path / 'bad.rq'}: not UTF-8 text "
+                                                 "(invalid start byte at byte 7)\n")
+    (tmp_path / "data").mkdir()
+    os.mkfifo(tmp_path / "data" / "graph.trig")
+    done = subprocess.run([str(BIN / "ansar-data"), "sparql", "--package", str(tmp_path), query],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "graph.trig: is a FIFO, not a regular file" in done.stderr, done.stderr
 
 
 def test_the_yaml_examples_are_records_of_the_curation():

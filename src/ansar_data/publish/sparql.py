@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ansar_data.check.package import MAX_FILE_BYTES
+from ansar_data.core.files import MAX_TEXT_BYTES, FileRefused, open_regular, read_text
 from ansar_data.core.rdf import GRAPH_PATH
 
 FORMATS = ("table", "csv", "json")
@@ -23,14 +25,17 @@ class QueryFailed(Exception):
 
 
 def query_text(query: str) -> str:
-    """The query as given, or the text of the file it names."""
+    """The query as given, or the text of the file it names (a regular file of at most
+    MAX_TEXT_BYTES, UTF-8; a link, FIFO or device is refused, as every read here does)."""
     path = Path(query)
+    if len(query) >= 4096 or "\n" in query or not (path.exists() or path.is_symlink()):
+        return query
     try:
-        if len(query) < 4096 and "\n" not in query and path.is_file():
-            return path.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    return query
+        return read_text(path, MAX_TEXT_BYTES)
+    except FileRefused as exc:
+        raise QueryFailed(f"{path}: {exc.reason}") from None
+    except UnicodeDecodeError as exc:
+        raise QueryFailed(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def run(package: Path, query: str) -> tuple[list[str], list[list[Any]]]:
@@ -39,25 +44,29 @@ def run(package: Path, query: str) -> tuple[list[str], list[list[Any]]]:
     import pyoxigraph  # 0.1 s to import; only this command needs it
 
     graph = package / GRAPH_PATH
-    if not graph.is_file():
-        raise QueryFailed(f"{graph}: no such file; run it in an unzipped package or the repository root "
-                          "(or name that folder with --package)")
     store = pyoxigraph.Store()
-    with graph.open(encoding="utf-8") as f:  # the graph's @base: a query may use IRIs relative to it
-        first = f.readline()
-    base = first[len("@base <"):-len("> .\n")] if first.startswith("@base <") else None
     try:
-        store.load(path=str(graph), format=pyoxigraph.RdfFormat.TRIG)
+        with open_regular(graph, MAX_FILE_BYTES, inside=package) as f:
+            first = f.readline().decode("utf-8", "replace")  # the graph's @base: a query may use IRIs relative to it
+            f.seek(0)
+            store.load(input=f, format=pyoxigraph.RdfFormat.TRIG)
+    except FileRefused as exc:
+        hint = ("; run it in an unzipped package or the repository root (or name that folder with --package)"
+                if exc.reason == "no such file" else "")
+        raise QueryFailed(f"{graph}: {exc.reason}{hint}") from None
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise QueryFailed(f"{graph}: not readable as TriG: {exc}") from None
+    base = first[len("@base <"):-len("> .\n")] if first.startswith("@base <") else None
+    try:  # a query can fail as it is parsed or as its solutions are drawn
         results = store.query(query, use_default_graph_as_union=True, base_iri=base)
+        if isinstance(results, pyoxigraph.QueryBoolean):
+            return ["ask"], [[bool(results)]]
+        if not isinstance(results, pyoxigraph.QuerySolutions):
+            raise QueryFailed("only SELECT and ASK queries are answered as a table")
+        names = [v.value for v in results.variables]
+        return names, [[None if s[name] is None else s[name].value for name in names] for s in results]
     except (SyntaxError, ValueError, OSError) as exc:
         raise QueryFailed(f"{exc}") from None
-    if isinstance(results, pyoxigraph.QueryBoolean):
-        return ["ask"], [[bool(results)]]
-    if not isinstance(results, pyoxigraph.QuerySolutions):
-        raise QueryFailed("only SELECT and ASK queries are answered as a table")
-    names = [v.value for v in results.variables]
-    rows = [[None if solution[name] is None else solution[name].value for name in names] for solution in results]
-    return names, rows
 
 
 def render(names: list[str], rows: list[list[Any]], fmt: str) -> str:
