@@ -1020,9 +1020,9 @@ def _graph_pieces(pkg: Package, base: str) -> Iterator[str] | None:
             except (KeyError, TypeError, ValueError, AttributeError):
                 yield "\0"  # a record not of its table's shape (other codes say so): differs here
                 return
-            if len(res.records) <= 100_000:  # a whole table kept only when it is small
+            if len(res.records) <= 10_000:  # only small tables are kept: at most 64 of them
                 _TABLE_TEXT[cache_key] = "".join(done)
-                if len(_TABLE_TEXT) > 256:
+                if len(_TABLE_TEXT) > 64:
                     _TABLE_TEXT.pop(next(iter(_TABLE_TEXT)))
     return pieces()
 
