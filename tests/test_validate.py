@@ -458,7 +458,8 @@ def test_cells_past_the_limit_are_counted_not_spelled_out(tmp_path):
 def test_a_base_iri_the_build_refuses_is_refused_by_validate_py_too(repo_copy):
     """#41: one rule for package.yaml's base_iri (input_schemas.json), read where both read it."""
     meta = repo_copy / "metadata" / "package.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("base_iri: https://w3id.org/al-ansar-iraq/",
-                                                             "base_iri: http://w3id.org/al-ansar-iraq"), encoding="utf-8")
+    text = meta.read_text(encoding="utf-8")
+    meta.write_text(text.replace("base_iri: https://w3id.org/al-ansar-iraq/", "base_iri: http://w3id.org/al-ansar-iraq"),
+                    encoding="utf-8")
     code, _, err = run(repo_copy)
     assert code == 2 and "package.yaml" in err and "base_iri" in err, err
