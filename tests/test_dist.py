@@ -400,3 +400,11 @@ def test_no_id_of_a_release_is_reused_for_another_record_later():
         gone |= set(seen) - set(current)
         seen.update(current)
     assert len(ordered) >= 2
+
+
+def test_the_archive_readme_s_sparql_example_answers_in_the_archive(unzipped):
+    """#41: the README inside the archive asks one question of its graph; it is asked here."""
+    from ansar_data.publish import sparql
+
+    (block,) = re.findall(r"```sparql\n(.*?)```", (unzipped / "README.md").read_text(encoding="utf-8"), re.S)
+    assert sparql.run(unzipped, block) == (["entity"], [["puk"]])

@@ -103,12 +103,11 @@ in `schemas/shapes.ttl`; the codebook's "Linked data" says what it holds. Relati
 resolve against `{meta.get("base_iri", "")}`.
 
 - rdflib: `rdflib.Dataset().parse("data/graph.trig", format="trig")`.
-- Oxigraph: `store = pyoxigraph.Store(); store.load(path="data/graph.trig",
-  format=pyoxigraph.RdfFormat.TRIG)`, then `store.query(q, use_default_graph_as_union=True)`
-  to query every graph at once.
+- Oxigraph: `pyoxigraph.Store().load(path="data/graph.trig", format=pyoxigraph.RdfFormat.TRIG)`,
+  then query it with `use_default_graph_as_union=True` to read every graph at once.
 - Apache Jena: `riot --validate data/graph.trig`, or load it into TDB2 with
   `tdb2.tdbloader --loc DB data/graph.trig` and query it with Fuseki or `tdb2.tdbquery`.
-- pySHACL: `pyshacl -s schemas/shapes.ttl -df trig data/graph.trig`.
+- pySHACL: `pyshacl -s schemas/shapes.ttl data/graph.trig`.
 
 For example, who perpetrated the massacre:
 
