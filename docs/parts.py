@@ -111,7 +111,15 @@ def script_doc(name: str) -> str:
     return "```text\n" + doc + "\n```\n"
 
 
+def _number(text: str) -> float | int | str:
+    """A results.csv cell as a number; empty (not measured) and words (why a build failed) as they are."""
+    try:
+        return float(text) if "." in text else int(text)
+    except ValueError:
+        return text
+
+
 def scaling_targets() -> str:
     check_targets = _bench("run").check_targets
-    rows = [{k: (float(v) if "." in v else int(v)) for k, v in r.items()} for r in _rows("results.csv")]
+    rows = [{k: _number(v) for k, v in r.items()} for r in _rows("results.csv")]
     return "".join(f"- {label}: {'held' if ok else 'MISSED'}\n" for label, ok in check_targets(rows))

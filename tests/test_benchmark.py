@@ -117,12 +117,16 @@ def test_benchmark_script_at_10_articles(tmp_path):
 def test_a_size_s_figures_are_the_median_of_its_rounds_and_its_highest_peak():
     from run import summary
 
-    rounds = [{"build_s": b, "build_peak_mib": m, "build_plus_validate_s": t, "validate_over_frictionless": r}
+    rounds = [{"failed": "", "build_s": b, "build_peak_mib": m, "build_plus_validate_s": t,
+               "validate_over_frictionless": r}
               for b, m, t, r in ((14.0, 880.4, 22.0, 0.40), (21.304, 895.6, 31.3, 0.39), (17.0, 893.0, 27.6, 0.38))]
-    assert summary(rounds) == {"build_s": 17.0, "build_peak_mib": 896, "build_plus_validate_s": 27.6,
+    assert summary(rounds) == {"failed": "", "build_s": 17.0, "build_peak_mib": 896, "build_plus_validate_s": 27.6,
                                "validate_over_frictionless": 0.39}
-    assert summary(rounds[1:2]) == {"build_s": 21.3, "build_peak_mib": 896, "build_plus_validate_s": 31.3,
-                                    "validate_over_frictionless": 0.39}
+    assert summary(rounds[1:2]) == {"failed": "", "build_s": 21.3, "build_peak_mib": 896,
+                                    "build_plus_validate_s": 31.3, "validate_over_frictionless": 0.39}
+    # one round's build failed: the size failed, with that round's cost
+    failed = {"failed": "build: refused", "build_s": 108.0, "build_peak_mib": 8400.2}
+    assert summary([rounds[0], failed]) == {"failed": "build: refused", "build_s": 108.0, "build_peak_mib": 8400}
 
 
 def test_a_command_that_cannot_start_is_named_not_a_traceback(tmp_path):
@@ -172,3 +176,33 @@ def test_the_targets_are_the_issue_s_and_each_can_fail():
                 {"validate_over_frictionless": 0.51}, {"validate_s": 5.6}):
         found = check_targets([at(1000, build_s=1.0, validate_s=0.5), at(10_000, **bad)])
         assert sum(not ok for _, ok in found) == 1, bad
+
+
+def test_the_100_000_article_targets_and_a_failed_build():
+    from run import check_targets, markdown_table
+
+    def at(n, **values):
+        return {"articles": n, "failed": "", "rows_total": 10 * n, "build_s": n / 1000, "validate_s": n / 2000,
+                "build_peak_mib": 900, "validate_peak_mib": 700, "build_plus_validate_s": n / 1000 * 1.5,
+                "duckdb_read_s": n / 10_000, "validate_over_duckdb": 5.0, **values}
+
+    large = at(100_000, build_plus_validate_s=299.0)
+    assert [t for t, ok in check_targets([large]) if ok] == [
+        "100,000 articles: build + validate 299.0 s < 300 s", "100,000 articles: build peak memory 900 MiB < 1024 MiB",
+        "100,000 articles: validate peak memory 700 MiB < 1024 MiB"]
+    for bad in ({"build_plus_validate_s": 300.0}, {"build_peak_mib": 1024}, {"validate_peak_mib": 2000}):
+        assert sum(not ok for _, ok in check_targets([at(100_000, **bad)])) == 1, bad
+    # frictionless not run above 10,000 articles: no ratio to it, a dash in the table
+    assert not any("frictionless" in t for t, _ in check_targets([large]))
+    assert "| 100,000 | 1,000,000 | 100.00 s | 900 MiB | 50.00 s | 700 MiB | — | — | 10.00 s | 5.0 | 299.00 s |" \
+        in markdown_table([large])
+    # a build that failed is a missed target, named with what it cost, and no growth is computed from it
+    failed = {"articles": 100_000, "failed": "build: data/infobox_values.csv: over 300,000 records",
+              "build_s": 108.0, "build_peak_mib": 8400, "rows_total": ""}
+    found = check_targets([at(10_000, validate_over_duckdb=2.0, build_plus_validate_s=20.0), failed])
+    assert ("100,000 articles: build: data/infobox_values.csv: over 300,000 records (after 108.00 s, peak 8,400 MiB)",
+            False) in found
+    assert not any(t.startswith(("build_s 10,000", "validate_s 10,000")) for t, _ in found)
+    table = markdown_table([failed])
+    assert "| 100,000 | — | 108.00 s (failed) | 8,400 MiB | — | — | — | — | — |" in table
+    assert "- 100,000 articles: build: data/infobox_values.csv: over 300,000 records" in table
