@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ansar_data.check.package import typed_cell
+from ansar_data.check.package import MAX_RESOURCE_RECORDS, typed_cell, typed_records
 from ansar_data.core.schema import load_spec
 from ansar_data.core.tables_io import cell, read_csv_records, to_csv, to_json
 from ansar_data.core.values import edtf_bounds, parse_count
@@ -117,7 +117,8 @@ def _typed_or_none(pkg: Path, name: str) -> list[dict] | None:
 def rerender_graph(pkg: Path, before: dict[str, list[dict] | None], edited: list[str]) -> None:
     """data/graph.trig as the build would write it from the edited tables: each edited
     table's part rendered again (core.rdf renders a table on its own) and put in place of
-    the old one, with its hash. Left as it is where the edit leaves nothing to render."""
+    the old one, with its hash. Left as it is where the edit leaves nothing to render, or
+    a table too large for validate.py to read (it then compares no graph)."""
     from types import SimpleNamespace
 
     from ansar_data.core import rdf
@@ -130,8 +131,11 @@ def rerender_graph(pkg: Path, before: dict[str, list[dict] | None], edited: list
         old_views, new_views = views(before.get("sources")), views(_typed_csv(pkg, "sources"))
         for name in sorted({*edited, *(["evidence"] if "sources" in edited else [])}):
             old = before.get(name) if name in before else _typed_csv(pkg, name)
-            old_text = rdf.render_table(spec, spec.table(name), old, old_views)
-            new_text = rdf.render_table(spec, spec.table(name), _typed_csv(pkg, name), new_views)
+            new = _typed_csv(pkg, name)
+            if len(new) > MAX_RESOURCE_RECORDS:
+                return
+            old_text = _rendered(spec, name, old, old_views)
+            new_text = _rendered(spec, name, new, new_views)
             if old_text and old_text in graph:
                 graph = graph.replace(old_text, new_text, 1)
     except (KeyError, TypeError, ValueError, OSError, IndexError, AttributeError, csv.Error):
@@ -139,11 +143,37 @@ def rerender_graph(pkg: Path, before: dict[str, list[dict] | None], edited: list
     write_hashed(pkg, {rdf.GRAPH_PATH: graph.encode("utf-8")})
 
 
+def _rendered(spec, name: str, rows: list[dict], views: list) -> str:
+    """rdf.render_table, kept for the tables as they are in the package: most mutants
+    leave all tables but one, and the sources, as they were."""
+    from ansar_data.core import rdf
+
+    key = (spec.digest, name, repr(rows), repr([(v.id, v.url, v.revision) for v in views]))
+    if key not in _RENDERED:
+        if len(_RENDERED) > 64:
+            _RENDERED.clear()
+        _RENDERED[key] = rdf.render_table(spec, spec.table(name), rows, views)
+    return _RENDERED[key]
+
+
+_RENDERED: dict[tuple, str] = {}
+
+
 def _typed_csv(pkg: Path, name: str) -> list[dict]:
-    types = {f["name"]: f["type"] for f in json.loads(
-        (pkg / f"schemas/{name}.tableschema.json").read_text(encoding="utf-8"))["fields"]}
-    return [{k: typed_cell(v, types.get(k, "string")) for k, v in r.items()}
-            for r in read_csv_records((pkg / f"data/{name}.csv").read_text(encoding="utf-8"))]
+    """A table's records typed as validate.py reads them (package.typed_records)."""
+    schema = (pkg / f"schemas/{name}.tableschema.json").read_bytes()
+    text = (pkg / f"data/{name}.csv").read_text(encoding="utf-8")
+    key = (name, schema, text)
+    if key not in _TYPED:
+        if len(_TYPED) > 64:
+            _TYPED.clear()
+        types = {f["name"]: f["type"] for f in json.loads(schema)["fields"]}
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        _TYPED[key] = typed_records(rows[0], rows[1:], types) if rows else []
+    return [dict(r) for r in _TYPED[key]]
+
+
+_TYPED: dict[tuple, list[dict]] = {}
 
 
 def rerender_annotations(pkg: Path) -> None:
