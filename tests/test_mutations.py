@@ -251,3 +251,28 @@ def test_a_mutant_s_damage_is_put_back_exactly():
                 ([top / part] if (top / part).is_file() else (top / part).rglob("*")) if p.is_file()}
     assert listing(pkg) == listing(original())
     assert sorted(p.name for p in pkg.iterdir()) == sorted(PARTS)
+
+
+def test_a_changed_verdict_is_named_mutant_by_mutant(tmp_path):
+    """tests/verdicts.py, for changing how the checks run: the same verdicts compare equal,
+    and a problem lost, one gained or another exit code is named with its mutant."""
+    import json
+
+    import verdicts
+
+    chosen = list({m.cls: m for m in mutants()}.values())[:3]
+    found = list(verdicts.verdicts(chosen))
+    assert found[0] == {"class": "none", "label": "unchanged", "exit": 0, "problems": []}
+    first = found[1]
+    assert first["exit"] == 1 and [chosen[0].code, chosen[0].resource] in [p[:2] for p in first["problems"]]
+    assert verdicts.differences(found, found) == []
+    earlier = json.loads(json.dumps(found))
+    earlier[1]["problems"].append(["cell-type", "events", 9, "date_start"])
+    earlier[2]["exit"] = 0
+    changed = verdicts.differences(earlier, found)
+    assert changed == sorted([
+        f"{first['class']} [{first['label']}]: no longer [['cell-type', 'events', 9, 'date_start']]; now also []",
+        f"{found[2]['class']} [{found[2]['label']}]: exit 0 before, 1 now"])
+    assert verdicts.differences(earlier[:2], found) == sorted(
+        [f"{v['class']} [{v['label']}]: only in this run" for v in found[2:]]
+        + [f"{first['class']} [{first['label']}]: no longer [['cell-type', 'events', 9, 'date_start']]; now also []"])
