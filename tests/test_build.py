@@ -29,6 +29,22 @@ def test_render_is_deterministic_across_processes():
     assert (result.returncode, result.stdout.strip()) == (0, "generated files are up to date"), result.stderr
 
 
+def test_a_render_into_a_folder_writes_the_same_files_and_keeps_only_the_small_ones(inputs, tables, rendered,
+                                                                                  tmp_path):
+    """The build writes the tables and the graph to its staging folder as they are made
+    (never holding them all at once): the same bytes as a render in memory, and only the
+    other files are returned."""
+    from ansar_data.core.rdf import GRAPH_PATH
+    from ansar_data.publish.build import render
+
+    kept = render(inputs, tables, folder=tmp_path)
+    written = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert set(written) == {f"data/{t.name}.{f}" for t in inputs.spec.tables for f in ("csv", "json")} | {GRAPH_PATH}
+    assert not set(written) & set(kept)
+    assert {**kept, **written} == rendered
+    assert written[GRAPH_PATH].startswith(b"@base <https://w3id.org/al-ansar-iraq/> .\n")
+
+
 def test_figures_are_reused_only_when_their_inputs_are_unchanged(inputs, tables, rendered):
     from ansar_data.publish import figures
 

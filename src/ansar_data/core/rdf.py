@@ -205,10 +205,10 @@ def claim_content(row: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]
 
 def render_graph(spec: Spec, tables: dict[str, list[dict[str, Any]]], sources: list[Source],
                  base: str) -> Iterator[str]:
-    """The TriG text of the package, in pieces: the header, then a table at a time."""
+    """The TriG text of the package, in pieces: the header, then a row at a time."""
     yield header(base, spec)
     for table in spec.tables:
-        yield render_table(spec, table, tables.get(table.name, []), sources)
+        yield from render_rows(spec, table, tables.get(table.name, []), sources)
 
 
 def render_table(spec: Spec, table: Table, rows: list[dict[str, Any]], sources: list[Source]) -> str:

@@ -15,11 +15,11 @@ import datetime
 import hashlib
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ansar_data.check.package import MAX_RESOURCE_BYTES, gc_paused
 from ansar_data.check.validate import MAX_PER_CHECK, Report, validate_package
@@ -209,11 +209,71 @@ def _storable(name: str, rows: list[dict[str, Any]], columns: list[list[Any]] | 
                                  field_name, f"would hold {problem}")
 
 
-def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
+class _Out:
+    """Where render_package puts a file: kept in `files`, or (given a folder) written
+    there at once and let go, so that the build never holds every rendered file at once
+    (at 10,000 articles they are 270 MB, and the graph's bytes were held twice)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.files: dict[str, bytes] = {}  # kept: every file without a folder, the small ones with it
+        self.written: list[str] = []  # written to the folder
+
+    def put(self, rel: str, content: bytes) -> dict[str, Any]:
+        """Keep or write a file's bytes; their size and hash."""
+        if self.folder is None:
+            self.files[rel] = content
+        else:
+            self._target(rel).write_bytes(content)
+        return _digest(content)
+
+    def stream(self, rel: str, pieces: Iterable[str]) -> dict[str, Any]:
+        """A file of text made a piece at a time, encoded as UTF-8 as it comes: never
+        held whole when written to the folder. Its size and hash."""
+        sha, size = hashlib.sha256(), 0
+        out: BinaryIO = io.BytesIO() if self.folder is None else open(self._target(rel), "wb")  # noqa: SIM115
+        with out:
+            for batch in _batches(pieces, 1 << 20):
+                data = batch.encode("utf-8")
+                sha.update(data)
+                size += len(data)
+                out.write(data)
+            if self.folder is None:
+                self.files[rel] = out.getvalue()
+        return {"bytes": size, "hash": "sha256:" + sha.hexdigest()}
+
+    def read(self, rel: str) -> bytes:
+        return self.files[rel] if self.folder is None else (self.folder / rel).read_bytes()
+
+    def _target(self, rel: str) -> Path:
+        assert self.folder is not None
+        self.written.append(rel)
+        target = self.folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+
+def _batches(pieces: Iterable[str], size: int) -> Iterator[str]:
+    """Pieces of text joined into batches of about `size` characters: a row is a piece."""
+    batch: list[str] = []
+    held = 0
+    for piece in pieces:
+        batch.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield "".join(batch)
+            batch, held = [], 0
+    if batch:
+        yield "".join(batch)
+
+
+def render_package(inputs: Inputs, tables: Tables, out: _Out | None = None) -> dict[str, bytes]:
     """data/, schemas/, datapackage.json and annotations.jsonld (the evidence as Web
     Annotations, which validate.py derives again), with the RDF rendering and its SHACL
-    shapes (core.rdf), which it derives again too."""
-    files: dict[str, bytes] = {}
+    shapes (core.rdf), which it derives again too. With `out` writing to a folder, the
+    tables and the graph go there as they are made; the rest is returned."""
+    out = _Out(None) if out is None else out
+    files = out.files
     resources = []
     for table in inputs.spec.tables:
         rows = tables[table.name]
@@ -225,20 +285,18 @@ def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
         files[f"schemas/{table.name}.tableschema.json"] = dump_json(table_schema(table, inputs.spec))
         files[f"schemas/{table.name}.schema.json"] = dump_json(json_schema(table, inputs.spec))
         for resource, serialize in zip(table_resources(table), (partial(to_csv, columns=columns), to_json)):
-            files[resource["path"]] = serialize(rows, table.field_names)
-            digest = _digest(files[resource["path"]])
+            digest = out.put(resource["path"], serialize(rows, table.field_names))
             if resource["format"] == "json":
                 # frictionless 5.21 cannot count a JSON resource's bytes and fails any
                 # "bytes" there; validate.py checks the hash of every resource instead.
                 digest.pop("bytes")
             resources.append({**resource, **digest})
+        del columns
     base = inputs.package["base_iri"]
-    graph = io.BytesIO()  # encoded a piece at a time: the text whole and its bytes are never both held
-    for piece in rdf.render_graph(inputs.spec, tables, inputs.sources, base):
-        graph.write(piece.encode("utf-8"))
-    files[rdf.GRAPH_PATH] = graph.getvalue()
+    graph = out.stream(rdf.GRAPH_PATH, rdf.render_graph(inputs.spec, tables, inputs.sources, base))
     files[rdf.SHAPES_PATH] = rdf.render_shapes(inputs.spec, base).encode("utf-8")
-    resources += [{**resource, **_digest(files[resource["path"]])} for resource in rdf.FILE_RESOURCES]
+    resources += [{**resource, **(graph if resource["path"] == rdf.GRAPH_PATH else _digest(files[resource["path"]]))}
+                  for resource in rdf.FILE_RESOURCES]
     descriptor = {**package_metadata(inputs.package, ((s.title, s.url) for s in inputs.sources)),
                   "resources": resources}
     files["datapackage.json"] = dump_json(descriptor)
@@ -248,15 +306,19 @@ def render_package(inputs: Inputs, tables: Tables) -> dict[str, bytes]:
 
 
 def render(inputs: Inputs, tables: Tables | None = None, docs: bool = True,
-           previous: Callable[[str], bytes | None] = lambda path: None) -> dict[str, bytes]:
+           previous: Callable[[str], bytes | None] = lambda path: None, folder: Path | None = None) -> dict[str, bytes]:
     """Every generated file, by path relative to the package root; with docs=False only
-    the package (what the benchmark measures)."""
+    the package (what the benchmark measures). With `folder`, the tables and the graph
+    are written there as they are made (render_package), and the rest returned."""
     tables = build_tables(inputs) if tables is None else tables
-    files = render_package(inputs, tables)
+    out = _Out(folder)
+    files = render_package(inputs, tables, out)
     if docs:
         resources = json.loads(files["datapackage.json"])["resources"]
         # every citation names the tables by their folder's Software Heritage identifier
-        meta = {**inputs.package, "swhid": data_swhid(files)}
+        data = {rel: out.read(rel) for rel in sorted({*files, *out.written}) if rel.startswith("data/")}
+        meta = {**inputs.package, "swhid": data_swhid(data)}
+        del data
         files.update(render_docs(inputs.spec, meta, inputs.sources, tables, resources, previous, inputs.guide))
     return dict(sorted(files.items()))
 
@@ -352,7 +414,7 @@ def _render_into(root: Path, docs: bool, staging: Path, shared: bool) -> list[st
     """Render from root's inputs and write the files into staging; their paths. What
     only the render needs is freed when this returns, before the validation reads."""
     inputs = load_inputs(root)
-    files = render(inputs, build_tables(inputs, shared), docs, previous_files(root))
-    names = sorted(files)
+    files = render(inputs, build_tables(inputs, shared), docs, previous_files(root), folder=staging)
+    names = sorted({*files, *(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())})
     stage_files(staging, files)
     return names
