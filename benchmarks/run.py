@@ -9,7 +9,7 @@ swaps the files in), `python validate.py`, `frictionless validate` alone on the 
 output (only up to --frictionless-up-to articles: above, it takes minutes), and the
 floor: DuckDB only reading every table of it (`benchmarks/floor.py`). A peak counts all
 of a step's processes (benchmarks/peak.py). A build that fails is recorded as failed,
-with its time, its peak and its first line of error, and the rest of its round skipped.
+with its time, its peak and the first lines of its error, and the rest of its round skipped.
 Times are the median over the rounds (sums and ratios taken within a round first), peaks
 the highest; and rows per table. One round is not enough on a machine whose speed
 drifts. Writes results.csv, results.png and machine.txt to --out, and prints whether the
@@ -49,9 +49,10 @@ COLUMNS = ["articles", "failed", "build_s", "build_peak_mib", "validate_s", "val
 
 class StepFailed(RuntimeError):
     def __init__(self, command: list[str], err: str, seconds: float, mib: float) -> None:
-        lines = [line for line in err.splitlines() if line.strip()]
+        lines = [line.strip() for line in err.splitlines() if line.strip()]
         super().__init__(f"{' '.join(command)} failed: {err[-2000:]}")
-        self.first_line, self.seconds, self.mib = (lines[0] if lines else "no message")[:200], seconds, mib
+        # the error's first three lines: the build's says what failed, then the first problem
+        self.first_line, self.seconds, self.mib = (" ".join(lines[:3]) or "no message")[:300], seconds, mib
 
 
 def measure(command: list[str]) -> tuple[float, float]:

@@ -73,7 +73,12 @@ def corrupt_render(monkeypatch) -> None:
 
     def corrupt(*args, **kwargs):
         files = real(*args, **kwargs)
-        files["data/see_also.csv"] = files["data/see_also.csv"].replace(b"Toma Tomas", b"Toma Thomas")
+        folder = kwargs.get("folder")
+        if folder is None:  # rendered in memory
+            files["data/see_also.csv"] = files["data/see_also.csv"].replace(b"Toma Tomas", b"Toma Thomas")
+        else:  # the build's render, which writes the tables into its staging folder
+            path = folder / "data" / "see_also.csv"
+            path.write_bytes(path.read_bytes().replace(b"Toma Tomas", b"Toma Thomas"))
         return files
     monkeypatch.setattr(build_module, "render", corrupt)
 
