@@ -208,13 +208,14 @@ def plot(results: list[dict], path: Path, runs: int) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sizes = [r["articles"] for r in results]
+    sizes = [int(r["articles"]) for r in results]
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for key, label in (("build_s", "build (incl. its validation)"), ("validate_s", "validate.py"),
                        ("frictionless_s", "frictionless validate alone"),
                        ("duckdb_read_s", "DuckDB only reading the files (the floor)"),
                        ("build_plus_validate_s", "build + validate.py")):
-        points = [(n, r[key]) for n, r in zip(sizes, results) if _given(r, key)]  # not measured: no point
+        # not measured, or the time of a build that failed (marked apart): no point on the line
+        points = [(n, float(r[key])) for n, r in zip(sizes, results) if _given(r, key) and not r.get("failed")]
         if points:
             ax.plot(*zip(*points), marker="o", label=label)
     for n, total in ((TARGETS["articles"], TARGETS["build_plus_validate_s"]),
@@ -224,8 +225,8 @@ def plot(results: list[dict], path: Path, runs: int) -> None:
                     label=f"target: build + validate.py < {total:g} s at {n:,} articles")
     for n, r in zip(sizes, results):
         if r.get("failed"):
-            ax.plot([n], [r["build_s"]], marker="x", markersize=10, color="black", linestyle="none",
-                    label=f"the build failed at {n:,} articles")
+            ax.plot([n], [float(r["build_s"])], marker="x", markersize=10, color="black", linestyle="none",
+                    label=f"the build failed at {n:,} articles (the time it took to fail)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("articles")
@@ -245,7 +246,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frictionless-up-to", type=int, default=10_000, metavar="ARTICLES",
                         help="run frictionless only on corpora of at most this many articles (default 10,000)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    parser.add_argument("--replot", action="store_true",
+                        help="only draw results.png again from --out's results.csv (no measuring)")
     args = parser.parse_args(argv)
+    if args.replot:
+        with open(args.out / "results.csv", encoding="utf-8") as f:
+            plot(list(csv.DictReader(f)), args.out / "results.png", args.runs)
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         results = run_sizes(sorted(args.sizes), args.seed, Path(tmp), args.runs, args.frictionless_up_to)

@@ -206,3 +206,16 @@ def test_the_100_000_article_targets_and_a_failed_build():
     table = markdown_table([failed])
     assert "| 100,000 | — | 108.00 s (failed) | 8,400 MiB | — | — | — | — | — |" in table
     assert "- 100,000 articles: build: data/infobox_values.csv: over 300,000 records" in table
+
+
+def test_replot_draws_the_figure_from_the_results_alone(tmp_path):
+    """`run.py --replot`: results.png again from results.csv (a failed size as a cross, no
+    measuring); the committed results draw."""
+    import shutil
+
+    from run import main
+
+    shutil.copy(ROOT / "benchmarks" / "results" / "results.csv", tmp_path / "results.csv")
+    assert main(["--replot", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "results.png").read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "results.png"]
