@@ -35,9 +35,9 @@ def test_a_render_into_a_folder_writes_the_same_files_and_keeps_only_the_small_o
     (never holding them all at once): the same bytes as a render in memory, and only the
     other files are returned."""
     from ansar_data.core.rdf import GRAPH_PATH
-    from ansar_data.publish.build import render
+    from ansar_data.publish.build import previous_files, render
 
-    kept = render(inputs, tables, folder=tmp_path)
+    kept = render(inputs, tables, previous=previous_files(ROOT), folder=tmp_path)  # figures as `rendered` has them
     written = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert set(written) == {f"data/{t.name}.{f}" for t in inputs.spec.tables for f in ("csv", "json")} | {GRAPH_PATH}
     assert not set(written) & set(kept)
