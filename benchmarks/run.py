@@ -9,7 +9,7 @@ swaps the files in), `python validate.py`, `frictionless validate` alone on the 
 output (only up to --frictionless-up-to articles: above, it takes minutes), and the
 floor: DuckDB only reading every table of it (`benchmarks/floor.py`). A peak counts all
 of a step's processes (benchmarks/peak.py). A build that fails is recorded as failed,
-with its time, its peak and the first lines of its error, and the rest of its round skipped.
+with its time, its peak, its error's first line and first problem, and the rest of its round skipped.
 Times are the median over the rounds (sums and ratios taken within a round first), peaks
 the highest; and rows per table. One round is not enough on a machine whose speed
 drifts. Writes results.csv, results.png and machine.txt to --out, and prints whether the
@@ -51,8 +51,13 @@ class StepFailed(RuntimeError):
     def __init__(self, command: list[str], err: str, seconds: float, mib: float) -> None:
         lines = [line.strip() for line in err.splitlines() if line.strip()]
         super().__init__(f"{' '.join(command)} failed: {err[-2000:]}")
-        # the error's first three lines: the build's says what failed, then the first problem
-        self.first_line, self.seconds, self.mib = (" ".join(lines[:3]) or "no message")[:300], seconds, mib
+        # what failed (the first line), and why: the report's first problem (`[code] ...`,
+        # below its resource's name)
+        at = next((i for i, line in enumerate(lines) if i and line.startswith("[")), None)
+        why = " ".join(lines[1:3]) if at is None else (
+            f"{lines[at - 1]}: {lines[at]}" if at > 1 and not lines[at - 1].startswith("INVALID") else lines[at])
+        self.first_line = (" ".join(x for x in lines[:1] + [why] if x) or "no message")[:300]
+        self.seconds, self.mib = seconds, mib
 
 
 def measure(command: list[str]) -> tuple[float, float]:

@@ -219,3 +219,15 @@ def test_replot_draws_the_figure_from_the_results_alone(tmp_path):
     assert main(["--replot", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "results.png").read_bytes().startswith(b"\x89PNG")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "results.png"]
+
+
+def test_a_failed_step_is_named_with_its_first_problem():
+    from run import StepFailed
+
+    err = ("the new package does not validate, nothing changed:\nINVALID: 6 problem(s)\n\nsections\n"
+           "  [table-too-large] over 300,000 records, the most a resource may have\n  [x] another\n")
+    assert StepFailed(["build"], err, 161.3, 7672.0).first_line == (
+        "the new package does not validate, nothing changed: sections: [table-too-large] over 300,000 records, "
+        "the most a resource may have")
+    assert StepFailed(["build"], "could not run: no sources\n", 0.1, 30.0).first_line == "could not run: no sources"
+    assert StepFailed(["build"], "", 0.1, 30.0).first_line == "no message"
