@@ -247,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 10000])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=3, help="rounds per size; times are their median")
+    parser.add_argument("--runs", type=int, default=3, help="rounds per size; times are their median (with "
+                        "--replot: the rounds results.csv was measured with, for the figure's title)")
     parser.add_argument("--frictionless-up-to", type=int, default=10_000, metavar="ARTICLES",
                         help="run frictionless only on corpora of at most this many articles (default 10,000)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")

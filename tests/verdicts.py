@@ -33,9 +33,7 @@ def verdict(mutant: Mutant) -> dict:
 
 
 def verdicts(mutants: Iterable[Mutant]) -> Iterator[dict]:
-    from test_mutations import Mutant as M
-
-    yield verdict(M("none", "unchanged", lambda pkg: None, "none"))
+    yield verdict(Mutant("none", "unchanged", lambda pkg: None, "none"))
     for mutant in mutants:
         yield verdict(mutant)
 
