@@ -296,3 +296,10 @@ def test_a_misspelt_key_is_named_with_the_key_it_resembles(curate):
         r["relations"][0]["predicat"] = r["relations"][0].pop("predicate")
     err = error_of(curate, edit)
     assert (err.field, err.message) == ("predicat", "unknown key; did you mean 'predicate'?")
+
+
+def test_overlapping_occurrences_are_counted():
+    """A quote that overlaps itself is there twice ("aa" in "aaa"): it needs a context."""
+    from ansar_data.curate.curate import _count
+
+    assert (_count("aaa", "aa"), _count("abab", "ab"), _count("abc", "x"), _count("abc", "")) == (2, 2, 0, 4)

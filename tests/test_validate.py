@@ -445,6 +445,9 @@ def test_cells_past_the_limit_are_counted_not_spelled_out(tmp_path):
     kept = Counter((p.resource, p.code) for p in capped.problems)
     assert kept[("claims", "csv-injection")] == 3
     assert [p.row for p in capped.problems if p.code == "csv-injection"] == [2, 2, 2]  # row by row, as found
+    # the rules on rows and the type checks count past the limit too: a key to no entity in every row
+    assert capped.counts[("claims", "foreign-key")] >= 400 and kept[("claims", "foreign-key")] == 3
+    assert capped.counts[("claims", "cell-type")] + capped.counts[("claims", "cell-constraint")] >= 400
     # the same problems, in the same order, as a report that keeps every one keeps of each code first
     seen: Counter = Counter()
     first = []

@@ -12,7 +12,7 @@ import json
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache, partial
 from importlib import resources as package_files
 from pathlib import Path
@@ -374,6 +374,21 @@ def _tallies(counts: Counter[str], resource: str, limit: int | None) -> Iterator
             yield Tally(code, resource, n - limit)
 
 
+def _within_limit(found: Iterable[tuple[str | None, str, Callable[[], Problem]]],
+                  limit: int | None) -> Iterator[Problem | Tally]:
+    """The problems of (resource, code, make) triples, made only for the first `limit` of
+    each resource and code, and a Tally of the rest: the report keeps no more, and a file
+    of 300,000 bad rows would otherwise make millions of messages to drop."""
+    counts: Counter[tuple[str | None, str]] = Counter()
+    for resource, code, make in found:
+        counts[resource, code] += 1
+        if limit is None or counts[resource, code] <= limit:
+            yield make()
+    for (resource, code), n in counts.items():
+        if limit is not None and n > limit:
+            yield Tally(code, resource, n - limit)
+
+
 def _cell_findings(res: Loaded, limit: int | None = None) -> Iterator[Problem | Tally]:
     strings = _string_fields(res)
     integers = {f["name"] for f in res.table.fields if f["type"] == "integer"}
@@ -494,16 +509,21 @@ def _cell_verdict(errors: list[Any], value: Any, ftype: str) -> tuple[str, str]:
     return "cell-constraint", errors[0].message
 
 
-def check_types(pkg: Package) -> Iterator[Problem]:
+def check_types(pkg: Package) -> Iterator[Problem | Tally]:
     """What frictionless checks in each CSV row, column types and constraints (required,
     pattern, minimum, maximum, dates that exist) and rows as wide as the header, at
     the speed of jsonschema-rs: each record against the items of its table's JSON
     Schema, derived from tables.yaml like the Table Schema (schema-derived keeps the
     package's own equal to it). Terms outside a vocabulary are `vocabulary`; primary
     and unique keys, check_keys_and_vocabularies."""
+    yield from _within_limit(_type_findings(pkg), pkg.limit)
+
+
+def _type_findings(pkg: Package) -> Iterator[tuple[str, str, Callable[[], Problem]]]:
     for res in pkg.csv_tables():
         for row, cells in res.ragged:
-            yield Problem("row-width", f"{cells} cells, but the header has {len(res.header)}", res.name, row)
+            yield res.name, "row-width", partial(Problem, "row-width", f"{cells} cells, but the header has "
+                                                 f"{len(res.header)}", res.name, row)
         if res.header != res.table.field_names:
             continue  # header-mismatch: the cells are not where the schema says
         whole, validator = _table_validators(pkg.spec.derived_text("jsonSchema", res.table))
@@ -521,7 +541,7 @@ def check_types(pkg: Package) -> Iterator[Problem]:
                     by_field.setdefault(str(path[0]), []).append(error)
             for name, errors in by_field.items():
                 code, message = _cell_verdict(errors, record.get(name), types.get(name, "string"))
-                yield Problem(code, message, res.name, i + 2, name)
+                yield res.name, code, partial(Problem, code, message, res.name, i + 2, name)
 
 
 @lru_cache(maxsize=64)
@@ -1047,8 +1067,8 @@ def check_rules(pkg: Package) -> Iterator[Problem]:
 def check_rows(pkg: Package) -> Iterator[Problem]:
     """The rules on rows that the build runs too (rules.row_findings), on the CSV tables."""
     tables = {res.name: res.records for res in pkg.csv_tables()}
-    for finding in row_findings(pkg.spec, tables):
-        yield Problem(finding.code, finding.message, finding.table, finding.index + 2, finding.field)
+    yield from _within_limit(((f.table, f.code, partial(Problem, f.code, f.message, f.table, f.index + 2, f.field))
+                              for f in row_findings(pkg.spec, tables)), pkg.limit)
 
 
 # check_graph early: the longest check on a large package, taken first while the shared

@@ -427,10 +427,11 @@ def foreign_key_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Fin
                     continue  # every key found (or empty): the common case, in C
             except TypeError:  # a value that cannot be hashed: one row at a time
                 pass
+            what = f"unknown {singular(target)}"
             for i, value in enumerate(values):
                 if None not in value and value not in keys:
-                    shown = repr(value[0]) if len(value) == 1 else repr(value)
-                    yield Finding(table.name, i, fields[-1], "foreign-key", f"unknown {singular(target)} {shown}")
+                    yield Finding(table.name, i, fields[-1], "foreign-key",
+                                  f"{what} {value[0]!r}" if len(value) == 1 else f"{what} {value!r}")
 
 
 def time_span_findings(spec: Spec, tables: Mapping[str, Rows]) -> Iterator[Finding]:

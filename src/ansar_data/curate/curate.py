@@ -371,7 +371,12 @@ class _Curator:
 
 
 def _count(text: str, needle: str) -> int:
-    return sum(1 for _ in re.finditer(f"(?={re.escape(needle)})", text))
+    """Occurrences of needle in text, overlapping ones too ("aa" is twice in "aaa")."""
+    count, at = 0, text.find(needle)
+    while at != -1:
+        count += 1
+        at = text.find(needle, at + 1)
+    return count
 
 
 def _find_once(loc: Loc, text: str, needle: str, source: str, where: str, what: str) -> int:
