@@ -408,3 +408,26 @@ def test_the_archive_readme_s_sparql_example_answers_in_the_archive(unzipped):
 
     (block,) = re.findall(r"```sparql\n(.*?)```", (unzipped / "README.md").read_text(encoding="utf-8"), re.S)
     assert sparql.run(unzipped, block) == (["entity"], [["puk"]])
+
+
+def test_the_tables_swhid_is_the_one_swh_model_computes():
+    """The build hashes data/ as git does, with hashlib; swh.model, which the archive's README
+    tells readers to use, must agree, on nested folders and on a file named like a folder."""
+    from swh.model.from_disk import Content, Directory
+
+    from ansar_data.publish.citation import data_swhid
+
+    files = {"data/a.csv": b"x\n", "data/a/b.json": b"[]\n", "data/a.b": b"", "data/z/y/x.txt": "é\n".encode(),
+             "schemas/a.json": b"{}\n"}
+    root = Directory()
+    for rel, content in files.items():
+        if rel.startswith("data/"):
+            *parents, name = rel[5:].split("/")
+            node = root
+            for part in parents:
+                if part.encode() not in node:
+                    node[part.encode()] = Directory()
+                node = node[part.encode()]
+            node[name.encode()] = Content.from_bytes(mode=0o100644, data=content)
+    assert data_swhid(files) == str(root.swhid())
+    assert data_swhid({}) == "swh:1:dir:4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree
