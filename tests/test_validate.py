@@ -335,6 +335,24 @@ def test_an_earlier_load_is_reused_only_for_the_same_inputs(repo_copy):
     assert all(retyped.resources[n].records is not earlier.resources[n].records for n in other)
 
 
+@given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text()),
+                    lambda inner: st.one_of(st.lists(inner, max_size=3), st.tuples(inner),
+                                            st.dictionaries(st.one_of(st.text(max_size=4), st.integers()), inner,
+                                                            max_size=3)), max_leaves=12))
+def test_dump_json_writes_what_json_dumps_writes_indented(data):
+    """orjson writes the common case; floats, integers past 64 bits, keys that are not
+    strings and lone surrogates are json's, byte for byte or error for error."""
+    from ansar_data.core.tables_io import dump_json
+
+    try:
+        want = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            dump_json(data)
+        return
+    assert dump_json(data) == want
+
+
 @given(st.dictionaries(st.text(max_size=5), st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(), st.text(), st.lists(st.integers(), max_size=3)), max_size=6))
 def test_the_record_encoder_writes_what_json_dumps_writes(record):
