@@ -335,6 +335,22 @@ def test_an_earlier_load_is_reused_only_for_the_same_inputs(repo_copy):
     assert all(retyped.resources[n].records is not earlier.resources[n].records for n in other)
 
 
+def test_every_character_the_hidden_rule_matches_is_one_isprintable_refuses():
+    """The column screen (checks._any_hidden) runs str.isprintable before the regex."""
+    from ansar_data.core.rules import HIDDEN_RE
+
+    hidden = [c for c in map(chr, range(0x110000)) if HIDDEN_RE.match(c)]
+    assert len(hidden) > 100 and not any(c.isprintable() for c in hidden)
+
+
+@given(st.lists(st.text(max_size=6), max_size=5))
+def test_the_hidden_screen_is_the_regex_on_each_text(texts):
+    from ansar_data.check.checks import _any_hidden
+    from ansar_data.core.rules import HIDDEN_RE
+
+    assert _any_hidden(texts) == any(HIDDEN_RE.search(t) for t in texts)
+
+
 @given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text()),
                     lambda inner: st.one_of(st.lists(inner, max_size=3), st.tuples(inner),
                                             st.dictionaries(st.one_of(st.text(max_size=4), st.integers()), inner,

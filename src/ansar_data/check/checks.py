@@ -17,7 +17,7 @@ from functools import cache, lru_cache, partial
 from importlib import resources as package_files
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema_rs
 
@@ -42,6 +42,7 @@ from ansar_data.core.values import COUNT_FIELDS, edtf_bounds, edtf_precision, pa
 from ansar_data.core.yamlfile import read_yaml
 from ansar_data.curate import annotations
 
+T = TypeVar("T")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -308,6 +309,14 @@ _PADDED = re.compile(rf"{_JOIN}(?:\s|(?<=\s{_JOIN}))")
 _FORMULA = re.compile(rf"{_JOIN}[{re.escape(''.join(INJECTION))}]")
 
 
+def _any_hidden(texts: list[str]) -> bool:
+    """HIDDEN_RE in any of the texts. Every character it matches is one str.isprintable
+    refuses (a control, format, separator or unassigned one: a test checks them all), and
+    isprintable tests a column's joined text in C at a fraction of the regex's time."""
+    text = "".join(texts)
+    return not text.isprintable() and HIDDEN_RE.search(text) is not None
+
+
 def _needs_rules(value: Any, integer: bool) -> bool:
     """Whether one cell needs the per-cell rules: the cheap test."""
     if type(value) is str:
@@ -329,7 +338,7 @@ def _column_needs_rules(values: list[Any], integer: bool) -> bool:
     if kinds == {int}:
         return not column_fits(present)
     joined = _JOIN.join(present)
-    return bool(integer or not column_fits(present) or HIDDEN_RE.search(joined)
+    return bool(integer or not column_fits(present) or _any_hidden(present)
                 or _PADDED.search(joined) or _FORMULA.search(joined)
                 or _needs_rules(present[0] + present[-1], False))
 
@@ -374,16 +383,17 @@ def _tallies(counts: Counter[str], resource: str, limit: int | None) -> Iterator
             yield Tally(code, resource, n - limit)
 
 
-def _within_limit(found: Iterable[tuple[str | None, str, Callable[[], Problem]]],
-                  limit: int | None) -> Iterator[Problem | Tally]:
-    """The problems of (resource, code, make) triples, made only for the first `limit` of
-    each resource and code, and a Tally of the rest: the report keeps no more, and a file
-    of 300,000 bad rows would otherwise make millions of messages to drop."""
+def _within_limit(found: Iterable[T], limit: int | None, where: Callable[[T], tuple[str | None, str]],
+                  make: Callable[[T], Problem]) -> Iterator[Problem | Tally]:
+    """The problems of what was found (`where`: its resource and code), made only for the
+    first `limit` of each resource and code, and a Tally of the rest: the report keeps no
+    more, and a file of 300,000 bad rows would otherwise make millions of messages to drop."""
     counts: Counter[tuple[str | None, str]] = Counter()
-    for resource, code, make in found:
-        counts[resource, code] += 1
-        if limit is None or counts[resource, code] <= limit:
-            yield make()
+    for item in found:
+        key = where(item)
+        counts[key] += 1
+        if limit is None or counts[key] <= limit:
+            yield make(item)
     for (resource, code), n in counts.items():
         if limit is not None and n > limit:
             yield Tally(code, resource, n - limit)
@@ -421,16 +431,24 @@ def _column_rows(values: list[Any], string: bool, integer: bool, zwnj: bool) -> 
     """The rows (0-based) of one column that break each cell rule: what _cell_codes finds
     cell by cell, found a rule at a time over the column."""
     texts = [(i, v) for i, v in enumerate(values) if type(v) is str]
+    # each rule screened on the joined column first (as _column_needs_rules screens them
+    # all): a column of 300,000 formula cells is then tested cell by cell for that rule only
+    present = [v for _, v in texts if v]
+    joined = _JOIN.join(present)
+    hidden = _any_hidden(present)  # every control character is hidden too
+    padded = bool(present) and bool(_PADDED.search(joined) or _needs_rules(present[0] + present[-1], False))
+    formula = string and bool(present) and bool(_FORMULA.search(joined) or present[0].startswith(INJECTION))
     found = {
-        "cell-limit": [i for i, v in enumerate(values) if v is not None and cell_problem(v) is not None],
+        "cell-limit": [] if column_fits(values) else [i for i, v in enumerate(values)
+                                                       if v is not None and cell_problem(v) is not None],
         "integer-invalid": [i for i, v in enumerate(values) if isinstance(v, (str, float))] if integer else [],
-        "cell-control": [i for i, v in texts if CONTROL.search(v)],
-        "cell-whitespace": [i for i, v in texts if v != v.strip()],
-        "csv-injection": [i for i, v in texts if v.startswith(INJECTION)] if string else [],
+        "cell-control": [i for i, v in texts if CONTROL.search(v)] if hidden else [],
+        "cell-whitespace": [i for i, v in texts if v != v.strip()] if padded else [],
+        "csv-injection": [i for i, v in texts if v.startswith(INJECTION)] if formula else [],
     }
     control = set(found["cell-control"])
     found["cell-unicode"] = [i for i, v in texts if i not in control and HIDDEN_RE.search(v)
-                             and unicode_problem(v, zwnj) is not None]
+                             and unicode_problem(v, zwnj) is not None] if hidden else []
     return found
 
 
@@ -516,7 +534,7 @@ def check_types(pkg: Package) -> Iterator[Problem | Tally]:
     Schema, derived from tables.yaml like the Table Schema (schema-derived keeps the
     package's own equal to it). Terms outside a vocabulary are `vocabulary`; primary
     and unique keys, check_keys_and_vocabularies."""
-    yield from _within_limit(_type_findings(pkg), pkg.limit)
+    yield from _within_limit(_type_findings(pkg), pkg.limit, operator.itemgetter(0, 1), lambda found: found[2]())
 
 
 def _type_findings(pkg: Package) -> Iterator[tuple[str, str, Callable[[], Problem]]]:
@@ -1067,12 +1085,12 @@ def check_rules(pkg: Package) -> Iterator[Problem]:
 def check_rows(pkg: Package) -> Iterator[Problem]:
     """The rules on rows that the build runs too (rules.row_findings), on the CSV tables."""
     tables = {res.name: res.records for res in pkg.csv_tables()}
-    yield from _within_limit(((f.table, f.code, partial(Problem, f.code, f.message, f.table, f.index + 2, f.field))
-                              for f in row_findings(pkg.spec, tables)), pkg.limit)
+    yield from _within_limit(row_findings(pkg.spec, tables), pkg.limit, operator.itemgetter(0, 3),  # table, code
+                             lambda f: Problem(f.code, f.message, f.table, f.index + 2, f.field))
 
 
 # check_graph early: the longest check on a large package, taken first while the shared
-# child verifies the twins.
+# child verifies the twins. The order of the report's problems.
 CHECKS = (check_graph, check_descriptor, check_resource_set, check_descriptor_metadata, check_schema_files,
           check_json_files,
           check_schemas_derived,
@@ -1081,3 +1099,7 @@ CHECKS = (check_graph, check_descriptor, check_resource_set, check_descriptor_me
           check_keys_and_vocabularies, check_sources, check_spans, check_ordered, check_dates,
           check_evidence, check_field_evidence, check_evidence_source,
           check_counts, check_infobox_values, check_event_links, check_rows, check_annotations, check_rules)
+# The checks that take longest on a large package or a large broken file (a table of
+# 300,000 bad rows: the rules on rows 4.5 s, the cells 4.7 s, the types 3.2 s), started
+# first when the checks are shared, so that no process is left alone with one at the end.
+LONGEST_FIRST = (check_graph, check_rows, check_cells, check_types)

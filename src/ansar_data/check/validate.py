@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ansar_data.check.checks import CHECKS
+from ansar_data.check.checks import CHECKS, LONGEST_FIRST
 from ansar_data.check.package import CannotRun, Package, Problem, Tally, gc_paused, load_package, verify_twins
 from ansar_data.core.outputs import interrupted, swap_marker
 from ansar_data.core.shared import share
@@ -128,8 +128,12 @@ def validate_package(package_dir: Path, inputs_dir: Path | None = None,
         if shared is None:
             shared = sum(len(res.records) for res in pkg.resources.values()) >= SHARE_FROM_RECORDS
         if shared:  # the twins are verified in the child while both run checks
-            found, verified = share([partial(_run, check, pkg, max_errors) for check in checks],
-                                    partial(verify_twins, pkg))
+            rank = {check: n for n, check in enumerate(LONGEST_FIRST)}
+            started = sorted(checks, key=lambda check: rank.get(check, len(rank)))
+            done, verified = share([partial(_run, check, pkg, max_errors) for check in started],
+                                   partial(verify_twins, pkg))
+            by_check = dict(zip(started, done))
+            found = [by_check[check] for check in checks]  # merged in the report's order
         else:
             found, verified = [], verify_twins(pkg)
         if not verified:  # a twin is not its CSV's rendering: read as it is, it is checked as it is
