@@ -335,6 +335,15 @@ def test_an_earlier_load_is_reused_only_for_the_same_inputs(repo_copy):
     assert all(retyped.resources[n].records is not earlier.resources[n].records for n in other)
 
 
+@given(st.lists(st.sampled_from(["", "0", "00", "-0", "-5", "7", "10", "012", "9" * 18, "9" * 19, "1\n2", "\u0661",
+                                 "+1", " 1", "x"]), min_size=1, max_size=6))
+def test_plain_integer_columns_are_those_the_regex_accepts(values):
+    from ansar_data.check.package import _INTEGERS, _plain_integers
+
+    text = "\n".join(values)
+    assert _plain_integers(tuple(values)) == ("\n" not in "".join(values) and _INTEGERS.fullmatch(text) is not None)
+
+
 def test_every_character_the_hidden_rule_matches_is_one_isprintable_refuses():
     """The column screen (checks._any_hidden) runs str.isprintable before the regex."""
     from ansar_data.core.rules import HIDDEN_RE

@@ -313,11 +313,21 @@ def _is_text(ftype: str) -> bool:
     return TYPES.get(ftype, TYPES["string"]).from_cell is TYPES["string"].from_cell
 
 
+_LEADING_ZERO = re.compile(r"\n0[0-9]")
+
+
 def _plain_integers(values: tuple[str, ...]) -> bool:
     """Whether every cell is empty or ASCII digits of at most 18 (so within 64 bits), as
-    _cell_integer would read them: one regular expression over the column."""
+    _cell_integer would read them: one regular expression over the column, after a test
+    in C that passes the common column (no sign, no leading zero) at a tenth of its time."""
     text = "\n".join(values)
-    return text.count("\n") == len(values) - 1 and _INTEGERS.fullmatch(text) is not None  # no cell holds "\n"
+    if text.count("\n") != len(values) - 1:  # a cell holds "\n"
+        return False
+    digits = text.replace("\n", "")
+    if digits.isascii() and digits.isdigit() and max(map(len, values)) <= 18 \
+            and not _LEADING_ZERO.search("\n" + text):
+        return True
+    return _INTEGERS.fullmatch(text) is not None
 
 
 def typed_records(header: list[str], rows: list[list[str]], types: dict[str, str]) -> list[dict[str, Any]]:
