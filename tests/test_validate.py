@@ -398,6 +398,11 @@ def test_is_json_of_is_to_json_compared_a_line_at_a_time():
     assert not is_json_of(rows[:1], ["a", "b"], data)
     assert not is_json_of([{"a": True, "b": "x"}, rows[1]], ["a", "b"], data)
     assert is_json_of([], ["a"], b"[]\n")
+    many = [{"a": i, "b": "x"} for i in range(5000)]  # past the first batch of 4,096 lines
+    data = to_json(many, ["a", "b"])
+    assert is_json_of(many, ["a", "b"], data)
+    assert not is_json_of(many, ["a", "b"], data.replace(b'"a": 4500,', b'"a": 4501,'))
+    assert not is_json_of(many[:4096], ["a", "b"], data) and not is_json_of(many + many[:1], ["a", "b"], data)
 
 
 @given(st.lists(st.tuples(st.sampled_from(["", "0", "-0", "12", "01", "1_0", "\u0661", "9" * 19, "true", "false",

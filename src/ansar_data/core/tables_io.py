@@ -76,12 +76,13 @@ def is_json_of(rows: list[dict[str, Any]], fields: list[str], data: bytes) -> bo
     whole text is never made (68 MB and more at 10,000 articles)."""
     if not rows:
         return data == b"[]\n"
-    view, pos = memoryview(data), 0
-    for n, line in enumerate(_json_lines(rows, fields)):
-        chunk = (b"[\n" if n == 0 else b",\n") + line.encode("utf-8")
+    view, pos, lines, start = memoryview(data), 0, _json_lines(rows, fields), b"[\n"
+    # 4,096 lines at a time: a comparison per line cost a third of the time at 10,000 articles
+    while batch := list(itertools.islice(lines, 4096)):
+        chunk = start + ",\n".join(batch).encode("utf-8")
         if view[pos:pos + len(chunk)] != chunk:
             return False
-        pos += len(chunk)
+        pos, start = pos + len(chunk), b",\n"
     return view[pos:] == b"\n]\n"
 
 
