@@ -317,6 +317,17 @@ def _any_hidden(texts: list[str]) -> bool:
     return not text.isprintable() and HIDDEN_RE.search(text) is not None
 
 
+def _column_screens(present: list[str]) -> tuple[bool, bool, bool]:
+    """Whether a column's non-empty texts may hold a hidden character, may be padded with
+    white space, may start a formula: each tested once over the joined column. A hit only
+    sends the column, for that rule, to the per-cell rules, which decide."""
+    if not present:
+        return False, False, False
+    joined, ends = _JOIN.join(present), present[0] + present[-1]  # no separator touches the two ends
+    return (_any_hidden(present), bool(_PADDED.search(joined)) or ends != ends.strip(),
+            bool(_FORMULA.search(joined)) or present[0].startswith(INJECTION))
+
+
 def _needs_rules(value: Any, integer: bool) -> bool:
     """Whether one cell needs the per-cell rules: the cheap test."""
     if type(value) is str:
@@ -337,10 +348,7 @@ def _column_needs_rules(values: list[Any], integer: bool) -> bool:
         return False
     if kinds == {int}:
         return not column_fits(present)
-    joined = _JOIN.join(present)
-    return bool(integer or not column_fits(present) or _any_hidden(present)
-                or _PADDED.search(joined) or _FORMULA.search(joined)
-                or _needs_rules(present[0] + present[-1], False))
+    return integer or not column_fits(present) or any(_column_screens(present))
 
 
 def check_cells(pkg: Package) -> Iterator[Problem]:
@@ -376,9 +384,9 @@ def _once_per_records(res: Loaded, find: Callable[[Loaded], Iterator[Problem | T
         yield from (dataclasses.replace(p, resource=res.name) for p in shared[key])
 
 
-def _tallies(counts: Counter[str], resource: str, limit: int | None) -> Iterator[Tally]:
-    """What was found of each code past the report's limit, counted, not spelled out."""
-    for code, n in counts.items():
+def _tallies(counts: Counter[tuple[str | None, str]], limit: int | None) -> Iterator[Tally]:
+    """What was found of each resource and code past the report's limit, counted, not spelled out."""
+    for (resource, code), n in counts.items():
         if limit is not None and n > limit:
             yield Tally(code, resource, n - limit)
 
@@ -394,9 +402,7 @@ def _within_limit(found: Iterable[T], limit: int | None, where: Callable[[T], tu
         counts[key] += 1
         if limit is None or counts[key] <= limit:
             yield make(item)
-    for (resource, code), n in counts.items():
-        if limit is not None and n > limit:
-            yield Tally(code, resource, n - limit)
+    yield from _tallies(counts, limit)
 
 
 def _cell_findings(res: Loaded, limit: int | None = None) -> Iterator[Problem | Tally]:
@@ -413,15 +419,11 @@ def _cell_findings(res: Loaded, limit: int | None = None) -> Iterator[Problem | 
         rows = (((n, record[n]) for n in suspect) for record in res.records) if suspect else ()
     else:  # keys that differ from row to row: one record at a time
         rows = (record.items() for record in res.records)
-    counts: Counter[str] = Counter()
-    for i, cells in enumerate(rows):
-        for name, value in cells:
-            if _needs_rules(value, name in integers):
-                for code in _cell_codes(value, name in strings, name in integers, name in zwnj):
-                    counts[code] += 1
-                    if limit is None or counts[code] <= limit:
-                        yield Problem(code, _cell_message(code, value, name in zwnj), res.name, i + 2, name)
-    yield from _tallies(counts, res.name, limit)
+    found = ((code, value, i, name) for i, cells in enumerate(rows) for name, value in cells
+             if _needs_rules(value, name in integers)
+             for code in _cell_codes(value, name in strings, name in integers, name in zwnj))
+    yield from _within_limit(found, limit, lambda f: (res.name, f[0]),
+                             lambda f: Problem(f[0], _cell_message(f[0], f[1], f[3] in zwnj), res.name, f[2] + 2, f[3]))
 
 
 CELL_CODES = ("cell-limit", "integer-invalid", "cell-control", "cell-unicode", "cell-whitespace", "csv-injection")
@@ -431,20 +433,16 @@ def _column_rows(values: list[Any], string: bool, integer: bool, zwnj: bool) -> 
     """The rows (0-based) of one column that break each cell rule: what _cell_codes finds
     cell by cell, found a rule at a time over the column."""
     texts = [(i, v) for i, v in enumerate(values) if type(v) is str]
-    # each rule screened on the joined column first (as _column_needs_rules screens them
-    # all): a column of 300,000 formula cells is then tested cell by cell for that rule only
-    present = [v for _, v in texts if v]
-    joined = _JOIN.join(present)
-    hidden = _any_hidden(present)  # every control character is hidden too
-    padded = bool(present) and bool(_PADDED.search(joined) or _needs_rules(present[0] + present[-1], False))
-    formula = string and bool(present) and bool(_FORMULA.search(joined) or present[0].startswith(INJECTION))
+    # each rule screened first: a column of 300,000 formula cells is then tested cell by
+    # cell for that rule only (every control character is a hidden one too)
+    hidden, padded, formula = _column_screens([v for _, v in texts if v])
     found = {
         "cell-limit": [] if column_fits(values) else [i for i, v in enumerate(values)
                                                        if v is not None and cell_problem(v) is not None],
         "integer-invalid": [i for i, v in enumerate(values) if isinstance(v, (str, float))] if integer else [],
         "cell-control": [i for i, v in texts if CONTROL.search(v)] if hidden else [],
         "cell-whitespace": [i for i, v in texts if v != v.strip()] if padded else [],
-        "csv-injection": [i for i, v in texts if v.startswith(INJECTION)] if formula else [],
+        "csv-injection": [i for i, v in texts if v.startswith(INJECTION)] if string and formula else [],
     }
     control = set(found["cell-control"])
     found["cell-unicode"] = [i for i, v in texts if i not in control and HIDDEN_RE.search(v)
@@ -459,18 +457,18 @@ def _column_cell_findings(resource: str, columns: dict[str, list[Any]], suspect:
     a Tally of the rest. A file of a million bad cells makes `limit` messages, not a million."""
     order = {n: k for k, n in enumerate(columns)}
     kept: list[tuple[int, int, int, str, str]] = []
-    counts: Counter[str] = Counter()
+    counts: Counter[tuple[str | None, str]] = Counter()
     for name in suspect:
         rows = _column_rows(columns[name], name in strings, name in integers, name in zwnj)
         for rank, code in enumerate(CELL_CODES):
-            counts[code] += len(rows[code])
+            counts[resource, code] += len(rows[code])
             kept += [(i, order[name], rank, code, name) for i in rows[code][:limit]]
     chosen: Counter[str] = Counter()
     for i, _, _, code, name in sorted(kept):
         chosen[code] += 1
         if chosen[code] <= limit:
             yield Problem(code, _cell_message(code, columns[name][i], name in zwnj), resource, i + 2, name)
-    yield from _tallies(counts, resource, limit)
+    yield from _tallies(counts, limit)
 
 
 def _cell_codes(value: Any, string: bool, integer: bool, zwnj: bool) -> list[str]:
@@ -534,14 +532,14 @@ def check_types(pkg: Package) -> Iterator[Problem | Tally]:
     Schema, derived from tables.yaml like the Table Schema (schema-derived keeps the
     package's own equal to it). Terms outside a vocabulary are `vocabulary`; primary
     and unique keys, check_keys_and_vocabularies."""
-    yield from _within_limit(_type_findings(pkg), pkg.limit, operator.itemgetter(0, 1), lambda found: found[2]())
+    yield from _within_limit(_type_findings(pkg), pkg.limit, operator.itemgetter(2, 0), lambda f: Problem(*f))
 
 
-def _type_findings(pkg: Package) -> Iterator[tuple[str, str, Callable[[], Problem]]]:
+def _type_findings(pkg: Package) -> Iterator[tuple[str, str, str, int, str | None]]:
+    """Each problem's code, message, resource, row and field."""
     for res in pkg.csv_tables():
         for row, cells in res.ragged:
-            yield res.name, "row-width", partial(Problem, "row-width", f"{cells} cells, but the header has "
-                                                 f"{len(res.header)}", res.name, row)
+            yield "row-width", f"{cells} cells, but the header has {len(res.header)}", res.name, row, None
         if res.header != res.table.field_names:
             continue  # header-mismatch: the cells are not where the schema says
         whole, validator = _table_validators(pkg.spec.derived_text("jsonSchema", res.table))
@@ -559,7 +557,7 @@ def _type_findings(pkg: Package) -> Iterator[tuple[str, str, Callable[[], Proble
                     by_field.setdefault(str(path[0]), []).append(error)
             for name, errors in by_field.items():
                 code, message = _cell_verdict(errors, record.get(name), types.get(name, "string"))
-                yield res.name, code, partial(Problem, code, message, res.name, i + 2, name)
+                yield code, message, res.name, i + 2, name
 
 
 @lru_cache(maxsize=64)
