@@ -1087,8 +1087,8 @@ def check_rows(pkg: Package) -> Iterator[Problem]:
                              lambda f: Problem(f.code, f.message, f.table, f.index + 2, f.field))
 
 
-# The order of the report's problems (check_graph first since 2.0.0, when this order was
-# also the order the shared processes took the checks in: LONGEST_FIRST is that now).
+# The order of the report's problems. check_graph is first because this order was once
+# also the order in which the shared processes took the checks; LONGEST_FIRST sets that now.
 CHECKS = (check_graph, check_descriptor, check_resource_set, check_descriptor_metadata, check_schema_files,
           check_json_files,
           check_schemas_derived,
